@@ -1,0 +1,1 @@
+"""Platform adapters: payloads in, rendering out; no business rules."""

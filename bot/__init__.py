@@ -1,0 +1,1 @@
+"""Platform-neutral core of the practice bank bot: search, conversations, moderation, reminders, access."""

@@ -1,0 +1,1 @@
+"""Practice search: free text with typos, acronyms and synonyms, plus structured filters."""

@@ -1,0 +1,70 @@
+"""The search contract shared by the core, the CLI and the adapters: filters in, ranked hits out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from bot.domain import Effectiveness, Focus, LinkedTo, Practice
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Structured filters; an empty set means "any". Values within one filter are OR-ed,
+    different filters are AND-ed. `topics` and `organisation` match case-insensitively on words.
+    """
+
+    effectiveness: frozenset[Effectiveness] = frozenset()
+    focus: frozenset[Focus] = frozenset()
+    topics: frozenset[str] = frozenset()
+    linked_to: frozenset[LinkedTo] = frozenset()
+    organisation: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no filter is set."""
+        return not (
+            self.effectiveness or self.focus or self.topics or self.linked_to or self.organisation
+        )
+
+    def merged(self, other: SearchFilters) -> SearchFilters:
+        """These filters with `other`'s added (used to combine CLI flags with inline filters)."""
+        return replace(
+            self,
+            effectiveness=self.effectiveness | other.effectiveness,
+            focus=self.focus | other.focus,
+            topics=self.topics | other.topics,
+            linked_to=self.linked_to | other.linked_to,
+            organisation=other.organisation or self.organisation,
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One practice in a result list with its relevance score (higher is better)."""
+
+    practice: Practice
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A ranked page of hits plus what helps a person when the page is empty or surprising.
+
+    `total` counts every match, not just this page. `did_you_mean` is a corrected query when the
+    words look misspelt; `without_filters` is how many practices match the words if the filters
+    are dropped; `notices` explain anything ignored (an unknown filter, say) in plain words.
+    """
+
+    text: str
+    filters: SearchFilters
+    hits: tuple[Hit, ...]
+    total: int
+    offset: int = 0
+    did_you_mean: str | None = None
+    without_filters: int | None = None
+    notices: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_more(self) -> bool:
+        """True when a further page exists."""
+        return self.offset + len(self.hits) < self.total

@@ -1,0 +1,1 @@
+"""Command-line entry point and composition root of the practice bank bot."""

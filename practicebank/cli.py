@@ -1,0 +1,294 @@
+"""The `practicebank` command: chat in the terminal, import/export the bank, search, migrate.
+
+Every command reads `DATABASE_URL` (or `--database-url`), brings the database to head on first use
+and turns expected failures (bad files, unreachable databases, bad flags) into one clear line on
+standard error and a non-zero exit, never a traceback. Set `PRACTICEBANK_DEBUG=1` to see tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.bankfile import BankFileError, read_bank_file, write_bank
+from bot.domain import Effectiveness, Focus, LinkedTo
+from bot.events import Actor, Place
+from bot.ports import GlossaryEntry
+from bot.search.model import SearchFilters, SearchResult
+from bot.search.query import parse_filter_value
+from practicebank.bootstrap import (
+    configure_console_workspace,
+    load_demo_bank_if_empty,
+    open_bank,
+    open_store,
+)
+from store.engine import DatabaseUnavailable
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """An expected failure, reported as one line and a non-zero exit."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _say(message: str, stream: TextIO | None = None) -> None:
+    print(message, file=stream or sys.stderr)
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None] | None:
+    """A one-line progress bar on standard error, only when it is a terminal (quiet in pipes and CI)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 2000:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Talk to the bot in the terminal, on the same core the chat platforms use."""
+    from adapters.console.app import run_console
+
+    wiring = open_bank(args.database_url)
+    _say(f"Practice bank database: {wiring.database_url}")
+    if not args.no_demo:
+        loaded = load_demo_bank_if_empty(wiring.uow_factory)
+        if loaded:
+            _say(f"The bank was empty: loaded the demo bank ({loaded} practices).")
+    user = args.user or os.environ.get("USER") or "you"
+    configure_console_workspace(
+        wiring.uow_factory, user, moderator=args.moderator, police_only=args.police_only
+    )
+    actor = Actor(platform="console", workspace_id="local", user_id=user, display_name=user)
+    place = Place(platform="console", workspace_id="local", channel_id="console", is_direct=True)
+    run_console(wiring.bank, sys.stdin, sys.stdout, actor=actor, place=place)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a JSON or CSV file: idempotent on ref, all-or-nothing per file."""
+    path = Path(args.file)
+    try:
+        practices = read_bank_file(path, progress=_progress_bar("Checking"))
+    except BankFileError as problem:
+        _say(f"Nothing was imported from {path}:\n{problem}")
+        return EXIT_FAILED
+    url, _engine, uow_factory = open_store(args.database_url)
+    _say(f"Practice bank database: {url}")
+    with uow_factory() as uow:
+        outcome = uow.practices.upsert_many(practices)
+        uow.commit()
+    _say(
+        f"Imported {len(practices)} practices from {path.name}: "
+        f"{outcome.added} added, {outcome.updated} updated."
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the whole bank as JSON or CSV, in a form `import` takes back unchanged."""
+    _url, _engine, uow_factory = open_store(args.database_url)
+    with uow_factory() as uow:
+        practices = uow.practices.list_all()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as stream:
+            write_bank(practices, args.format, stream)
+        _say(f"Exported {len(practices)} practices to {args.output}.")
+    else:
+        write_bank(practices, args.format, sys.stdout)
+    return EXIT_OK
+
+
+def _filters_from_flags(args: argparse.Namespace) -> SearchFilters:
+    """Structured filters from the command-line flags, with the same aliases as inline filters."""
+    return SearchFilters(
+        effectiveness=frozenset(
+            parse_filter_value("effectiveness", v, Effectiveness) for v in args.effectiveness
+        ),
+        focus=frozenset(parse_filter_value("focus", v, Focus) for v in args.focus),
+        topics=frozenset(args.topic),
+        linked_to=frozenset(parse_filter_value("linked_to", v, LinkedTo) for v in args.linked_to),
+        organisation=args.organisation,
+    )
+
+
+def _result_as_json(result: SearchResult) -> str:
+    rows = [
+        {
+            "ref": hit.practice.ref,
+            "title": hit.practice.title,
+            "effectiveness": hit.practice.effectiveness.value,
+            "focus": [f.value for f in hit.practice.focus],
+            "organisation": hit.practice.organisation,
+            "summary": hit.practice.summary,
+            "score": round(hit.score, 4),
+        }
+        for hit in result.hits
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def _result_as_text(result: SearchResult) -> str:
+    lines = [f"{result.total} practices match." if result.total else "No practice matches."]
+    for number, hit in enumerate(result.hits, start=result.offset + 1):
+        p = hit.practice
+        focus = ", ".join(f.label for f in p.focus)
+        lines.append(f"{number:>3}. {p.ref}  {p.title}  [{p.effectiveness.label}; {focus}]")
+    if result.did_you_mean:
+        lines.append(f"Did you mean: {result.did_you_mean}?")
+    if result.without_filters:
+        lines.append(f"{result.without_filters} practices match without the filters.")
+    lines.extend(result.notices)
+    return "\n".join(lines)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search the bank from the shell; `--json` prints a machine-readable list, best first."""
+    try:
+        filters = _filters_from_flags(args)
+    except ValueError as problem:
+        raise CliError(str(problem), EXIT_USAGE) from problem
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1", EXIT_USAGE)
+    wiring = open_bank(args.database_url)
+    result = wiring.bank.searcher.search(
+        " ".join(args.query),
+        filters,
+        include_restricted=args.include_restricted,
+        limit=args.limit,
+    )
+    print(_result_as_json(result) if args.json else _result_as_text(result))
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database to the newest schema (the Procfile's release step)."""
+    url, _engine, _uow = open_store(args.database_url)
+    _say(f"Database {url} is at the newest schema.")
+    return EXIT_OK
+
+
+def cmd_glossary_add(args: argparse.Namespace) -> int:
+    """Teach search a term (acronym, synonym) without a release."""
+    term = " ".join(args.term.split()).lower()
+    expansion = " ".join(args.expansion.split())
+    if not term or not expansion or len(term) > 60 or len(expansion) > 200:
+        raise CliError("A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE)
+    _url, _engine, uow_factory = open_store(args.database_url)
+    with uow_factory() as uow:
+        uow.glossary.add(GlossaryEntry(term=term, expansion=expansion, added_by="cli"))
+        uow.commit()
+    _say(f"Search now reads “{term}” as also meaning “{expansion}”.")
+    return EXIT_OK
+
+
+def cmd_glossary_list(args: argparse.Namespace) -> int:
+    """List the glossary terms added at run time."""
+    _url, _engine, uow_factory = open_store(args.database_url)
+    with uow_factory() as uow:
+        for entry in uow.glossary.list_all():
+            print(f"{entry.term}\t{entry.expansion}\t({entry.added_by})")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="practicebank", description="A crime-reduction practice bank in team chat."
+    )
+    parser.add_argument(
+        "--database-url", help="database to use (default: $DATABASE_URL, else a local SQLite file)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--user", help="your name in the conversation (default: $USER)")
+    chat.add_argument("--moderator", action="store_true", help="act as a moderator")
+    chat.add_argument(
+        "--police-only", action="store_true", help="treat this terminal as a police-only workspace"
+    )
+    chat.add_argument("--no-demo", action="store_true", help="don't load the demo bank when empty")
+    chat.set_defaults(run=cmd_chat)
+
+    imp = commands.add_parser("import", help="import practices from a JSON or CSV file")
+    imp.add_argument("file")
+    imp.set_defaults(run=cmd_import)
+
+    exp = commands.add_parser("export", help="export the bank as JSON or CSV")
+    exp.add_argument("--format", choices=("json", "csv"), default="json")
+    exp.add_argument("--output", "-o", help="file to write (default: standard output)")
+    exp.set_defaults(run=cmd_export)
+
+    search = commands.add_parser("search", help="search the bank")
+    search.add_argument("query", nargs="*", help="words, typos welcome; inline filters like focus:diversion")
+    search.add_argument("--focus", action="append", default=[], help="prevention, diversion, …")
+    search.add_argument(
+        "--effectiveness", "--rating", action="append", default=[], help="worked, promising, …"
+    )
+    search.add_argument("--topic", action="append", default=[])
+    search.add_argument("--linked-to", action="append", default=[])
+    search.add_argument("--organisation")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--include-restricted", action="store_true")
+    search.add_argument("--json", action="store_true", help="print JSON, best first")
+    search.set_defaults(run=cmd_search)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
+        run=cmd_db_upgrade
+    )
+
+    glossary = commands.add_parser("glossary", help="search glossary terms added at run time")
+    glossary_commands = glossary.add_subparsers(dest="glossary_command", required=True)
+    add = glossary_commands.add_parser("add", help="add or replace a term")
+    add.add_argument("term")
+    add.add_argument("expansion")
+    add.set_defaults(run=cmd_glossary_add)
+    glossary_commands.add_parser("list", help="list added terms").set_defaults(run=cmd_glossary_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    logging.basicConfig(level=os.environ.get("PRACTICEBANK_LOG", "WARNING"))
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except CliError as problem:
+        _say(f"practicebank: {problem}")
+        return problem.code
+    except DatabaseUnavailable as problem:
+        _say(f"practicebank: cannot use the database: {problem}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception as problem:  # the last line of defence: one readable line, not a traceback
+        if os.environ.get("PRACTICEBANK_DEBUG"):
+            raise
+        _say(f"practicebank: unexpected error: {problem.__class__.__name__}: {problem}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, repositories, engine factory and Alembic migrations."""
