@@ -1,1 +1,1 @@
-"""Platform-neutral core of the practice bank bot: search, conversations, moderation, reminders, access."""
+"""Platform-neutral core of the practice bank bot: search, conversations, moderation, access."""

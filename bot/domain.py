@@ -130,7 +130,7 @@ class Practice:
         return self.visibility is Visibility.RESTRICTED
 
 
-# Field names in the order the bank shows and exports them; import/export and the detail card use it.
+# Field names in the order the bank shows and exports them (import, export and the detail card).
 PRACTICE_FIELDS: tuple[str, ...] = (
     "ref",
     "title",
@@ -163,4 +163,6 @@ PRACTICE_FIELDS: tuple[str, ...] = (
     "version",
 )
 
-MULTI_VALUED_FIELDS: frozenset[str] = frozenset({"focus", "topics", "partners", "links", "linked_to"})
+MULTI_VALUED_FIELDS: frozenset[str] = frozenset(
+    {"focus", "topics", "partners", "links", "linked_to"}
+)

@@ -137,10 +137,26 @@ class SearchLogRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over the repositories: commit to keep, leave the block to roll back."""
 
-    practices: PracticeRepository
-    glossary: GlossaryRepository
-    workspaces: WorkspaceRepository
-    searches: SearchLogRepository
+    # Read-only properties rather than attributes, so implementations may narrow the types.
+    @property
+    def practices(self) -> PracticeRepository:
+        """The published practices."""
+        ...
+
+    @property
+    def glossary(self) -> GlossaryRepository:
+        """Glossary entries added at run time."""
+        ...
+
+    @property
+    def workspaces(self) -> WorkspaceRepository:
+        """Per-workspace settings."""
+        ...
+
+    @property
+    def searches(self) -> SearchLogRepository:
+        """Searches people ran."""
+        ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

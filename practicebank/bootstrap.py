@@ -47,7 +47,7 @@ def open_bank(database_url: str | None = None, clock: Clock | None = None) -> Wi
 
 
 def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:
-    """Fill an empty bank with the shipped demo practices; returns how many were loaded (0 if any existed)."""
+    """Fill an empty bank with the shipped demo practices; returns how many were loaded."""
     with uow_factory() as uow:
         if uow.practices.count():
             return 0

@@ -48,7 +48,7 @@ def _say(message: str, stream: TextIO | None = None) -> None:
 
 
 def _progress_bar(label: str) -> Callable[[int, int], None] | None:
-    """A one-line progress bar on standard error, only when it is a terminal (quiet in pipes and CI)."""
+    """A one-line progress bar on standard error, only on a terminal (quiet in pipes and CI)."""
     if not sys.stderr.isatty():
         return None
 
@@ -192,7 +192,9 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
     term = " ".join(args.term.split()).lower()
     expansion = " ".join(args.expansion.split())
     if not term or not expansion or len(term) > 60 or len(expansion) > 200:
-        raise CliError("A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE)
+        raise CliError(
+            "A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE
+        )
     _url, _engine, uow_factory = open_store(args.database_url)
     with uow_factory() as uow:
         uow.glossary.add(GlossaryEntry(term=term, expansion=expansion, added_by="cli"))
@@ -239,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(run=cmd_export)
 
     search = commands.add_parser("search", help="search the bank")
-    search.add_argument("query", nargs="*", help="words, typos welcome; inline filters like focus:diversion")
+    search.add_argument(
+        "query", nargs="*", help="words, typos welcome; inline filters like focus:diversion"
+    )
     search.add_argument("--focus", action="append", default=[], help="prevention, diversion, …")
     search.add_argument(
         "--effectiveness", "--rating", action="append", default=[], help="worked, promising, …"
@@ -264,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("term")
     add.add_argument("expansion")
     add.set_defaults(run=cmd_glossary_add)
-    glossary_commands.add_parser("list", help="list added terms").set_defaults(run=cmd_glossary_list)
+    glossary_commands.add_parser("list", help="list added terms").set_defaults(
+        run=cmd_glossary_list
+    )
     return parser
 
 

@@ -9,8 +9,10 @@ from bot.domain import Effectiveness, Focus, LinkedTo, Practice
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Structured filters; an empty set means "any". Values within one filter are OR-ed,
-    different filters are AND-ed. `topics` and `organisation` match case-insensitively on words.
+    """Structured filters; an empty set means "any".
+
+    Values within one filter are OR-ed, different filters are AND-ed.
+    `topics` and `organisation` match case-insensitively on words.
     """
 
     effectiveness: frozenset[Effectiveness] = frozenset()
@@ -68,3 +70,16 @@ class SearchResult:
     def has_more(self) -> bool:
         """True when a further page exists."""
         return self.offset + len(self.hits) < self.total
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a person typed, split into free text and inline filters (`focus:diversion`).
+
+    `notices` explain in plain words anything that was ignored or cut (an unknown filter, a value
+    we do not know, an over-long query).
+    """
+
+    text: str
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    notices: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,69 @@
+"""Turns a terminal line into a core event, or into an answer the terminal gives by itself.
+
+A line is `Text` for the core to read (verbs, refs and `/practice …` included); a bare number or a
+button's exact label presses one of the buttons shown last, as a `Click`. Pressing a number
+that was never shown, and `quit`, are settled here without bothering the core.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from adapters.console.render import ShownButton
+from bot.events import Actor, Click, Event, Place, Text
+
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+_BUTTON_NUMBER = re.compile(r"\[?([0-9]{1,9})\]?")
+
+
+@dataclass(frozen=True)
+class LocalAnswer:
+    """Something the terminal answers itself: a bad button number, or leaving."""
+
+    text: str
+    quit: bool = False
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """A blank line: nothing to do, nothing to print."""
+
+
+Inbound = Event | LocalAnswer | Nothing
+
+
+def _press(number: int, buttons: Sequence[ShownButton]) -> ShownButton | LocalAnswer:
+    """Find the button with this number, or say why it cannot be pressed."""
+    for button in buttons:
+        if button.number == number:
+            return button
+    if not buttons:
+        return LocalAnswer(
+            f"There is no button {number} to press. Type what you are looking for, or `help`."
+        )
+    return LocalAnswer(
+        f"There is no button {number}: pick {buttons[0].number}–{buttons[-1].number}, "
+        "or type a search."
+    )
+
+
+def on_line(line: str, actor: Actor, place: Place, buttons: Sequence[ShownButton]) -> Inbound:
+    """Turn one line typed at the terminal into a core event (or a local answer)."""
+    stripped = line.strip()
+    if not stripped:
+        return Nothing()
+    if stripped.casefold() in QUIT_WORDS:
+        return LocalAnswer("Goodbye.", quit=True)
+    number = _BUTTON_NUMBER.fullmatch(stripped)
+    if number:
+        pressed = _press(int(number.group(1)), buttons)
+        if isinstance(pressed, LocalAnswer):
+            return pressed
+        return Click(actor, place, pressed.action)
+    folded = " ".join(stripped.split()).casefold()
+    for button in buttons:
+        if button.label.casefold() == folded:
+            return Click(actor, place, button.action)
+    return Text(actor, place, line)

@@ -1,0 +1,176 @@
+"""Renders core replies as terminal text: paragraphs, practice cards, numbered buttons and choices.
+
+Every piece of user or practice text passes through `safe` first: a practice's summary must not be
+able to move the cursor, retitle the window, ring the bell or flip the line's direction, so ANSI
+escape sequences, control characters and bidirectional overrides are removed.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain import Practice
+from bot.replies import Buttons, CardDetail, Choices, Paragraph, PracticeCard, Reply, Span
+
+WIDTH = 88
+INDENT = "   "
+
+# CSI (ESC [ … final), OSC (ESC ] … BEL or ST), the 8-bit CSI, and any other two-byte ESC sequence.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x1b[ -~]?"
+)
+# C0 and C1 controls, DEL, and the bidi embedding/override/isolate marks that reorder a line.
+_UNSAFE_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class ShownButton:
+    """A button as the terminal shows it: the number to type, its label and the action it sends."""
+
+    number: int
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A reply as terminal text plus the buttons it numbered, so a typed number can press one."""
+
+    text: str
+    buttons: tuple[ShownButton, ...]
+
+
+def safe(value: str) -> str:
+    """Make `value` one line free of escape sequences and control characters."""
+    without_sequences = _ESCAPE_SEQUENCE.sub("", value)
+    spaced = re.sub(r"[\t\n\r\v\f]+", " ", without_sequences)
+    return _UNSAFE_CHARACTER.sub("", spaced)
+
+
+def render_span(span: Span) -> str:
+    """Render a span as plain text; a link shows its address after the text when they differ."""
+    shown = safe(span.text)
+    if span.link and safe(span.link) != shown:
+        return f"{shown} <{safe(span.link)}>"
+    return shown
+
+
+def render_paragraph(paragraph: Paragraph) -> str:
+    """Render a paragraph wrapped to the terminal width."""
+    return textwrap.fill("".join(render_span(s) for s in paragraph.spans), WIDTH) or ""
+
+
+def _value(value: object) -> str:
+    """Show a practice field's value as text; enums show their labels."""
+    if isinstance(value, tuple):
+        return ", ".join(_value(v) for v in value)
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _wrapped(label: str, value: str, indent: str = INDENT) -> str:
+    return textwrap.fill(
+        f"{label}: {value}" if label else value,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if label else indent,
+    )
+
+
+def render_card_summary(practice: Practice, rank: int | None) -> str:
+    """Render a result: rank, ref and title; rating, focus and organisation; summary."""
+    head = f"{rank}. " if rank is not None else ""
+    facts = [practice.effectiveness.label, _value(practice.focus), practice.organisation or ""]
+    lines = [
+        f"{head}{practice.ref} · {safe(practice.title)}",
+        _wrapped("", " · ".join(safe(f) for f in facts if f)),
+        _wrapped("", safe(practice.summary)),
+    ]
+    if practice.is_restricted:
+        lines.append(f"{INDENT}(restricted: police only)")
+    return "\n".join(lines)
+
+
+# Label and field, in the order the detail card lists them; ref, title and summary lead the card.
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Effectiveness", "effectiveness"),
+    ("Focus", "focus"),
+    ("Topics", "topics"),
+    ("Organisation", "organisation"),
+    ("Region", "region"),
+    ("Partners", "partners"),
+    ("Target group", "target_group"),
+    ("Stage", "stage"),
+    ("Started", "start_date"),
+    ("Ended", "end_date"),
+    ("Aim", "aim"),
+    ("Intended outcome", "intended_outcome"),
+    ("What was done", "description"),
+    ("Evaluation", "evaluation"),
+    ("Learning", "learning"),
+    ("Resources", "resources"),
+    ("Contact", "contact_name"),
+    ("Contact email", "contact_email"),
+    ("Links", "links"),
+    ("Linked to", "linked_to"),
+    ("Added", "added_at"),
+    ("Updated", "updated_at"),
+    ("Reviewed", "reviewed_at"),
+    ("Archived", "archived_at"),
+)
+
+
+def render_card_full(practice: Practice) -> str:
+    """Render a practice in full: every field that has a value, labelled, one per paragraph."""
+    lines = [f"{practice.ref} · {safe(practice.title)}", _wrapped("", safe(practice.summary))]
+    for label, name in DETAIL_FIELDS:
+        value = getattr(practice, name)
+        if value in (None, "", ()):
+            continue
+        lines.append(_wrapped(label, safe(_value(value))))
+    if practice.is_restricted:
+        lines.append(_wrapped("Visibility", "restricted: police only"))
+    return "\n".join(lines)
+
+
+def render_reply(reply: Reply, first_number: int = 1) -> Rendered:
+    """Render a whole reply as text; buttons and choices are numbered from `first_number` on."""
+    parts: list[str] = []
+    buttons: list[ShownButton] = []
+    number = first_number
+    for block in reply.blocks:
+        match block:
+            case Paragraph():
+                parts.append(render_paragraph(block))
+            case PracticeCard(practice=practice, detail=CardDetail.FULL):
+                parts.append(render_card_full(practice))
+            case PracticeCard(practice=practice, rank=rank):
+                parts.append(render_card_summary(practice, rank))
+            case Buttons(actions=row):
+                labels = []
+                for action in row:
+                    buttons.append(ShownButton(number, safe(action.label), action.id))
+                    labels.append(f"[{number}] {safe(action.label)}")
+                    number += 1
+                if labels:
+                    parts.append(INDENT + "  ".join(labels))
+            case Choices(prompt=prompt, options=options):
+                lines = [safe(prompt)]
+                for option in options:
+                    buttons.append(ShownButton(number, safe(option.label), option.action))
+                    lines.append(f"{INDENT}[{number}] {safe(option.label)}")
+                    number += 1
+                parts.append("\n".join(lines))
+    return Rendered("\n".join(parts), tuple(buttons))

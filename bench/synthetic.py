@@ -1,0 +1,63 @@
+"""Synthetic practice banks of any size, recombined from the demo bank's words with a fixed seed."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility, format_ref
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def synthetic_bank(demo: list[Practice], size: int, seed: int = 7) -> list[Practice]:
+    """`size` practices whose titles and summaries recombine the demo bank's words.
+
+    Every 50th practice is restricted and every 100th archived, as a real bank has some of both;
+    organisations come from a pool that grows with the bank so the vocabulary grows too.
+    """
+    rng = random.Random(seed)
+    title_words = [w for p in demo for w in _WORD.findall(p.title)]
+    summary_words = [w for p in demo for w in _WORD.findall(p.summary)]
+    topics = sorted({t for p in demo for t in p.topics})
+    places = [f"{rng.choice(title_words).capitalize()}shire" for _ in range(max(10, size // 200))]
+    archived = datetime(2024, 1, 1, tzinfo=UTC)
+    bank: list[Practice] = []
+    for number in range(1, size + 1):
+        base = demo[number % len(demo)]
+        title = " ".join(rng.choices(title_words, k=rng.randint(3, 8)))
+        summary = " ".join(rng.choices(summary_words, k=rng.randint(15, 35)))
+        practice = replace(
+            base,
+            ref=format_ref(number),
+            title=title[:1].upper() + title[1:],
+            summary=summary,
+            effectiveness=rng.choice(list(Effectiveness)),
+            focus=tuple(sorted(set(rng.choices(list(Focus), k=rng.randint(1, 2))))),
+            topics=tuple(rng.sample(topics, k=rng.randint(0, 1))),
+            organisation=f"{rng.choice(places)} Police" if rng.random() < 0.7 else None,
+            linked_to=(rng.choice(list(LinkedTo)),) if rng.random() < 0.2 else (),
+            visibility=Visibility.RESTRICTED if number % 50 == 0 else Visibility.PUBLIC,
+            archived_at=archived if number % 100 == 0 else None,
+        )
+        bank.append(practice)
+    return bank
+
+
+def synthetic_queries(
+    demo: list[Practice], labelled: list[str], count: int, seed: int = 11
+) -> list[str]:
+    """The labelled queries plus `count` random one-to-three word queries, a fifth misspelt."""
+    rng = random.Random(seed)
+    words = [w for p in demo for w in _WORD.findall(p.title + " " + p.summary) if len(w) > 3]
+    queries = list(labelled)
+    for _ in range(count):
+        picked = rng.sample(words, k=rng.randint(1, 3))
+        if rng.random() < 0.2:
+            word = picked[0]
+            cut = rng.randrange(1, len(word) - 1)
+            picked[0] = word[:cut] + word[cut + 1 :]
+        queries.append(" ".join(picked))
+    return queries

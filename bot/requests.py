@@ -1,0 +1,82 @@
+"""Reading what a person typed: which verb they meant (search, show, help) and on what.
+
+The same words arrive as a slash command (`/practice show PB046`), as plain text in a direct
+message, or as a line in the terminal; this module turns all of them into one `Request`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.domain import format_ref
+
+SEARCH = "search"
+SHOW = "show"
+HELP = "help"
+
+# Words a person may start with to name a verb; anything else is the start of a search.
+VERB_WORDS: dict[str, str] = {
+    "search": SEARCH,
+    "find": SEARCH,
+    "show": SHOW,
+    "details": SHOW,
+    "help": HELP,
+    "?": HELP,
+}
+
+# Slash-command names that only say "this is for the practice bank" and carry no verb.
+BOT_NAMES = frozenset({"practice", "practices", "practicebank", "pb"})
+
+# `pb46`, `PB046`, `pb-46`, `PB 0046`: people type refs loosely; ASCII digits only.
+_LOOSE_REF = re.compile(r"pb[\s-]?0*([0-9]{1,9})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the person asked for: a verb from the constants above and the text it applies to."""
+
+    verb: str
+    text: str
+
+
+def clean_text(raw: str) -> str:
+    """Remove control characters and collapse runs of white space to one space.
+
+    Control characters (terminal escapes, NUL, bells) have no meaning in a query and must not be
+    stored or echoed; format characters such as emoji joiners are kept.
+    """
+    without_controls = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in raw)
+    return " ".join(without_controls.split())
+
+
+def normalise_ref(raw: str) -> str | None:
+    """Return the canonical ref (`PB046`) for a loosely typed one (`pb46`), or None."""
+    match = _LOOSE_REF.fullmatch(raw.strip())
+    return format_ref(int(match.group(1))) if match else None
+
+
+def read_request(raw: str) -> Request:
+    """Read a line of text: a leading verb, a bare ref (meaning show), or else a search."""
+    text = clean_text(raw)
+    first, _, rest = text.partition(" ")
+    word = first.lstrip("/").casefold() if first.startswith("/") else first.casefold()
+    if first.startswith("/") and word in BOT_NAMES:
+        return read_request(rest)
+    if word in VERB_WORDS:
+        return Request(VERB_WORDS[word], rest)
+    if first.startswith("/") and word:
+        # An unknown slash word: treat the rest of the line as the search, not the slash word.
+        return Request(SEARCH, f"{word} {rest}".strip())
+    if normalise_ref(text):
+        return Request(SHOW, text)
+    return Request(SEARCH, text)
+
+
+def request_for_command(name: str, text: str) -> Request:
+    """Read a platform command, whose name is either a verb or just the bot's name."""
+    verb = VERB_WORDS.get(clean_text(name).lstrip("/").casefold())
+    if verb is not None:
+        return Request(verb, clean_text(text))
+    return read_request(text)

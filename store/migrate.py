@@ -1,0 +1,72 @@
+"""Brings a database's schema to the current release with Alembic, from code rather than a CLI.
+
+The migration scripts ship inside the package (`store/migrations`), so an installed bot can
+create or upgrade its own database at start-up; no alembic.ini is involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from store.engine import DatabaseUnavailable, describe_error
+
+MIGRATIONS_FOLDER = Path(__file__).resolve().parent / "migrations"
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create a new database or bring an older one forward to `revision` (the latest by default).
+
+    Runs in one transaction on the given engine, so a failed step leaves the schema as it was
+    where the backend allows transactional DDL (PostgreSQL, SQLite).
+    """
+    _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` ("base" drops everything); for tests and rollbacks."""
+    _run(engine, lambda config: command.downgrade(config, revision))
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, or None when it was never migrated."""
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as error:
+        message = f"Cannot read the schema version: {describe_error(error)}"
+        raise DatabaseUnavailable(message) from error
+
+
+def head_revision() -> str:
+    """Return the latest revision this release ships."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"No migrations found in {MIGRATIONS_FOLDER}")
+    return head
+
+
+def _config() -> Config:
+    """Build an Alembic configuration pointing at the packaged migration scripts."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_FOLDER))
+    return config
+
+
+def _run(engine: Engine, step: Callable[[Config], None]) -> None:
+    """Run an Alembic command on one connection of `engine`, inside one transaction."""
+    config = _config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config)
+    except OperationalError as error:
+        message = f"Cannot migrate the database: {describe_error(error)}"
+        raise DatabaseUnavailable(message) from error

@@ -1,0 +1,404 @@
+"""SQL implementations of the core's storage protocols (`bot.ports`) over one SQLAlchemy session.
+
+`SqlUnitOfWorkFactory(engine)` is what the composition root hands to the core: each call gives a
+`SqlUnitOfWork`, one transaction that is committed explicitly and rolled back otherwise. The
+repositories speak SQLAlchemy Core against the tables in `store.tables` and return only
+`bot.domain` / `bot.ports` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, cast
+
+from sqlalchemy import CursorResult, Engine, Table, bindparam, func, insert, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.domain import Practice
+from bot.ports import (
+    Clock,
+    GlossaryEntry,
+    ImportOutcome,
+    SearchRecord,
+    SystemClock,
+    WorkspaceSettings,
+)
+from store.conversion import (
+    bounded_key,
+    practice_from_snapshot,
+    practice_from_values,
+    practice_snapshot,
+    practice_to_values,
+    ref_key,
+    storable_text,
+    utc,
+)
+from store.engine import DatabaseUnavailable, describe_error
+from store.tables import (
+    BankStateRow,
+    GlossaryTermRow,
+    PracticeRow,
+    PracticeVersionRow,
+    SearchRow,
+    WorkspaceSettingsRow,
+)
+
+# How many practices one round trip reads or writes: well under SQLite's and PostgreSQL's
+# bind-parameter limits, large enough that 100k practices take a couple of hundred statements.
+CHUNK_SIZE = 500
+
+_PRACTICES = cast(Table, PracticeRow.__table__)  # type: ignore[attr-defined]
+_VERSIONS = cast(Table, PracticeVersionRow.__table__)  # type: ignore[attr-defined]
+_BANK_STATE = cast(Table, BankStateRow.__table__)  # type: ignore[attr-defined]
+_GLOSSARY = cast(Table, GlossaryTermRow.__table__)  # type: ignore[attr-defined]
+_WORKSPACES = cast(Table, WorkspaceSettingsRow.__table__)  # type: ignore[attr-defined]
+_SEARCHES = cast(Table, SearchRow.__table__)  # type: ignore[attr-defined]
+
+_PRACTICE_COLUMNS: tuple[str, ...] = tuple(c.name for c in _PRACTICES.columns if c.name != "id")
+_UPDATE_PRACTICE = (
+    update(_PRACTICES)
+    .where(_PRACTICES.c.id == bindparam("row_id"))
+    .values({name: bindparam(f"new_{name}") for name in _PRACTICE_COLUMNS})
+)
+_BANK_STATE_ID = 1
+
+
+class SqlPracticeRepository:
+    """The published practices, with their version history and a cheap change counter."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def get(self, ref: str) -> Practice | None:
+        """Return the practice with this ref, whatever its case, or None."""
+        key = ref_key(ref)
+        if key is None:
+            return None
+        row = (
+            self._session.execute(select(_PRACTICES).where(func.upper(_PRACTICES.c.ref) == key))
+            .mappings()
+            .first()
+        )
+        return None if row is None else practice_from_values(row)
+
+    def list_all(self) -> list[Practice]:
+        """Every practice, archived ones included, in ref order (PB999 before PB1000)."""
+        rows = self._session.execute(
+            select(_PRACTICES).order_by(func.length(_PRACTICES.c.ref), _PRACTICES.c.ref)
+        ).mappings()
+        return [practice_from_values(row) for row in rows]
+
+    def upsert_many(self, practices: Sequence[Practice]) -> ImportOutcome:
+        """Add practices whose ref is new and replace those whose ref exists (any case).
+
+        Works in chunks with one read and at most three bulk statements each, so 100k practices
+        import in one transaction without row-by-row round trips. A practice that is identical
+        to the stored one counts as updated but is not rewritten, so it adds no history and does
+        not move `bank_version`. When the same ref appears twice, the last one wins.
+        """
+        latest: dict[str, dict[str, Any]] = {}
+        for practice in practices:
+            values = practice_to_values(practice)
+            latest[values["ref"].upper()] = values
+        added = updated = written = 0
+        for chunk in _chunks(list(latest.items()), CHUNK_SIZE):
+            existing = self._rows_by_key([key for key, _ in chunk])
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            for key, values in chunk:
+                row = existing.get(key)
+                if row is None:
+                    added += 1
+                    inserts.append(values)
+                    continue
+                updated += 1
+                if any(row[name] != value for name, value in values.items()):
+                    updates.append(
+                        {"row_id": row["id"]} | {f"new_{k}": v for k, v in values.items()}
+                    )
+            if inserts:
+                self._session.execute(insert(_PRACTICES), inserts)
+            if updates:
+                self._session.execute(_UPDATE_PRACTICE, updates)
+            changed = inserts + [
+                {k[len("new_") :]: v for k, v in u.items() if k != "row_id"} for u in updates
+            ]
+            if changed:
+                self._record_versions(changed)
+                written += len(changed)
+        if written:
+            self._bump_bank_version()
+        return ImportOutcome(added=added, updated=updated)
+
+    def count(self) -> int:
+        """How many practices the bank holds, archived ones included."""
+        return int(self._session.execute(select(func.count()).select_from(_PRACTICES)).scalar_one())
+
+    def bank_version(self) -> str:
+        """Return the counter moved by every write that changed a practice (one indexed read)."""
+        value = self._session.execute(
+            select(_BANK_STATE.c.practices_version).where(_BANK_STATE.c.id == _BANK_STATE_ID)
+        ).scalar_one_or_none()
+        return str(value or 0)
+
+    def history(self, ref: str) -> list[Practice]:
+        """Every version written for this ref, oldest first (not part of the core's protocol)."""
+        key = ref_key(ref)
+        if key is None:
+            return []
+        snapshots = self._session.execute(
+            select(_VERSIONS.c.snapshot)
+            .where(func.upper(_VERSIONS.c.ref) == key)
+            .order_by(_VERSIONS.c.id)
+        ).scalars()
+        return [practice_from_snapshot(snapshot) for snapshot in snapshots]
+
+    def _rows_by_key(self, keys: list[str]) -> dict[str, Any]:
+        """Fetch stored rows whose upper-cased ref is among `keys`, by that key."""
+        rows = self._session.execute(
+            select(_PRACTICES).where(func.upper(_PRACTICES.c.ref).in_(keys))
+        ).mappings()
+        return {row["ref"].upper(): row for row in rows}
+
+    def _record_versions(self, changed: list[dict[str, Any]]) -> None:
+        """Append a snapshot of each written practice to the version history."""
+        now = self._clock.now()
+        self._session.execute(
+            insert(_VERSIONS),
+            [
+                {
+                    "ref": values["ref"],
+                    "version": values["version"],
+                    "snapshot": practice_snapshot(values),
+                    "created_at": now,
+                }
+                for values in changed
+            ],
+        )
+
+    def _bump_bank_version(self) -> None:
+        """Move the change counter; on PostgreSQL the row lock orders concurrent imports."""
+        result = self._session.execute(
+            update(_BANK_STATE)
+            .where(_BANK_STATE.c.id == _BANK_STATE_ID)
+            .values(practices_version=_BANK_STATE.c.practices_version + 1)
+        )
+        if getattr(result, "rowcount", 0) == 0:
+            self._session.execute(
+                insert(_BANK_STATE).values(id=_BANK_STATE_ID, practices_version=1)
+            )
+
+
+class SqlGlossaryRepository:
+    """Glossary entries moderators added at run time."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def list_all(self) -> list[GlossaryEntry]:
+        """Every stored entry, by term."""
+        rows = self._session.execute(select(_GLOSSARY).order_by(_GLOSSARY.c.term)).mappings()
+        return [
+            GlossaryEntry(term=row["term"], expansion=row["expansion"], added_by=row["added_by"])
+            for row in rows
+        ]
+
+    def add(self, entry: GlossaryEntry) -> None:
+        """Add the entry, or replace the one whose term matches ignoring case."""
+        term = bounded_key(entry.term, "glossary term")
+        values = {
+            "term": term,
+            "expansion": storable_text(entry.expansion),
+            "added_by": bounded_key(entry.added_by, "glossary author"),
+            "added_at": self._clock.now(),
+        }
+        existing = self._session.execute(
+            select(_GLOSSARY.c.id).where(func.lower(_GLOSSARY.c.term) == term.lower())
+        ).scalar_one_or_none()
+        if existing is None:
+            self._session.execute(insert(_GLOSSARY).values(values))
+        else:
+            self._session.execute(
+                update(_GLOSSARY).where(_GLOSSARY.c.id == existing).values(values)
+            )
+
+
+class SqlWorkspaceRepository:
+    """Per-workspace settings."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, platform: str, workspace_id: str) -> WorkspaceSettings | None:
+        """Return the workspace's settings, or None when it was never configured."""
+        row = (
+            self._session.execute(
+                select(_WORKSPACES).where(
+                    _WORKSPACES.c.platform == storable_text(platform),
+                    _WORKSPACES.c.workspace_id == storable_text(workspace_id),
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return WorkspaceSettings(
+            platform=row["platform"],
+            workspace_id=row["workspace_id"],
+            police_only=bool(row["police_only"]),
+            moderation_channel=row["moderation_channel"],
+            moderator_ids=tuple(row["moderator_ids"]),
+            moderator_roles=tuple(row["moderator_roles"]),
+        )
+
+    def save(self, settings: WorkspaceSettings) -> None:
+        """Create or replace the workspace's settings."""
+        platform = bounded_key(settings.platform, "platform", 32)
+        workspace_id = bounded_key(settings.workspace_id, "workspace id")
+        channel = settings.moderation_channel
+        values = {
+            "platform": platform,
+            "workspace_id": workspace_id,
+            "police_only": bool(settings.police_only),
+            "moderation_channel": None if channel is None else bounded_key(channel, "channel"),
+            "moderator_ids": [storable_text(item) for item in settings.moderator_ids],
+            "moderator_roles": [storable_text(item) for item in settings.moderator_roles],
+        }
+        existing = self._session.execute(
+            select(_WORKSPACES.c.id).where(
+                _WORKSPACES.c.platform == platform, _WORKSPACES.c.workspace_id == workspace_id
+            )
+        ).scalar_one_or_none()
+        if existing is None:
+            self._session.execute(insert(_WORKSPACES).values(values))
+        else:
+            self._session.execute(
+                update(_WORKSPACES).where(_WORKSPACES.c.id == existing).values(values)
+            )
+
+
+class SqlSearchLogRepository:
+    """Searches people ran, for "more results" and the gaps report."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, actor_key: str, text: str, result_count: int, at: datetime) -> SearchRecord:
+        """Store a search and return it with its id (the text exactly as it will read back)."""
+        values: dict[str, Any] = {
+            "actor_key": bounded_key(actor_key, "actor key"),
+            "text": storable_text(text),
+            "result_count": int(result_count),
+            "at": utc(at),
+        }
+        result = cast(CursorResult[Any], self._session.execute(insert(_SEARCHES).values(values)))
+        primary_key = result.inserted_primary_key
+        if primary_key is None:
+            raise RuntimeError("the database did not report the new search's id")
+        return SearchRecord(
+            id=int(primary_key[0]),
+            actor_key=values["actor_key"],
+            text=values["text"],
+            result_count=values["result_count"],
+            at=values["at"],
+        )
+
+    def get(self, search_id: int) -> SearchRecord | None:
+        """Return the search with this id, or None."""
+        row = (
+            self._session.execute(select(_SEARCHES).where(_SEARCHES.c.id == search_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return SearchRecord(
+            id=row["id"],
+            actor_key=row["actor_key"],
+            text=row["text"],
+            result_count=row["result_count"],
+            at=row["at"],
+        )
+
+
+class SqlUnitOfWork:
+    """One transaction over the repositories: `commit()` keeps the changes, leaving discards them.
+
+    `session` is public so later repositories (submissions, reminders, outbox) can join the same
+    transaction. Connection failures inside the block surface as `DatabaseUnavailable`.
+    """
+
+    practices: SqlPracticeRepository
+    glossary: SqlGlossaryRepository
+    workspaces: SqlWorkspaceRepository
+    searches: SqlSearchLogRepository
+    session: Session
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self._engine = engine
+        self.clock: Clock = clock or SystemClock()
+
+    def __enter__(self) -> Self:
+        """Open a session; the transaction begins with the first statement."""
+        self.session = Session(self._engine, expire_on_commit=False)
+        self.practices = SqlPracticeRepository(self.session, self.clock)
+        self.glossary = SqlGlossaryRepository(self.session, self.clock)
+        self.workspaces = SqlWorkspaceRepository(self.session)
+        self.searches = SqlSearchLogRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and give the connection back."""
+        try:
+            self.session.rollback()
+        except SQLAlchemyError as error:
+            if exc is None:
+                raise _unavailable(error) from error
+        finally:
+            self.session.close()
+        if isinstance(exc, OperationalError) and _is_unavailable(exc):
+            raise _unavailable(exc) from exc
+
+    def commit(self) -> None:
+        """Make the changes so far permanent; the unit of work stays usable afterwards."""
+        self.session.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh `SqlUnitOfWork` per use case, all on one engine."""
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+
+    def __call__(self) -> SqlUnitOfWork:
+        """Start a new unit of work."""
+        return SqlUnitOfWork(self.engine, self.clock)
+
+
+def _is_unavailable(error: OperationalError) -> bool:
+    """Tell lost/refused connections and locks from retryable serialization conflicts."""
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return not sqlstate.startswith("40")
+
+
+def _unavailable(error: SQLAlchemyError) -> DatabaseUnavailable:
+    """Word a database failure for a person."""
+    return DatabaseUnavailable(f"The database stopped answering: {describe_error(error)}")
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """`items` in consecutive slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,253 @@
+"""The database schema as SQLModel tables; Alembic migrations create and change it, never these.
+
+Rows stay inside `store/`: repositories turn them into `bot.domain` values. Multi-valued fields
+are JSON lists so they work alike on SQLite and PostgreSQL; every timestamp is UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlmodel import Field, SQLModel
+
+from store.column_types import UtcDateTime, json_type
+
+# Named constraints, so migrations can refer to them on every backend (SQLite batch mode
+# needs names).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SUBMISSION_STATES: tuple[str, ...] = (
+    "draft",
+    "submitted",
+    "changes_requested",
+    "published",
+    "rejected",
+    "withdrawn",
+)
+
+
+def _utc(*, nullable: bool = True, index: bool = False) -> Any:
+    """Declare a UTC timestamp field."""
+    return Field(default=None, sa_type=UtcDateTime(), nullable=nullable, index=index)
+
+
+def _text(*, nullable: bool = True) -> Any:
+    """Declare an unbounded text field (descriptions run to tens of kilobytes)."""
+    return Field(default=None, sa_type=Text(), nullable=nullable)
+
+
+def _json_list() -> Any:
+    """Declare a JSON list field, never NULL."""
+    return Field(default_factory=list, sa_type=json_type(), nullable=False)
+
+
+class PracticeRow(SQLModel, table=True):
+    """One published practice: every field of `bot.domain.Practice`."""
+
+    __tablename__ = "practices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_type=String(32), nullable=False, unique=True)
+    title: str = Field(sa_type=Text(), nullable=False)
+    summary: str = Field(sa_type=Text(), nullable=False)
+    effectiveness: str = Field(sa_type=String(32), nullable=False)
+    focus: list[str] = _json_list()
+    topics: list[str] = _json_list()
+    organisation: str | None = _text()
+    region: str | None = _text()
+    partners: list[str] = _json_list()
+    target_group: str | None = _text()
+    stage: str | None = _text()
+    start_date: date | None = Field(default=None, sa_type=Date(), nullable=True)
+    end_date: date | None = Field(default=None, sa_type=Date(), nullable=True)
+    aim: str | None = _text()
+    intended_outcome: str | None = _text()
+    description: str | None = _text()
+    evaluation: str | None = _text()
+    learning: str | None = _text()
+    resources: str | None = _text()
+    contact_name: str | None = _text()
+    contact_email: str | None = _text()
+    links: list[str] = _json_list()
+    linked_to: list[str] = _json_list()
+    visibility: str = Field(sa_type=String(16), nullable=False)
+    added_at: datetime | None = _utc()
+    updated_at: datetime | None = _utc()
+    reviewed_at: datetime | None = _utc()
+    archived_at: datetime | None = _utc()
+    version: int = Field(default=1, nullable=False)
+
+
+# Refs are looked up case-insensitively; this index serves that lookup and stops "pb001" and
+# "PB001" from both existing.
+Index(
+    "uq_practices_ref_upper",
+    func.upper(PracticeRow.__table__.c.ref),  # type: ignore[attr-defined]
+    unique=True,
+)
+
+
+class PracticeVersionRow(SQLModel, table=True):
+    """A snapshot of a practice as it was written: the version history, append-only."""
+
+    __tablename__ = "practice_versions"
+    __table_args__ = (Index("ix_practice_versions_ref_version", "ref", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_type=String(32), nullable=False)
+    version: int = Field(nullable=False)
+    snapshot: dict[str, Any] = Field(sa_type=json_type(), nullable=False)
+    created_at: datetime = _utc(nullable=False)
+
+
+class BankStateRow(SQLModel, table=True):
+    """A single row whose counter moves on every practice write (the cheap `bank_version`)."""
+
+    __tablename__ = "bank_state"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    practices_version: int = Field(default=0, nullable=False)
+
+
+class SubmissionRow(SQLModel, table=True):
+    """A contributor's draft or proposed practice, or a proposed update to one."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_state", "state"),
+        Index("ix_submissions_contributor", "contributor"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_type=String(32), nullable=False, unique=True)
+    contributor: str = Field(sa_type=String(255), nullable=False)
+    platform: str = Field(sa_type=String(32), nullable=False)
+    workspace_id: str = Field(sa_type=String(255), nullable=False)
+    state: str = Field(default="draft", sa_type=String(32), nullable=False)
+    target_ref: str | None = Field(default=None, sa_type=String(32), nullable=True)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    submitted_at: datetime | None = _utc()
+
+
+class ReviewRow(SQLModel, table=True):
+    """One moderator decision on a submission; the audit trail is only ever appended to."""
+
+    __tablename__ = "reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("submissions.id"), nullable=False, index=True)
+    )
+    moderator: str = Field(sa_type=String(255), nullable=False)
+    decision: str = Field(sa_type=String(32), nullable=False)
+    note: str | None = _text()
+    created_at: datetime = _utc(nullable=False)
+
+
+class ReminderRow(SQLModel, table=True):
+    """A due-dated follow-up about a practice (12 months after publication by default)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_state_due_at", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_ref: str = Field(sa_type=String(32), nullable=False, index=True)
+    contributor: str = Field(sa_type=String(255), nullable=False)
+    due_at: datetime = _utc(nullable=False)
+    state: str = Field(default="pending", sa_type=String(32), nullable=False)
+    claimed_by: str | None = Field(default=None, sa_type=String(255), nullable=True)
+    claimed_at: datetime | None = _utc()
+    sent_at: datetime | None = _utc()
+    nudged_at: datetime | None = _utc()
+
+
+class ConversationRow(SQLModel, table=True):
+    """The persisted state of one person's guided dialogue, so it survives restarts."""
+
+    __tablename__ = "conversations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_key: str = Field(sa_type=String(255), nullable=False, unique=True)
+    kind: str = Field(sa_type=String(64), nullable=False)
+    step: str = Field(sa_type=String(64), nullable=False)
+    state: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification waiting for (or done with) delivery by an adapter's delivery loop."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "platform", "delivered_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(sa_type=String(32), nullable=False)
+    workspace_id: str = Field(sa_type=String(255), nullable=False)
+    recipient: str = Field(sa_type=String(255), nullable=False)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
+    created_at: datetime = _utc(nullable=False)
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: datetime | None = _utc()
+    delivered_at: datetime | None = _utc()
+    last_error: str | None = _text()
+
+
+class WorkspaceSettingsRow(SQLModel, table=True):
+    """Per-workspace configuration: who moderates, where, and whether it is police-only."""
+
+    __tablename__ = "workspace_settings"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", name="uq_workspace_settings_workspace"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(sa_type=String(32), nullable=False)
+    workspace_id: str = Field(sa_type=String(255), nullable=False)
+    police_only: bool = Field(default=False, nullable=False)
+    moderation_channel: str | None = Field(default=None, sa_type=String(255), nullable=True)
+    moderator_ids: list[str] = _json_list()
+    moderator_roles: list[str] = _json_list()
+
+
+class GlossaryTermRow(SQLModel, table=True):
+    """A glossary entry added at run time by a moderator."""
+
+    __tablename__ = "glossary_terms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    term: str = Field(sa_type=String(255), nullable=False, unique=True)
+    expansion: str = Field(sa_type=Text(), nullable=False)
+    added_by: str = Field(sa_type=String(255), nullable=False)
+    added_at: datetime = _utc(nullable=False)
+
+
+class SearchRow(SQLModel, table=True):
+    """A search somebody ran, for paging and for the gaps report."""
+
+    __tablename__ = "searches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_key: str = Field(sa_type=String(255), nullable=False, index=True)
+    text: str = Field(sa_type=Text(), nullable=False)
+    result_count: int = Field(nullable=False)
+    at: datetime = _utc(nullable=False)

@@ -1,0 +1,537 @@
+"""The core's use cases through its one entry point: search, paging, show, help, and errors."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.core import PracticeBank
+from bot.demo import load_demo_practices
+from bot.domain import Effectiveness, Practice
+from bot.events import Click, Command, FormSubmit, Text
+from bot.ports import GlossaryEntry, SearchRecord
+from bot.replies import (
+    Action,
+    ActionStyle,
+    Buttons,
+    CardDetail,
+    PracticeCard,
+    Reply,
+    Span,
+    bold,
+    text,
+)
+from tests.support.bank import (
+    ALICE,
+    ALICE_PLACE,
+    PC_BOB,
+    PC_BOB_PLACE,
+    RESTRICTED,
+    button_ids,
+    button_labels,
+    card_refs,
+    memory_bank,
+)
+from tests.support.memory import FixedClock, MemoryUnitOfWorkFactory
+
+DEMO = {p.ref: p for p in load_demo_practices()}
+TIPS = text(
+    "Try fewer or other words, an acronym such as ",
+    bold("ASB"),
+    ", or type ",
+    bold("help"),
+    " for examples.",
+)
+SHARING = text(
+    "Know a practice that belongs here? Sharing your own practice through the bot is coming soon; "
+    "until then, tell your force's practice bank contact."
+)
+
+
+@pytest.fixture
+def world():
+    return memory_bank()
+
+
+@pytest.fixture
+def bank(world) -> PracticeBank:
+    return world[0]
+
+
+def say(bank, line, actor=ALICE, place=ALICE_PLACE) -> Reply:
+    """Send a line as plain text and return the single reply."""
+    replies = bank.handle(Text(actor, place, line))
+    assert len(replies) == 1
+    return replies[0]
+
+
+def click(bank, action, actor=ALICE, place=ALICE_PLACE) -> Reply:
+    """Click a button and return the single reply."""
+    replies = bank.handle(Click(actor, place, action))
+    assert len(replies) == 1
+    return replies[0]
+
+
+def searches(uows: MemoryUnitOfWorkFactory) -> list[SearchRecord]:
+    return list(uows.state.searches.values())
+
+
+# --- construction -------------------------------------------------------------------------------
+
+
+def test_building_the_bank_opens_no_unit_of_work():
+    """Nothing touches storage until the first event."""
+    uows = MemoryUnitOfWorkFactory()
+    PracticeBank(uows, FixedClock())
+    assert uows.opened == 0
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def test_search_shows_cards_with_details_buttons(bank):
+    """A search answers with a header, summary cards in rank order and a Details button each."""
+    reply = say(bank, "knife")
+    assert reply == Reply(
+        (
+            text(bold("2 practices"), " for “knife”", "."),
+            PracticeCard(DEMO["PB017"], CardDetail.SUMMARY, rank=1),
+            Buttons((Action("show:PB017", "Details PB017"),)),
+            PracticeCard(DEMO["PB058"], CardDetail.SUMMARY, rank=2),
+            Buttons((Action("show:PB058", "Details PB058"),)),
+        )
+    )
+
+
+def test_search_is_recorded_for_paging_and_gaps(world):
+    """Each search is stored with who ran it, the text, the count and the clock's time."""
+    bank, uows, clock = world
+    say(bank, "knife")
+    assert searches(uows) == [SearchRecord(1, ALICE.key, "knife", 2, clock.at)]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Text(ALICE, ALICE_PLACE, "knife"),
+        Text(ALICE, ALICE_PLACE, "search knife"),
+        Text(ALICE, ALICE_PLACE, "/practice knife"),
+        Command(ALICE, ALICE_PLACE, "practice", "knife"),
+        Command(ALICE, ALICE_PLACE, "/practice", "search knife"),
+        Command(ALICE, ALICE_PLACE, "search", "knife"),
+    ],
+)
+def test_every_way_of_asking_searches_the_same(bank, event):
+    """Plain text, the search verb and slash commands all run the same search."""
+    [reply] = bank.handle(event)
+    assert reply.plain == "2 practices for “knife”."
+    assert card_refs(reply) == ["PB017", "PB058"]
+
+
+def test_misspelt_search_finds_knife_crime_and_offers_the_spelling(bank):
+    """A typo still finds the knife-crime practices first, with a "did you mean" button."""
+    reply = say(bank, "knfe crime")
+    assert reply.plain == "11 practices for “knfe crime” (showing 1–5 of 11)."
+    assert card_refs(reply)[:2] == ["PB058", "PB017"]
+    assert reply.blocks[1] == Buttons(
+        (Action("suggest:1", "Did you mean “knife crime”?", ActionStyle.PRIMARY),)
+    )
+
+
+def test_first_page_offers_more_results(bank):
+    """When more matches exist than fit, the page ends with a More results button."""
+    reply = say(bank, "crime")
+    assert reply.plain == "11 practices for “crime” (showing 1–5 of 11)."
+    assert [c.rank for c in reply.blocks if isinstance(c, PracticeCard)] == [1, 2, 3, 4, 5]
+    assert reply.blocks[-1] == Buttons((Action("more:1:5", "More results", ActionStyle.PRIMARY),))
+
+
+def test_more_results_shows_the_next_page(bank):
+    """More results re-runs the recorded search from the offset and continues the ranks."""
+    first = say(bank, "crime")
+    second = click(bank, "more:1:5")
+    assert second.plain == "11 practices for “crime” (showing 6–10 of 11)."
+    assert [c.rank for c in second.blocks if isinstance(c, PracticeCard)] == [6, 7, 8, 9, 10]
+    assert not set(card_refs(first)) & set(card_refs(second))
+    assert button_ids(second)[-1] == "more:1:10"
+
+
+def test_last_page_has_no_more_button(bank):
+    """The final page ends without a More results button."""
+    say(bank, "crime")
+    last = click(bank, "more:1:10")
+    assert last.plain == "11 practices for “crime” (showing 11–11 of 11)."
+    assert button_labels(last) == [f"Details {ref}" for ref in card_refs(last)]
+
+
+def test_paging_does_not_record_a_new_search(world):
+    """Turning pages is not a new search."""
+    bank, uows, _ = world
+    say(bank, "crime")
+    click(bank, "more:1:5")
+    assert [s.id for s in searches(uows)] == [1]
+
+
+def test_paging_past_the_end_says_so(bank):
+    """A forged offset past the last result gets a plain answer, not an empty list."""
+    say(bank, "crime")
+    assert click(bank, "more:1:500").plain == "No more results for “crime”: all 11 were shown."
+
+
+def test_unknown_search_id_is_explained(bank):
+    """A More click for a search that does not exist (stale or forged) gets a clear message."""
+    assert click(bank, "more:77:5") == Reply(
+        (
+            text(
+                "That search is no longer available. Search again, for example ",
+                bold("knife crime diversion"),
+                ".",
+            ),
+        )
+    )
+
+
+def test_search_notices_are_shown(bank):
+    """What the search ignored is said in italics under the header."""
+    reply = say(bank, "asb colour:red")
+    assert reply.blocks[1] == text(
+        Span(
+            'I don\'t know the filter "colour:", so I ignored "colour:red". '
+            "Filters I know: rating:, focus:, topic:, linked:, org:.",
+            italic=True,
+        )
+    )
+
+
+def test_empty_search_asks_what_to_look_for(world):
+    """An empty request asks for words and records nothing."""
+    bank, uows, _ = world
+    reply = say(bank, "   ")
+    assert reply.plain == (
+        "What are you looking for? Type a few words, for example knife crime diversion, "
+        "or help for more."
+    )
+    assert searches(uows) == []
+
+
+def test_long_search_is_cut_and_says_so(world):
+    """A 100 kB search runs on its first 200 characters, records those, and says so."""
+    bank, uows, _ = world
+    reply = say(bank, "burglary " * 11_000)
+    [record] = searches(uows)
+    assert len(record.text) <= 200
+    assert record.text.startswith("burglary burglary")
+    assert reply.blocks[1] == text(
+        Span("Your search was long, so only its first 200 characters were used.", italic=True)
+    )
+    assert "…" in reply.plain.splitlines()[0]
+    assert len(reply.plain.splitlines()[0]) < 120
+
+
+# --- nothing found ------------------------------------------------------------------------------
+
+
+def test_nothing_found_offers_next_steps(bank):
+    """Finding nothing is said, with tips and a pointer to sharing, and no dead button."""
+    assert say(bank, "zzqxv") == Reply(
+        (text("No practices found for ", "“zzqxv”", "."), TIPS, SHARING)
+    )
+
+
+def test_nothing_found_with_filters_offers_to_drop_them(bank):
+    """When filters hid every match, a button offers the search without them."""
+    reply = say(bank, "jetskis rating:worked")
+    assert reply == Reply(
+        (
+            text("No practices found for ", "“jetskis rating:worked”", "."),
+            Buttons((Action("unfiltered:1", "Search without filters (1 practice)"),)),
+            TIPS,
+            SHARING,
+        )
+    )
+
+
+def test_search_without_filters_runs_the_words_alone(world):
+    """The button runs the recorded search's words without its filters, as a new search."""
+    bank, uows, _ = world
+    say(bank, "jetskis rating:worked")
+    reply = click(bank, "unfiltered:1")
+    assert reply.plain == "1 practice for “jetskis”."
+    assert card_refs(reply) == ["PB055"]
+    assert [s.text for s in searches(uows)] == ["jetskis rating:worked", "jetskis"]
+
+
+def test_nothing_found_with_a_misspelling_offers_both_buttons(bank):
+    """A misspelt filtered search finding nothing offers the spelling and dropping filters."""
+    reply = say(bank, "burglery rating:didnt_work")
+    assert reply.blocks[1] == Buttons(
+        (
+            Action("suggest:1", "Did you mean “burglary rating:didnt_work”?", ActionStyle.PRIMARY),
+            Action("unfiltered:1", "Search without filters (3 practices)"),
+        )
+    )
+
+
+def test_did_you_mean_runs_the_corrected_search(world):
+    """The did-you-mean button runs the suggested spelling as a new search by the clicker."""
+    bank, uows, _ = world
+    say(bank, "knfe crime")
+    reply = click(bank, "suggest:1", actor=PC_BOB, place=PC_BOB_PLACE)
+    assert reply.plain == "12 practices for “knife crime” (showing 1–5 of 12)."
+    assert [(s.actor_key, s.text) for s in searches(uows)] == [
+        (ALICE.key, "knfe crime"),
+        (PC_BOB.key, "knife crime"),
+    ]
+
+
+def test_did_you_mean_for_a_stale_search_is_explained(bank):
+    """A did-you-mean or without-filters click for an unknown search gets the stale message."""
+    assert click(bank, "suggest:999").plain.startswith("That search is no longer available.")
+    assert click(bank, "unfiltered:999").plain.startswith("That search is no longer available.")
+
+
+# --- show ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["show PB046", "show pb46", "PB046", "pb46", "details PB-046"])
+def test_show_gives_the_full_card(bank, line):
+    """`show PB046`, a bare ref however typed, or `details` show the practice in full."""
+    assert say(bank, line) == Reply((PracticeCard(DEMO["PB046"], CardDetail.FULL),))
+
+
+def test_details_button_gives_the_full_card(bank):
+    """The Details button under a result shows that practice in full."""
+    assert click(bank, "show:PB017") == Reply((PracticeCard(DEMO["PB017"], CardDetail.FULL),))
+
+
+def test_unknown_ref_says_no_such_practice(bank):
+    """An unknown ref is named in the answer, with a hint to search by words."""
+    assert say(bank, "show PB999") == Reply(
+        (
+            text(
+                "No practice PB999 in the bank. Check the reference, or search by words, "
+                "for example ",
+                bold("knife crime diversion"),
+                ".",
+            ),
+        )
+    )
+
+
+def test_show_with_something_that_is_not_a_ref(bank):
+    """`show` followed by words explains what a ref looks like."""
+    assert say(bank, "show knife crime").plain == (
+        "“knife crime” is not a practice reference. References look like PB046; "
+        "to search by words, just type them."
+    )
+
+
+# --- restricted practices -----------------------------------------------------------------------
+
+
+def test_restricted_practice_is_found_in_a_police_only_workspace(bank):
+    """A police-only workspace sees the restricted practice in results."""
+    reply = say(bank, "knife", actor=PC_BOB, place=PC_BOB_PLACE)
+    assert "PB900" in card_refs(reply)
+    assert reply.plain == "3 practices for “knife”."
+
+
+def test_restricted_practice_never_reaches_search_elsewhere(bank):
+    """Outside police-only workspaces, search neither shows nor counts the restricted practice."""
+    reply = say(bank, "covert knife test purchase")
+    assert "PB900" not in card_refs(reply)
+    assert "PB900" not in button_ids(reply)
+
+
+def test_restricted_practice_never_reaches_paging_elsewhere(bank):
+    """Paging a police officer's search re-runs it with the clicker's rights, not the searcher's."""
+    police = say(bank, "knife", actor=PC_BOB, place=PC_BOB_PLACE)
+    assert "PB900" in card_refs(police)
+    reply = click(bank, "more:1:0")
+    assert card_refs(reply) == ["PB017", "PB058"]
+    assert reply.plain == "2 practices for “knife”."
+
+
+@pytest.mark.parametrize("line", ["show PB900", "pb900"])
+def test_restricted_practice_reads_as_unknown_when_shown_elsewhere(bank, line):
+    """Asking for a restricted ref outside police-only workspaces gets the unknown-ref answer."""
+    assert say(bank, line) == Reply(
+        (
+            text(
+                "No practice PB900 in the bank. Check the reference, or search by words, "
+                "for example ",
+                bold("knife crime diversion"),
+                ".",
+            ),
+        )
+    )
+
+
+def test_restricted_practice_reads_as_unknown_through_a_forged_details_click(bank):
+    """A Details click forged for a restricted ref leaks nothing either."""
+    assert click(bank, "show:PB900").plain == click(bank, "show:PB999").plain.replace(
+        "PB999", "PB900"
+    )
+
+
+def test_restricted_practice_is_shown_in_a_police_only_workspace(bank):
+    """A police-only workspace may open the restricted practice."""
+    assert click(bank, "show:PB900", actor=PC_BOB, place=PC_BOB_PLACE) == Reply(
+        (PracticeCard(RESTRICTED, CardDetail.FULL),)
+    )
+
+
+# --- help ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["help", "HELP", "?", "/practice help"])
+def test_help_explains_search_filters_show_and_more(bank, line):
+    """Help lists what the bot does, with examples of filters and acronyms."""
+    assert say(bank, line).plain == (
+        "Practice bank: what police forces and partners tried against crime and harm, "
+        "and whether it worked.\n"
+        "Search: type what you are looking for, e.g. knife crime diversion. Typos and acronyms "
+        "are fine: knfe crime, ASB, DV.\n"
+        "Filters inside a search: focus:diversion, rating:worked (worked, promising, untested, "
+        "didnt_work), topic:violence, linked:tilley, org:sussex. For example burglary "
+        "rating:worked focus:prevention.\n"
+        "Show a practice: show PB046, or just PB046, or press Details under a result.\n"
+        "More: press More results under a list for the next page."
+    )
+
+
+def test_help_button(bank):
+    """The help action id shows the same help."""
+    assert click(bank, "help") == say(bank, "help")
+
+
+# --- index freshness ----------------------------------------------------------------------------
+
+
+def test_repeated_searches_reuse_the_index(bank):
+    """Searching again without changes to the bank does not rebuild the index."""
+    say(bank, "knife")
+    say(bank, "burglary")
+    click(bank, "more:1:0")
+    assert bank.search_service.builds == 1
+
+
+def test_newly_imported_practice_is_searchable_at_once(world):
+    """A practice added after a search is found by the very next search."""
+    bank, uows, _ = world
+    say(bank, "knife")
+    with uows() as uow:
+        uow.practices.upsert_many(
+            [
+                Practice(
+                    "PB070",
+                    "Knife amnesty bins",
+                    "Bins for surrendering knives.",
+                    Effectiveness.WORKED,
+                )
+            ]
+        )
+        uow.commit()
+    assert card_refs(say(bank, "knife amnesty"))[0] == "PB070"
+    assert bank.search_service.builds == 2
+
+
+def test_glossary_entry_added_at_run_time_is_used_at_once(world):
+    """A term a moderator adds to the glossary works on the next search (the index is rebuilt)."""
+    bank, uows, _ = world
+    assert card_refs(say(bank, "plugh")) == []
+    with uows() as uow:
+        uow.glossary.add(GlossaryEntry("plugh", "catalytic converter", added_by="U-MOD"))
+        uow.commit()
+    assert card_refs(say(bank, "plugh")) == ["PB046"]
+    assert bank.search_service.builds == 2
+
+
+def test_searcher_property_serves_the_cli(bank):
+    """`bank.searcher` gives the CLI the same current index."""
+    result = bank.searcher.search("knife", include_restricted=False)
+    assert [h.practice.ref for h in result.hits] == ["PB017", "PB058"]
+
+
+# --- garbage and failures -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "",
+        "nonsense",
+        "more:abc:5",
+        "more:1:-1",
+        "show:PB046' OR 1=1",
+        "mod:approve:S-0042",
+        "x" * 100_000,
+    ],
+)
+def test_forged_or_unknown_clicks_are_answered_politely(bank, action):
+    """A click id the core did not make gets a clear message, never an error."""
+    assert click(bank, action).plain == (
+        "That button no longer works. Type what you are looking for, or `help`."
+    )
+
+
+def test_form_submissions_are_not_in_use_yet(bank):
+    """A form the core never sent is answered, not crashed on."""
+    [reply] = bank.handle(FormSubmit(ALICE, ALICE_PLACE, "share", {"title": "x"}))
+    assert reply.plain == "That form is no longer in use. Type `help` to see what I can do."
+
+
+class _BrokenUnitOfWorkFactory:
+    """Storage that is down: every unit of work fails to open."""
+
+    def __call__(self):
+        raise ConnectionError("database is down")
+
+
+def test_unexpected_errors_become_a_polite_reply_and_are_logged(caplog):
+    """A failure inside a use case is logged and answered with an apology, never raised."""
+    bank = PracticeBank(_BrokenUnitOfWorkFactory(), FixedClock())
+    with caplog.at_level(logging.ERROR, logger="bot.core"):
+        [reply] = bank.handle(Text(ALICE, ALICE_PLACE, "knife"))
+    assert reply.plain == (
+        "Something went wrong on my side and I could not finish that. Please try again in a moment."
+    )
+    assert caplog.records[-1].getMessage() == f"handling Text for {ALICE.key} failed"
+    assert caplog.records[-1].exc_info is not None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "\x00\x07\x1b[2J\x1b]0;owned\x07",
+        "knife\x1b[31m crime",
+        "🔪🔪🔪",
+        "👩‍⚕️ knife",
+        "جرائم السكاكين",
+        "\u202eevil knife",
+        "'; DROP TABLE practices; --",
+        "knife' OR '1'='1",
+        "<!channel> knife",
+        "@everyone @here knife",
+        "<script>alert(1)</script>",
+        "x" * 100_000,
+        "show " + "9" * 5000,
+        "more:1:5",
+    ],
+)
+def test_hostile_text_never_raises(world, line):
+    """Hostile input gets an ordinary reply, and no stored search keeps control characters."""
+    bank, uows, _ = world
+    [reply] = bank.handle(Text(ALICE, ALICE_PLACE, line))
+    assert "Something went wrong" not in reply.plain
+    for record in searches(uows):
+        assert not any(ord(ch) < 32 for ch in record.text)
+        assert len(record.text) <= 200
+
+
+def test_hostile_text_is_quoted_back_as_plain_text(bank):
+    """Mentions and markup are echoed as text for the renderer to escape, not interpreted."""
+    reply = say(bank, "<!channel> @everyone knife")
+    assert reply.blocks[0].spans[1] == Span(" for “<!channel> @everyone knife”")

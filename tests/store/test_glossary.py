@@ -1,0 +1,54 @@
+"""Glossary repository: moderators' run-time terms, replaced by term ignoring case."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ports import GlossaryEntry
+
+
+def test_added_entries_are_listed_by_term(uow_factory):
+    """Entries come back as stored, ordered by term."""
+    with uow_factory() as uow:
+        uow.glossary.add(GlossaryEntry("VAWG", "violence against women and girls", "U123"))
+        uow.glossary.add(GlossaryEntry("ASB", "anti-social behaviour", "U456"))
+        uow.commit()
+
+    with uow_factory() as uow:
+        entries = uow.glossary.list_all()
+
+    assert entries == [
+        GlossaryEntry("ASB", "anti-social behaviour", "U456"),
+        GlossaryEntry("VAWG", "violence against women and girls", "U123"),
+    ]
+
+
+def test_adding_a_term_again_replaces_it(uow_factory):
+    """A term added twice (any case) keeps one entry with the latest expansion."""
+    with uow_factory() as uow:
+        uow.glossary.add(GlossaryEntry("ASB", "antisocial", "U1"))
+        uow.commit()
+    with uow_factory() as uow:
+        uow.glossary.add(GlossaryEntry("asb", "anti-social behaviour", "U2"))
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.glossary.list_all() == [GlossaryEntry("asb", "anti-social behaviour", "U2")]
+
+
+def test_hostile_expansion_round_trips(uow_factory):
+    """RTL, emoji, SQL and markup text in a glossary entry comes back as written."""
+    expansion = "'; DROP TABLE glossary_terms; -- <@U123> @everyone مرحبا 🔪" + "z" * 100_000
+    with uow_factory() as uow:
+        uow.glossary.add(GlossaryEntry("Ω🙂", expansion, "U1"))
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.glossary.list_all() == [GlossaryEntry("Ω🙂", expansion, "U1")]
+
+
+@pytest.mark.parametrize("term", ["", "t" * 256])
+def test_empty_or_overlong_term_is_refused(uow_factory, term):
+    """A term must be 1-255 characters on every backend."""
+    with uow_factory() as uow, pytest.raises(ValueError):
+        uow.glossary.add(GlossaryEntry(term, "expansion"))
