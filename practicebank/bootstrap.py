@@ -18,32 +18,32 @@ from store.repositories import SqlUnitOfWorkFactory
 
 
 @dataclass(frozen=True)
-class Wiring:
-    """Everything an entry point needs, built once."""
+class Store:
+    """An open, migrated database and the unit-of-work factory on it."""
 
-    database_url: str
     engine: Engine
     uow_factory: UnitOfWorkFactory
-    bank: PracticeBank
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, safe to print: the URL with any password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
 
 
-def open_store(database_url: str | None = None) -> tuple[str, Engine, UnitOfWorkFactory]:
+def open_store(database_url: str | None = None) -> Store:
     """Connect to the database named by the argument or `DATABASE_URL` and bring it to head.
 
     Every command migrates on first use so that a new or older database just works; raises
     `store.engine.DatabaseUnavailable` with a readable message when it cannot.
     """
-    url = database_url or database_url_from_env()
-    engine = make_engine(url)
+    engine = make_engine(database_url or database_url_from_env())
     upgrade(engine)
-    return url, engine, SqlUnitOfWorkFactory(engine)
+    return Store(engine, SqlUnitOfWorkFactory(engine))
 
 
-def open_bank(database_url: str | None = None, clock: Clock | None = None) -> Wiring:
-    """Open the store and build the core on it."""
-    url, engine, uow_factory = open_store(database_url)
-    bank = PracticeBank(uow_factory, clock or SystemClock())
-    return Wiring(url, engine, uow_factory, bank)
+def build_bank(store: Store, clock: Clock | None = None) -> PracticeBank:
+    """The core, wired to the store."""
+    return PracticeBank(store.uow_factory, clock or SystemClock())
 
 
 def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:

@@ -12,20 +12,22 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.bankfile import BankFileError, read_bank_file, write_bank
+from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
 from bot.domain import Effectiveness, Focus, LinkedTo
 from bot.events import Actor, Place
 from bot.ports import GlossaryEntry
 from bot.search.model import SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
 from practicebank.bootstrap import (
+    Store,
+    build_bank,
     configure_console_workspace,
     load_demo_bank_if_empty,
-    open_bank,
     open_store,
 )
 from store.engine import DatabaseUnavailable
@@ -33,6 +35,10 @@ from store.engine import DatabaseUnavailable
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_NOTHING_FOUND = 1  # like grep: a search or show that finds nothing is not a success
+
+MAX_LIMIT = 50
+MAX_QUERY_CHARS = 1000
 
 
 class CliError(Exception):
@@ -45,6 +51,13 @@ class CliError(Exception):
 
 def _say(message: str, stream: TextIO | None = None) -> None:
     print(message, file=stream or sys.stderr)
+
+
+def _open_store(args: argparse.Namespace) -> Store:
+    """Open and migrate the database, saying on standard error which one it is."""
+    store = open_store(args.database_url)
+    _say(f"Practice bank database: {store.location}")
+    return store
 
 
 def _progress_bar(label: str) -> Callable[[int, int], None] | None:
@@ -68,19 +81,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot in the terminal, on the same core the chat platforms use."""
     from adapters.console.app import run_console
 
-    wiring = open_bank(args.database_url)
-    _say(f"Practice bank database: {wiring.database_url}")
+    store = _open_store(args)
     if not args.no_demo:
-        loaded = load_demo_bank_if_empty(wiring.uow_factory)
+        loaded = load_demo_bank_if_empty(store.uow_factory)
         if loaded:
             _say(f"The bank was empty: loaded the demo bank ({loaded} practices).")
     user = args.user or os.environ.get("USER") or "you"
     configure_console_workspace(
-        wiring.uow_factory, user, moderator=args.moderator, police_only=args.police_only
+        store.uow_factory, user, moderator=args.moderator, police_only=args.police_only
     )
     actor = Actor(platform="console", workspace_id="local", user_id=user, display_name=user)
     place = Place(platform="console", workspace_id="local", channel_id="console", is_direct=True)
-    run_console(wiring.bank, sys.stdin, sys.stdout, actor=actor, place=place)
+    run_console(build_bank(store), sys.stdin, sys.stdout, actor=actor, place=place)
     return EXIT_OK
 
 
@@ -92,9 +104,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except BankFileError as problem:
         _say(f"Nothing was imported from {path}:\n{problem}")
         return EXIT_FAILED
-    url, _engine, uow_factory = open_store(args.database_url)
-    _say(f"Practice bank database: {url}")
-    with uow_factory() as uow:
+    with _open_store(args).uow_factory() as uow:
         outcome = uow.practices.upsert_many(practices)
         uow.commit()
     _say(
@@ -106,8 +116,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the whole bank as JSON or CSV, in a form `import` takes back unchanged."""
-    _url, _engine, uow_factory = open_store(args.database_url)
-    with uow_factory() as uow:
+    with _open_store(args).uow_factory() as uow:
         practices = uow.practices.list_all()
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as stream:
@@ -167,23 +176,55 @@ def cmd_search(args: argparse.Namespace) -> int:
         filters = _filters_from_flags(args)
     except ValueError as problem:
         raise CliError(str(problem), EXIT_USAGE) from problem
-    if args.limit < 1:
-        raise CliError("--limit must be at least 1", EXIT_USAGE)
-    wiring = open_bank(args.database_url)
-    result = wiring.bank.searcher.search(
-        " ".join(args.query),
-        filters,
-        include_restricted=args.include_restricted,
-        limit=args.limit,
+    if not 1 <= args.limit <= MAX_LIMIT:
+        raise CliError(f"--limit must be between 1 and {MAX_LIMIT}", EXIT_USAGE)
+    text = " ".join(args.query)
+    _check_query_text(text, filters)
+    result = build_bank(_open_store(args)).searcher.search(
+        text, filters, include_restricted=args.include_restricted, limit=args.limit
     )
     print(_result_as_json(result) if args.json else _result_as_text(result))
+    return EXIT_OK if result.hits else EXIT_NOTHING_FOUND
+
+
+def _check_query_text(text: str, filters: SearchFilters) -> None:
+    """Refuse what is surely a mistake on a command line.
+
+    That is: nothing to search, control characters (a pasted binary or escape sequence), or more
+    text than a query (the chat trims instead, since a person there cannot see an exit code).
+    """
+    if not text.strip() and filters.is_empty:
+        raise CliError("say what to search for, e.g. practicebank search knife crime", EXIT_USAGE)
+    if len(text) > MAX_QUERY_CHARS:
+        raise CliError(
+            f"the query is {len(text):,} characters long; keep it under {MAX_QUERY_CHARS:,}",
+            EXIT_USAGE,
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise CliError("the query holds control characters; type it as plain text", EXIT_USAGE)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one practice in full by its ref; exit 1 when there is no such practice."""
+    with _open_store(args).uow_factory() as uow:
+        practice = uow.practices.get(args.ref.strip())
+    if practice is None or (practice.is_restricted and not args.include_restricted):
+        _say(f"No practice {args.ref.strip()[:20]!r} in the bank. Try: practicebank search WORDS")
+        return EXIT_NOTHING_FOUND
+    if args.json:
+        print(json.dumps(practice_record(practice), ensure_ascii=False, indent=2))
+    else:
+        for name, value in practice_record(practice).items():
+            if value not in (None, [], ""):
+                shown = "; ".join(map(str, value)) if isinstance(value, list) else value
+                print(f"{name}: {shown}")
     return EXIT_OK
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Bring the database to the newest schema (the Procfile's release step)."""
-    url, _engine, _uow = open_store(args.database_url)
-    _say(f"Database {url} is at the newest schema.")
+    store = _open_store(args)
+    _say(f"Database {store.location} is at the newest schema.")
     return EXIT_OK
 
 
@@ -195,8 +236,7 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
         raise CliError(
             "A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE
         )
-    _url, _engine, uow_factory = open_store(args.database_url)
-    with uow_factory() as uow:
+    with _open_store(args).uow_factory() as uow:
         uow.glossary.add(GlossaryEntry(term=term, expansion=expansion, added_by="cli"))
         uow.commit()
     _say(f"Search now reads “{term}” as also meaning “{expansion}”.")
@@ -205,8 +245,7 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
     """List the glossary terms added at run time."""
-    _url, _engine, uow_factory = open_store(args.database_url)
-    with uow_factory() as uow:
+    with _open_store(args).uow_factory() as uow:
         for entry in uow.glossary.list_all():
             print(f"{entry.term}\t{entry.expansion}\t({entry.added_by})")
     return EXIT_OK
@@ -256,6 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON, best first")
     search.set_defaults(run=cmd_search)
 
+    show = commands.add_parser("show", help="print one practice in full")
+    show.add_argument("ref", help="its reference, e.g. PB046")
+    show.add_argument("--include-restricted", action="store_true")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=cmd_show)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="migrate to the newest schema").set_defaults(
@@ -285,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"practicebank: {problem}")
         return problem.code
     except DatabaseUnavailable as problem:
-        _say(f"practicebank: cannot use the database: {problem}")
+        _say(f"practicebank: {problem}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
