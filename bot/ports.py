@@ -13,6 +13,16 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain import Practice
+from bot.workflow import (
+    CallForPractice,
+    Conversation,
+    Notification,
+    Reminder,
+    ReminderState,
+    Review,
+    Submission,
+    SubmissionState,
+)
 
 
 class Clock(Protocol):
@@ -60,6 +70,14 @@ class PracticeRepository(Protocol):
 
     def bank_version(self) -> str:
         """A token that changes whenever any practice is added or changed (for index refresh)."""
+        ...
+
+    def next_ref(self) -> str:
+        """The next free public ref (PB064 after PB063), never reused even after archiving."""
+        ...
+
+    def history(self, ref: str) -> list[Practice]:
+        """Earlier versions of the practice, oldest first."""
         ...
 
 
@@ -134,6 +152,140 @@ class SearchLogRepository(Protocol):
         ...
 
 
+class SubmissionRepository(Protocol):
+    """Contributors' drafts and proposals."""
+
+    def add(self, submission: Submission) -> Submission:
+        """Store a new submission (its `id` is ignored) and return it with its id."""
+        ...
+
+    def get(self, submission_id: int) -> Submission | None:
+        """The submission with this id, or None."""
+        ...
+
+    def open_for(self, contributor_key: str) -> list[Submission]:
+        """The contributor's submissions in an open state (draft, submitted, changes requested)."""
+        ...
+
+    def list_by_state(self, *states: SubmissionState) -> list[Submission]:
+        """Submissions in any of these states, oldest first."""
+        ...
+
+    def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
+        """Write the submission only if its stored revision is still `expected_revision`.
+
+        Returns the stored submission with its revision increased, or None when someone else
+        changed it first: this compare-and-set is what makes a moderator decision atomic.
+        """
+        ...
+
+
+class ReviewRepository(Protocol):
+    """The append-only audit trail of moderator decisions."""
+
+    def add(self, review: Review) -> Review:
+        """Append a review (its `id` is ignored) and return it with its id."""
+        ...
+
+    def for_submission(self, submission_id: int) -> list[Review]:
+        """Reviews of one submission, oldest first."""
+        ...
+
+
+class ReminderRepository(Protocol):
+    """Follow-up reminders."""
+
+    def add(self, reminder: Reminder) -> Reminder:
+        """Store a reminder (its `id` is ignored) and return it with its id."""
+        ...
+
+    def get(self, reminder_id: int) -> Reminder | None:
+        """The reminder with this id, or None."""
+        ...
+
+    def due(self, states: Sequence[ReminderState], before: datetime) -> list[Reminder]:
+        """Reminders in one of `states` whose clock ran out at or before `before`, oldest first.
+
+        The clock is `due_at` for pending reminders, `sent_at` for sent ones and `nudged_at` for
+        nudged ones; the caller passes the cut-off that fits the states it asks for.
+        """
+        ...
+
+    def for_practice(self, ref: str) -> list[Reminder]:
+        """Every reminder of a practice, oldest first."""
+        ...
+
+    def transition(
+        self, reminder: Reminder, expected: ReminderState, at: datetime
+    ) -> Reminder | None:
+        """Save `reminder` only if its stored state is still `expected` (atomic claim).
+
+        Two sweepers in two processes may pick the same due reminder; only the one whose
+        transition succeeds sends it. Returns the stored reminder, or None when it lost.
+        """
+        ...
+
+
+class CallRepository(Protocol):
+    """Calls for practice."""
+
+    def add(self, call: CallForPractice) -> CallForPractice:
+        """Store a new call (its `id` is ignored) and return it with its id."""
+        ...
+
+    def get(self, call_id: int) -> CallForPractice | None:
+        """The call with this id, or None."""
+        ...
+
+    def list_for(self, platform: str, workspace_id: str) -> list[CallForPractice]:
+        """The workspace's calls, newest first."""
+        ...
+
+
+class ConversationRepository(Protocol):
+    """Guided dialogues in flight, one per person."""
+
+    def get(self, actor_key: str) -> Conversation | None:
+        """The person's conversation, or None."""
+        ...
+
+    def save(self, conversation: Conversation) -> None:
+        """Create or replace the person's conversation."""
+        ...
+
+    def delete(self, actor_key: str) -> None:
+        """Forget the person's conversation (finished, cancelled or discarded)."""
+        ...
+
+    def idle_since(self, before: datetime) -> list[Conversation]:
+        """Conversations not touched since `before` (for the 30-day draft clean-up)."""
+        ...
+
+
+class Outbox(Protocol):
+    """Notifications waiting to be delivered by an adapter's delivery loop."""
+
+    def add(self, notification: Notification) -> Notification:
+        """Queue a notification in the current transaction and return it with its id."""
+        ...
+
+    def pending(self, platform: str, now: datetime, limit: int = 50) -> list[Notification]:
+        """Undelivered notifications for the platform whose next attempt is due, oldest first."""
+        ...
+
+    def mark_delivered(self, notification_id: int, at: datetime) -> None:
+        """Record a successful delivery."""
+        ...
+
+    def mark_failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; `retry_at` None gives up for good."""
+        ...
+
+    def all(self) -> list[Notification]:
+        """Every notification, oldest first (for tests, stats and operators)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: commit to keep, leave the block to roll back."""
 
@@ -156,6 +308,36 @@ class UnitOfWork(Protocol):
     @property
     def searches(self) -> SearchLogRepository:
         """Searches people ran."""
+        ...
+
+    @property
+    def submissions(self) -> SubmissionRepository:
+        """Contributors' drafts and proposals."""
+        ...
+
+    @property
+    def reviews(self) -> ReviewRepository:
+        """Moderator decisions."""
+        ...
+
+    @property
+    def reminders(self) -> ReminderRepository:
+        """Follow-up reminders."""
+        ...
+
+    @property
+    def calls(self) -> CallRepository:
+        """Calls for practice."""
+        ...
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """Guided dialogues in flight."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Notifications to deliver."""
         ...
 
     def __enter__(self) -> Self:

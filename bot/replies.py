@@ -90,7 +90,46 @@ class Choices:
     options: tuple[Choice, ...]
 
 
-Block = Paragraph | PracticeCard | Buttons | Choices
+class FieldKind(StrEnum):
+    """What a form field takes."""
+
+    TEXT = "text"  # one line
+    LONG_TEXT = "long_text"  # several lines
+    CHOICE = "choice"  # exactly one of `options`
+    MULTI_CHOICE = "multi_choice"  # any number of `options`
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form; `options` are (value, label) pairs for the choice kinds.
+
+    `default` pre-fills the field (for several choices: values separated by commas).
+    """
+
+    name: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+    default: str = ""
+    max_length: int = 3000
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form to fill in one go (a Slack or Discord modal; successive prompts in a terminal).
+
+    Sending it back produces `FormSubmit(form=id, values={name: value})`; `id` is encoded like an
+    action id (e.g. `mod:approve:42`) so the core knows what the values are for.
+    """
+
+    id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+
+
+Block = Paragraph | PracticeCard | Buttons | Choices | Form
 
 
 @dataclass(frozen=True)
