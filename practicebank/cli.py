@@ -53,9 +53,15 @@ def _say(message: str, stream: TextIO | None = None) -> None:
     print(message, file=stream or sys.stderr)
 
 
+def _count(number: int) -> str:
+    """`1 practice`, `2 practices`."""
+    return f"{number} practice" if number == 1 else f"{number:,} practices"
+
+
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
     store = open_store(args.database_url)
+    args.open_stores.append(store)  # closed by `main` when the command ends
     _say(f"Practice bank database: {store.location}")
     return store
 
@@ -108,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         outcome = uow.practices.upsert_many(practices)
         uow.commit()
     _say(
-        f"Imported {len(practices)} practices from {path.name}: "
+        f"Imported {_count(len(practices))} from {path.name}: "
         f"{outcome.added} added, {outcome.updated} updated."
     )
     return EXIT_OK
@@ -121,7 +127,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as stream:
             write_bank(practices, args.format, stream)
-        _say(f"Exported {len(practices)} practices to {args.output}.")
+        _say(f"Exported {_count(len(practices))} to {args.output}.")
     else:
         write_bank(practices, args.format, sys.stdout)
     return EXIT_OK
@@ -157,7 +163,7 @@ def _result_as_json(result: SearchResult) -> str:
 
 
 def _result_as_text(result: SearchResult) -> str:
-    lines = [f"{result.total} practices match." if result.total else "No practice matches."]
+    lines = [f"{_count(result.total)} match." if result.total else "No practice matches."]
     for number, hit in enumerate(result.hits, start=result.offset + 1):
         p = hit.practice
         focus = ", ".join(f.label for f in p.focus)
@@ -165,7 +171,7 @@ def _result_as_text(result: SearchResult) -> str:
     if result.did_you_mean:
         lines.append(f"Did you mean: {result.did_you_mean}?")
     if result.without_filters:
-        lines.append(f"{result.without_filters} practices match without the filters.")
+        lines.append(f"{_count(result.without_filters)} match without the filters.")
     lines.extend(result.notices)
     return "\n".join(lines)
 
@@ -200,8 +206,12 @@ def _check_query_text(text: str, filters: SearchFilters) -> None:
             f"the query is {len(text):,} characters long; keep it under {MAX_QUERY_CHARS:,}",
             EXIT_USAGE,
         )
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _has_control_characters(text):
         raise CliError("the query holds control characters; type it as plain text", EXIT_USAGE)
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -235,6 +245,12 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
     if not term or not expansion or len(term) > 60 or len(expansion) > 200:
         raise CliError(
             "A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE
+        )
+    if _has_control_characters(term + expansion):
+        # `glossary list` prints terms back to a terminal, where an escape sequence would act.
+        raise CliError(
+            "A glossary term and its expansion must be plain text, without control characters.",
+            EXIT_USAGE,
         )
     with _open_store(args).uow_factory() as uow:
         uow.glossary.add(GlossaryEntry(term=term, expansion=expansion, added_by="cli"))
@@ -324,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("PRACTICEBANK_LOG", "WARNING"))
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
+    args.open_stores = []
     try:
         return run(args)
     except CliError as problem:
@@ -339,6 +356,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _say(f"practicebank: unexpected error: {problem.__class__.__name__}: {problem}")
         return EXIT_FAILED
+    finally:
+        # Close the connections now, not whenever the engine is collected (`main` may run
+        # many times in one process, and a PostgreSQL server counts every open connection).
+        for store in args.open_stores:
+            store.engine.dispose()
 
 
 if __name__ == "__main__":

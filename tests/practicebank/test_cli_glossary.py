@@ -1,0 +1,108 @@
+"""`practicebank glossary add/list`: terms taught at run time, used by the next search."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.practicebank.conftest import DEMO_BANK, Cli, database_line
+
+USAGE = "practicebank: A glossary term needs 1–60 characters and an expansion of 1–200.\n"
+PLAIN = (
+    "practicebank: A glossary term and its expansion must be plain text, "
+    "without control characters.\n"
+)
+
+
+def _refs(cli: Cli, *words: str) -> list[str]:
+    run = cli("search", *words, "--json", "--limit", "50")
+    assert run.code in (0, 1), run.err
+    return [row["ref"] for row in json.loads(run.out)]
+
+
+def test_glossary_add_then_list_shows_the_term(cli: Cli, bank_url: str) -> None:
+    """An added term is listed with its expansion and who added it."""
+    run = cli("glossary", "add", "blue light", "emergency response")
+    assert run.code == 0
+    assert run.err == (
+        database_line(bank_url)
+        + "Search now reads “blue light” as also meaning “emergency response”.\n"
+    )
+    listed = cli("glossary", "list")
+    assert listed.code == 0
+    assert listed.out == "blue light\temergency response\t(cli)\n"
+
+
+def test_glossary_list_is_empty_on_a_new_bank(cli: Cli) -> None:
+    """Only run-time terms are listed: none on a new bank."""
+    run = cli("glossary", "list")
+    assert (run.code, run.out) == (0, "")
+
+
+def test_glossary_term_is_normalised_and_replaced(cli: Cli) -> None:
+    """Terms are lower-cased with spaces collapsed; adding one again replaces its expansion."""
+    assert cli("glossary", "add", "  Blue   LIGHT ", "emergency  response").code == 0
+    assert cli("glossary", "add", "blue light", "999 call").code == 0
+    assert cli("glossary", "list").out == "blue light\t999 call\t(cli)\n"
+
+
+def test_search_uses_a_new_glossary_term(cli: Cli) -> None:
+    """After `blue light` = `emergency response`, searching it finds the rapid video response."""
+    assert cli("import", str(DEMO_BANK)).code == 0
+    assert "PB045" not in _refs(cli, "blue", "light")
+    assert cli("glossary", "add", "blue light", "emergency response").code == 0
+    assert _refs(cli, "blue", "light")[0] == "PB045"
+
+
+def test_search_for_an_unknown_word_finds_its_new_expansion(cli: Cli) -> None:
+    """A made-up word finds nothing until the glossary says it means catalytic converters."""
+    assert cli("import", str(DEMO_BANK)).code == 0
+    assert cli("search", "zorbleflux").code == 1
+    assert cli("glossary", "add", "zorbleflux", "catalytic converters").code == 0
+    assert _refs(cli, "zorbleflux")[0] == "PB046"
+
+
+@pytest.mark.parametrize(
+    ("term", "expansion"),
+    [
+        ("", "emergency response"),
+        ("   ", "emergency response"),
+        ("blue light", ""),
+        ("blue light", " \t "),
+        ("x" * 61, "emergency response"),
+        ("blue light", "y" * 201),
+        ("x" * 100_000, "emergency response"),
+    ],
+)
+def test_glossary_add_refuses_empty_or_too_long(cli: Cli, term: str, expansion: str) -> None:
+    """Empty or over-long terms and expansions exit 2 and store nothing."""
+    run = cli("glossary", "add", term, expansion)
+    assert run.code == 2
+    assert run.err == USAGE
+    assert cli("glossary", "list").out == ""
+
+
+@pytest.mark.parametrize(
+    ("term", "expansion"),
+    [("evil\x1b[31m", "red"), ("bell", "ring\x07"), ("nul\x00", "x"), ("csi", "a\x9bb")],
+)
+def test_glossary_add_refuses_control_characters(cli: Cli, term: str, expansion: str) -> None:
+    """Control characters exit 2: `glossary list` must never print escape sequences."""
+    run = cli("glossary", "add", term, expansion)
+    assert run.code == 2
+    assert run.err == PLAIN
+    assert cli("glossary", "list").out == ""
+
+
+def test_glossary_keeps_emoji_rtl_sql_and_mentions_as_text(cli: Cli) -> None:
+    """Emoji, right-to-left, SQL and mention text are stored and listed verbatim."""
+    entries = [
+        ("🚔", "police car"),
+        ("شرطة", "police"),
+        ("'; drop table glossary; --", "<!channel> @everyone <@U123>"),
+    ]
+    for term, expansion in entries:
+        assert cli("glossary", "add", term, expansion).code == 0
+    listed = cli("glossary", "list").out.splitlines()
+    assert sorted(listed) == sorted(f"{term}\t{expansion}\t(cli)" for term, expansion in entries)
