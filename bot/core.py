@@ -13,8 +13,25 @@ from collections.abc import Callable
 
 from bot import actions
 from bot.access import may_see_restricted
-from bot.actions import DropFilters, MoreResults, ShowHelp, ShowPractice, TrySuggestion
+from bot.actions import (
+    AnswerCall,
+    AnswerFollowUp,
+    ConfirmRetirement,
+    DropFilters,
+    MoreResults,
+    OpenCall,
+    OpenSubmission,
+    ReviewSubmission,
+    ShowHelp,
+    ShowPractice,
+    TrySuggestion,
+    UpdatePractice,
+)
+from bot.calls import Calls
 from bot.events import Actor, Click, Command, Event, FormSubmit, Text
+from bot.followup import FollowUp
+from bot.moderation import Moderation
+from bot.moderator_reports import ModeratorReports
 from bot.ports import Clock, SearchRecord, UnitOfWork, UnitOfWorkFactory, WorkspaceSettings
 from bot.replies import (
     Action,
@@ -29,13 +46,26 @@ from bot.replies import (
     bold,
     text,
 )
-from bot.requests import HELP, SEARCH, SHOW, Request, normalise_ref, read_request
+from bot.requests import (
+    CALL,
+    HELP,
+    QUEUE,
+    SEARCH,
+    SHARE,
+    SHOW,
+    STATS,
+    Request,
+    normalise_ref,
+    read_request,
+)
 from bot.requests import request_for_command as read_command
 from bot.search.engine import PracticeSearch
 from bot.search.glossary import Glossary
 from bot.search.model import SearchFilters, SearchResult
 from bot.search.query import parse_query
 from bot.search_service import SearchService
+from bot.settings import CoreSettings
+from bot.sharing import Sharing, share_button
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +123,20 @@ class PracticeBank:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         glossary: Glossary | None = None,
+        settings: CoreSettings | None = None,
     ) -> None:
-        """Wire the core; `glossary` replaces the shipped one, else that loads on first search."""
+        """Wire the core; `glossary` replaces the shipped one, else that loads on first search.
+
+        `settings` holds the follow-up intervals (defaults: 365 days, nudge and escalate after 14).
+        """
         self._uow_factory = uow_factory
         self._clock = clock
+        self._settings_core = settings or CoreSettings()
+        self._moderation = Moderation(uow_factory, clock, self._settings_core)
+        self._followup = FollowUp(uow_factory, clock, self._settings_core)
+        self._calls = Calls(uow_factory, clock)
+        self._reports = ModeratorReports(uow_factory, clock)
+        self._sharing = Sharing(uow_factory, clock)
         self._search_service = SearchService(glossary)
         self._event_handlers: dict[type, Callable[[Event], list[Reply]]] = {
             Command: self._on_command,
@@ -108,6 +148,10 @@ class PracticeBank:
             SEARCH: self.handle_search,
             SHOW: self.handle_show,
             HELP: self.handle_help,
+            QUEUE: self.handle_queue,
+            STATS: self.handle_stats,
+            CALL: self.handle_call,
+            SHARE: self._sharing.handle_share,
         }
 
     # --- entry point -------------------------------------------------------------------------
@@ -135,6 +179,11 @@ class PracticeBank:
             return self._search_service.searcher(uow)
 
     @property
+    def settings(self) -> CoreSettings:
+        """Return the timing rules the core runs with (the reminder sweep uses the same)."""
+        return self._settings_core
+
+    @property
     def search_service(self) -> SearchService:
         """Return the index cache, so tests and operators can see how often it rebuilt."""
         return self._search_service
@@ -146,14 +195,18 @@ class PracticeBank:
         return self._dispatch(event.actor, read_command(event.name, event.text))
 
     def _on_text(self, event: Event) -> list[Reply]:
-        # No guided conversations exist yet, so every text is a request; when they arrive, a text
-        # inside a conversation in progress goes to the conversation first.
+        # Text inside a sharing conversation answers it (a line starting with `/` stays a command).
         assert isinstance(event, Text)  # noqa: S101 - the dispatch table guarantees it
+        answered = self._sharing.handle_text(event.actor, event.text)
+        if answered is not None:
+            return answered
         return self._dispatch(event.actor, read_request(event.text))
 
     def _on_click(self, event: Event) -> list[Reply]:
         assert isinstance(event, Click)  # noqa: S101 - the dispatch table guarantees it
         action = actions.decode(event.action)
+        if actions.is_share_action(action):
+            return self._sharing.handle_click(event.actor, action)
         match action:
             case ShowPractice(ref=ref):
                 return self.handle_show(event.actor, ref)
@@ -165,13 +218,44 @@ class PracticeBank:
                 return self.handle_without_filters(event.actor, search_id)
             case ShowHelp():
                 return self.handle_help(event.actor, "")
-            case None:
+            case ReviewSubmission(decision=decision, submission_id=submission_id):
+                return [self._moderation.open_form(event.actor, decision, submission_id)]
+            case OpenSubmission(submission_id=submission_id):
+                return [self._moderation.show(event.actor, submission_id)]
+            case AnswerFollowUp(answer=answer, reminder_id=reminder_id):
+                result = self._followup.answer(event.actor, answer, reminder_id)
+                if result.update_ref is None:
+                    return [result.reply]
+                # Update: the sharing dialogue takes over, pre-filled from the practice.
+                update = actions.encode_share(UpdatePractice(result.update_ref))
+                return [result.reply, *self.handle(Click(event.actor, event.place, update))]
+            case ConfirmRetirement(reminder_id=reminder_id):
+                return [self._followup.confirm_retirement(event.actor, reminder_id)]
+            case AnswerCall(call_id=call_id):
+                call_answer = self._calls.answer(event.actor, call_id)
+                if call_answer.reply is not None:
+                    return [call_answer.reply]
+                return self._share_for_call(event, call_id)
+            case OpenCall():
+                return [self._calls.open_form(event.actor)]
+            case _:  # unknown or stale (sharing actions were dispatched above)
                 return [
                     _say("That button no longer works. Type what you are looking for, or `help`.")
                 ]
 
     def _on_form_submit(self, event: Event) -> list[Reply]:
-        return [_say("That form is no longer in use. Type `help` to see what I can do.")]
+        assert isinstance(event, FormSubmit)  # noqa: S101 - the dispatch table guarantees it
+        match actions.decode(event.form):
+            case ReviewSubmission(decision=decision, submission_id=submission_id):
+                return [self._moderation.decide(event.actor, decision, submission_id, event.values)]
+            case OpenCall():
+                return [self._calls.open_call(event.actor, event.values)]
+            case _:
+                return [_say("That form is no longer in use. Type `help` to see what I can do.")]
+
+    def _share_for_call(self, event: Click, call_id: int) -> list[Reply]:
+        """Start sharing a practice in answer to an open call."""
+        return self._sharing.start(event.actor, call_id=call_id)
 
     def _dispatch(self, actor: Actor, request: Request) -> list[Reply]:
         return self._verb_handlers[request.verb](actor, request.text)
@@ -273,6 +357,25 @@ class PracticeBank:
             ]
         return [Reply((PracticeCard(practice, CardDetail.FULL),))]
 
+    def handle_queue(self, actor: Actor, rest: str) -> list[Reply]:
+        """Moderators: submissions waiting for a decision (`queue` and more words: a search)."""
+        if rest:
+            return self.handle_search(actor, f"queue {rest}")
+        return [self._reports.queue(actor)]
+
+    def handle_stats(self, actor: Actor, rest: str) -> list[Reply]:
+        """Moderators: the bank's counts and gaps (`stats` followed by words is a search)."""
+        if rest:
+            return self.handle_search(actor, f"stats {rest}")
+        return [self._reports.stats(actor)]
+
+    def handle_call(self, actor: Actor, rest: str) -> list[Reply]:
+        """Moderators: `call open|list|show`; other words after `call` are a search."""
+        reply = self._calls.handle_command(actor, rest)
+        if reply is None:
+            return self.handle_search(actor, f"call {rest}")
+        return [reply]
+
     def handle_help(self, actor: Actor, topic: str) -> list[Reply]:
         """Explain what the bot can do, with examples worth copying."""
         return [
@@ -327,6 +430,13 @@ class PracticeBank:
                         bold("More results"),
                         " under a list for the next page.",
                     ),
+                    text(
+                        bold("Share"),
+                        ": type ",
+                        bold("share"),
+                        " to add your own practice; I ask one question at a time.",
+                    ),
+                    Buttons((share_button(),)),
                 )
             )
         ]
@@ -416,9 +526,7 @@ class PracticeBank:
             )
         )
         blocks.append(
-            text(
-                "Know a practice that belongs here? Sharing your own practice through the bot is "
-                "coming soon; until then, tell your force's practice bank contact."
-            )
+            text("Know a practice that belongs here? Type ", bold("share"), " to add it.")
         )
+        blocks.append(Buttons((share_button(),)))
         return blocks

@@ -140,6 +140,14 @@ class SearchRecord:
     at: datetime
 
 
+@dataclass(frozen=True)
+class SearchGap:
+    """A search that found nothing, and how many times it was run: a gap the bank should fill."""
+
+    text: str
+    count: int
+
+
 class SearchLogRepository(Protocol):
     """Searches people ran."""
 
@@ -149,6 +157,14 @@ class SearchLogRepository(Protocol):
 
     def get(self, search_id: int) -> SearchRecord | None:
         """The search with this id, or None."""
+        ...
+
+    def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
+        """Texts of searches that found nothing, most often run first, at most `limit`.
+
+        Texts are grouped case-insensitively (the first spelling seen is shown); ties are
+        ordered by text, so the report is stable.
+        """
         ...
 
 

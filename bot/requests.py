@@ -15,6 +15,12 @@ from bot.domain import format_ref
 SEARCH = "search"
 SHOW = "show"
 HELP = "help"
+# Moderators' commands (bot.moderator_reports, bot.calls).
+QUEUE = "queue"
+STATS = "stats"
+CALL = "call"
+# Sharing a practice (bot.sharing).
+SHARE = "share"
 
 # Words a person may start with to name a verb; anything else is the start of a search.
 VERB_WORDS: dict[str, str] = {
@@ -24,6 +30,10 @@ VERB_WORDS: dict[str, str] = {
     "details": SHOW,
     "help": HELP,
     "?": HELP,
+    "queue": QUEUE,
+    "stats": STATS,
+    "call": CALL,
+    "share": SHARE,
 }
 
 # Slash-command names that only say "this is for the practice bank" and carry no verb.

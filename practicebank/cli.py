@@ -20,10 +20,11 @@ from typing import TextIO
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
 from bot.domain import Effectiveness, Focus, LinkedTo
 from bot.events import Actor, Place
-from bot.ports import GlossaryEntry
+from bot.ports import GlossaryEntry, SystemClock
 from bot.search.model import SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
 from practicebank.bootstrap import (
+    SettingsError,
     Store,
     build_bank,
     configure_console_workspace,
@@ -84,9 +85,26 @@ def _progress_bar(label: str) -> Callable[[int, int], None] | None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Talk to the bot in the terminal, on the same core the chat platforms use."""
-    from adapters.console.app import run_console
+    """Talk to the bot in the terminal, on the same core the chat platforms use.
 
+    Unless `--no-scheduler`, the reminder sweep runs in the background meanwhile; the person's
+    notifications (and, for a moderator, the moderation channel) print after each line.
+    """
+    from adapters.console.app import run_console
+    from adapters.console.delivery import ConsoleDelivery
+    from practicebank.scheduler import (
+        SWEEP_SECONDS_VARIABLE,
+        core_sweeps,
+        parse_sweep_seconds,
+        start_scheduler,
+    )
+
+    try:
+        sweep_seconds = parse_sweep_seconds(
+            args.sweep_seconds or os.environ.get(SWEEP_SECONDS_VARIABLE)
+        )
+    except ValueError as problem:
+        raise CliError(str(problem), EXIT_USAGE) from problem
     store = _open_store(args)
     if not args.no_demo:
         loaded = load_demo_bank_if_empty(store.uow_factory)
@@ -98,7 +116,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
     )
     actor = Actor(platform="console", workspace_id="local", user_id=user, display_name=user)
     place = Place(platform="console", workspace_id="local", channel_id="console", is_direct=True)
-    run_console(build_bank(store), sys.stdin, sys.stdout, actor=actor, place=place)
+    clock = SystemClock()
+    bank = build_bank(store, clock)
+    scheduler = None
+    if not args.no_scheduler:
+        sweeps = core_sweeps(store.uow_factory, clock, bank.settings)
+        scheduler = start_scheduler(sweeps, every_seconds=sweep_seconds)
+    try:
+        delivery = ConsoleDelivery(store.uow_factory, clock)
+        run_console(bank, sys.stdin, sys.stdout, actor=actor, place=place, delivery=delivery)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     return EXIT_OK
 
 
@@ -267,6 +296,44 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_slack(args: argparse.Namespace) -> int:
+    """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT (see the README)."""
+    from adapters.slack.server import run_slack
+    from adapters.slack.settings import SettingsError, read_environment, slack_settings
+
+    try:
+        settings = slack_settings(read_environment())
+    except SettingsError as problem:
+        raise CliError(str(problem), EXIT_USAGE) from problem
+    run_slack(settings, args.database_url)
+    return EXIT_OK
+
+
+def _run_discord(args: argparse.Namespace) -> int:
+    """Serve Discord over the gateway with DISCORD_TOKEN (see the README)."""
+    from adapters.discord.app import run_discord
+    from adapters.discord.config import ConfigError, DiscordConfig
+
+    try:
+        config = DiscordConfig.from_env()
+    except ConfigError as problem:
+        raise CliError(str(problem), EXIT_USAGE) from problem
+    run_discord(config, args.database_url)
+    return EXIT_OK
+
+
+# `practicebank run <platform>`: one entry per chat platform.
+RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "slack": _run_slack,
+    "discord": _run_discord,
+}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot on a chat platform until stopped."""
+    return RUNNERS[args.platform](args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -284,6 +351,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--police-only", action="store_true", help="treat this terminal as a police-only workspace"
     )
     chat.add_argument("--no-demo", action="store_true", help="don't load the demo bank when empty")
+    chat.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="don't sweep reminders and idle drafts in the background (another process does)",
+    )
+    chat.add_argument(
+        "--sweep-seconds",
+        metavar="SECONDS",
+        help="how often to sweep (default: $REMINDER_SWEEP_SECONDS, else 60)",
+    )
     chat.set_defaults(run=cmd_chat)
 
     imp = commands.add_parser("import", help="import practices from a JSON or CSV file")
@@ -332,6 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
     glossary_commands.add_parser("list", help="list added terms").set_defaults(
         run=cmd_glossary_list
     )
+
+    run_bot = commands.add_parser("run", help="run the bot on a chat platform")
+    run_bot.add_argument("platform", choices=sorted(RUNNERS))
+    run_bot.set_defaults(run=cmd_run)
     return parser
 
 
@@ -346,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as problem:
         _say(f"practicebank: {problem}")
         return problem.code
+    except SettingsError as problem:
+        _say(f"practicebank: {problem}")
+        return EXIT_USAGE
     except DatabaseUnavailable as problem:
         _say(f"practicebank: {problem}")
         return EXIT_FAILED

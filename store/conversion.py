@@ -167,3 +167,30 @@ def practice_from_snapshot(snapshot: Mapping[str, Any]) -> Practice:
 def _texts(items: Iterable[str]) -> list[str]:
     """Turn a tuple field into a list of storable strings."""
     return [storable_text(item) for item in items]
+
+
+ID_MAX = 2**31 - 1  # what an SQL integer primary key holds
+
+
+def is_row_id(value: int) -> bool:
+    """Tell whether `value` can be a stored id (ids from action ids may be absurdly large)."""
+    return 0 < value <= ID_MAX
+
+
+def storable_json(value: Any) -> Any:
+    """Copy a JSON value with every string (keys too) made storable, as `storable_text` does.
+
+    PostgreSQL's jsonb refuses NUL characters even escaped, so both backends store U+FFFD.
+    """
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, Mapping):
+        return {storable_text(str(key)): storable_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable_json(item) for item in value]
+    return value
+
+
+def optional_ref(ref: str | None) -> str | None:
+    """Check a ref that may be absent (a submission's target or published practice)."""
+    return None if ref is None else valid_ref(ref)

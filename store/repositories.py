@@ -3,7 +3,9 @@
 `SqlUnitOfWorkFactory(engine)` is what the composition root hands to the core: each call gives a
 `SqlUnitOfWork`, one transaction that is committed explicitly and rolled back otherwise. The
 repositories speak SQLAlchemy Core against the tables in `store.tables` and return only
-`bot.domain` / `bot.ports` values.
+`bot.domain` / `bot.ports` / `bot.workflow` values. Practices, glossary, workspaces and the search
+log live here; the sharing workflow's repositories have a module each (`store.submissions`,
+`store.reminders`, `store.calls`, `store.conversations`, `store.outbox`).
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from sqlalchemy import CursorResult, Engine, Table, bindparam, func, insert, sel
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.domain import Practice
+from bot.domain import REF_PATTERN, Practice, format_ref
 from bot.ports import (
     Clock,
     GlossaryEntry,
     ImportOutcome,
+    SearchGap,
     SearchRecord,
     SystemClock,
     WorkspaceSettings,
 )
+from store.calls import SqlCallRepository
+from store.conversations import SqlConversationRepository
 from store.conversion import (
     bounded_key,
     practice_from_snapshot,
@@ -37,6 +42,9 @@ from store.conversion import (
     utc,
 )
 from store.engine import DatabaseUnavailable, describe_error
+from store.outbox import SqlOutbox
+from store.reminders import SqlReminderRepository
+from store.submissions import SqlReviewRepository, SqlSubmissionRepository
 from store.tables import (
     BankStateRow,
     GlossaryTermRow,
@@ -145,17 +153,44 @@ class SqlPracticeRepository:
         ).scalar_one_or_none()
         return str(value or 0)
 
+    def next_ref(self) -> str:
+        """Return the next free ref: one above the highest PB number ever stored.
+
+        Archived practices keep their row and every written ref stays in the version history,
+        so a number is never handed out twice. The bank-state row is locked first (`FOR
+        UPDATE` on PostgreSQL; SQLite transactions already hold the write lock), so two
+        publications at once get different refs: the second waits for the first to commit.
+        """
+        self._session.execute(
+            select(_BANK_STATE.c.id).where(_BANK_STATE.c.id == _BANK_STATE_ID).with_for_update()
+        )
+        highest = 0
+        for table in (_PRACTICES, _VERSIONS):
+            refs = self._session.execute(
+                select(table.c.ref).distinct().where(func.upper(table.c.ref).like("PB%"))
+            ).scalars()
+            for ref in refs:
+                if REF_PATTERN.match(ref.upper()):
+                    highest = max(highest, int(ref[2:]))
+        return format_ref(highest + 1)
+
     def history(self, ref: str) -> list[Practice]:
-        """Every version written for this ref, oldest first (not part of the core's protocol)."""
+        """Earlier versions of the practice, oldest first (the current one is not included).
+
+        Every write appends a snapshot, so the latest snapshot is the practice as it stands and
+        the ones before it are its history.
+        """
         key = ref_key(ref)
         if key is None:
             return []
-        snapshots = self._session.execute(
-            select(_VERSIONS.c.snapshot)
-            .where(func.upper(_VERSIONS.c.ref) == key)
-            .order_by(_VERSIONS.c.id)
-        ).scalars()
-        return [practice_from_snapshot(snapshot) for snapshot in snapshots]
+        snapshots = list(
+            self._session.execute(
+                select(_VERSIONS.c.snapshot)
+                .where(func.upper(_VERSIONS.c.ref) == key)
+                .order_by(_VERSIONS.c.id)
+            ).scalars()
+        )
+        return [practice_from_snapshot(snapshot) for snapshot in snapshots[:-1]]
 
     def _rows_by_key(self, keys: list[str]) -> dict[str, Any]:
         """Fetch stored rows whose upper-cased ref is among `keys`, by that key."""
@@ -309,6 +344,26 @@ class SqlSearchLogRepository:
             at=values["at"],
         )
 
+    def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
+        """Texts of searches that found nothing, most often run first, at most `limit`.
+
+        Grouping (by `str.lower`) and the tie order (by text, code point order) are done here
+        rather than in SQL, because SQLite's `lower()` and PostgreSQL's collations differ; the
+        rows read are only the zero-result searches, in id order, so the first spelling wins.
+        """
+        texts = self._session.execute(
+            select(_SEARCHES.c.text).where(_SEARCHES.c.result_count == 0).order_by(_SEARCHES.c.id)
+        ).scalars()
+        groups: dict[str, SearchGap] = {}
+        for text in texts:
+            key = text.lower()
+            seen = groups.get(key)
+            groups[key] = (
+                SearchGap(text, 1) if seen is None else SearchGap(seen.text, seen.count + 1)
+            )
+        ranked = sorted(groups.values(), key=lambda gap: (-gap.count, gap.text))
+        return ranked[: max(0, limit)]
+
     def get(self, search_id: int) -> SearchRecord | None:
         """Return the search with this id, or None."""
         row = (
@@ -330,14 +385,21 @@ class SqlSearchLogRepository:
 class SqlUnitOfWork:
     """One transaction over the repositories: `commit()` keeps the changes, leaving discards them.
 
-    `session` is public so later repositories (submissions, reminders, outbox) can join the same
-    transaction. Connection failures inside the block surface as `DatabaseUnavailable`.
+    Every repository shares the one session, so a state change and the notifications it causes
+    commit together. The repositories are set on entering the block. Connection failures inside
+    the block surface as `DatabaseUnavailable`.
     """
 
     practices: SqlPracticeRepository
     glossary: SqlGlossaryRepository
     workspaces: SqlWorkspaceRepository
     searches: SqlSearchLogRepository
+    submissions: SqlSubmissionRepository
+    reviews: SqlReviewRepository
+    reminders: SqlReminderRepository
+    calls: SqlCallRepository
+    conversations: SqlConversationRepository
+    outbox: SqlOutbox
     session: Session
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
@@ -351,6 +413,12 @@ class SqlUnitOfWork:
         self.glossary = SqlGlossaryRepository(self.session, self.clock)
         self.workspaces = SqlWorkspaceRepository(self.session)
         self.searches = SqlSearchLogRepository(self.session)
+        self.submissions = SqlSubmissionRepository(self.session, self.clock)
+        self.reviews = SqlReviewRepository(self.session)
+        self.reminders = SqlReminderRepository(self.session)
+        self.calls = SqlCallRepository(self.session)
+        self.conversations = SqlConversationRepository(self.session, self.clock)
+        self.outbox = SqlOutbox(self.session, self.clock)
         return self
 
     def __exit__(

@@ -127,26 +127,51 @@ class BankStateRow(SQLModel, table=True):
     practices_version: int = Field(default=0, nullable=False)
 
 
+class CallForPracticeRow(SQLModel, table=True):
+    """A themed call for practice, open until `closes_on` (inclusive)."""
+
+    __tablename__ = "calls_for_practice"
+    __table_args__ = (Index("ix_calls_for_practice_workspace", "platform", "workspace_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(sa_type=String(32), nullable=False)
+    workspace_id: str = Field(sa_type=String(255), nullable=False)
+    theme: str = Field(sa_type=Text(), nullable=False)
+    wanted: str = Field(sa_type=Text(), nullable=False)
+    closes_on: date = Field(sa_type=Date(), nullable=False)
+    opened_by: str = Field(sa_type=String(255), nullable=False)
+    opened_at: datetime = _utc(nullable=False)
+
+
 class SubmissionRow(SQLModel, table=True):
-    """A contributor's draft or proposed practice, or a proposed update to one."""
+    """A contributor's draft or proposed practice, or a proposed update to one.
+
+    Its public id (S-0042) is derived from `id`; `revision` is the compare-and-set counter.
+    """
 
     __tablename__ = "submissions"
     __table_args__ = (
         Index("ix_submissions_state", "state"),
-        Index("ix_submissions_contributor", "contributor"),
+        Index("ix_submissions_contributor_key", "contributor_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    ref: str = Field(sa_type=String(32), nullable=False, unique=True)
-    contributor: str = Field(sa_type=String(255), nullable=False)
+    contributor_key: str = Field(sa_type=String(255), nullable=False)
+    contributor_name: str = Field(sa_type=Text(), nullable=False)
     platform: str = Field(sa_type=String(32), nullable=False)
     workspace_id: str = Field(sa_type=String(255), nullable=False)
     state: str = Field(default="draft", sa_type=String(32), nullable=False)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
     target_ref: str | None = Field(default=None, sa_type=String(32), nullable=True)
-    fields: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
+    call_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("calls_for_practice.id"), nullable=True),
+    )
+    published_ref: str | None = Field(default=None, sa_type=String(32), nullable=True)
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     submitted_at: datetime | None = _utc()
+    revision: int = Field(default=0, nullable=False)
 
 
 class ReviewRow(SQLModel, table=True):
@@ -158,27 +183,33 @@ class ReviewRow(SQLModel, table=True):
     submission_id: int = Field(
         sa_column=Column(Integer, ForeignKey("submissions.id"), nullable=False, index=True)
     )
-    moderator: str = Field(sa_type=String(255), nullable=False)
+    moderator_key: str = Field(sa_type=String(255), nullable=False)
+    moderator_name: str = Field(sa_type=Text(), nullable=False)
     decision: str = Field(sa_type=String(32), nullable=False)
-    note: str | None = _text()
-    created_at: datetime = _utc(nullable=False)
+    note: str = Field(sa_type=Text(), nullable=False)
+    at: datetime = _utc(nullable=False)
 
 
 class ReminderRow(SQLModel, table=True):
-    """A due-dated follow-up about a practice (12 months after publication by default)."""
+    """A due-dated follow-up about a practice (12 months after publication by default).
+
+    `changed_at` is when the last transition claimed it (the sweeper's clock), for operators.
+    """
 
     __tablename__ = "reminders"
     __table_args__ = (Index("ix_reminders_state_due_at", "state", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     practice_ref: str = Field(sa_type=String(32), nullable=False, index=True)
-    contributor: str = Field(sa_type=String(255), nullable=False)
+    contributor_key: str = Field(sa_type=String(255), nullable=False)
+    platform: str = Field(sa_type=String(32), nullable=False)
+    workspace_id: str = Field(sa_type=String(255), nullable=False)
     due_at: datetime = _utc(nullable=False)
     state: str = Field(default="pending", sa_type=String(32), nullable=False)
-    claimed_by: str | None = Field(default=None, sa_type=String(255), nullable=True)
-    claimed_at: datetime | None = _utc()
     sent_at: datetime | None = _utc()
     nudged_at: datetime | None = _utc()
+    answered_at: datetime | None = _utc()
+    changed_at: datetime | None = _utc()
 
 
 class ConversationRow(SQLModel, table=True):
@@ -189,13 +220,17 @@ class ConversationRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     actor_key: str = Field(sa_type=String(255), nullable=False, unique=True)
     kind: str = Field(sa_type=String(64), nullable=False)
-    step: str = Field(sa_type=String(64), nullable=False)
-    state: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
-    updated_at: datetime = _utc(nullable=False)
+    step: str = Field(sa_type=String(255), nullable=False)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
+    updated_at: datetime = _utc(nullable=False, index=True)
 
 
 class OutboxRow(SQLModel, table=True):
-    """A notification waiting for (or done with) delivery by an adapter's delivery loop."""
+    """A notification waiting for (or done with) delivery by an adapter's delivery loop.
+
+    `payload` is the reply as `bot.reply_codec` writes it; `given_up` marks a notification the
+    loop stopped retrying.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "platform", "delivered_at", "next_attempt_at"),)
@@ -203,12 +238,16 @@ class OutboxRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(sa_type=String(32), nullable=False)
     workspace_id: str = Field(sa_type=String(255), nullable=False)
+    audience: str = Field(sa_type=String(16), nullable=False)
     recipient: str = Field(sa_type=String(255), nullable=False)
+    key: str = Field(default="", sa_type=String(255), nullable=False)
+    replace: bool = Field(default=False, nullable=False)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
     created_at: datetime = _utc(nullable=False)
     attempts: int = Field(default=0, nullable=False)
     next_attempt_at: datetime | None = _utc()
     delivered_at: datetime | None = _utc()
+    given_up: bool = Field(default=False, nullable=False)
     last_error: str | None = _text()
 
 
@@ -251,3 +290,26 @@ class SearchRow(SQLModel, table=True):
     text: str = Field(sa_type=Text(), nullable=False)
     result_count: int = Field(nullable=False)
     at: datetime = _utc(nullable=False)
+
+
+class PostedMessageRow(SQLModel, table=True):
+    """The chat message an adapter posted for a notification key, so a later one can edit it."""
+
+    __tablename__ = "posted_messages"
+
+    platform: str = Field(sa_type=String(32), primary_key=True)
+    workspace_id: str = Field(sa_type=String(255), primary_key=True)
+    key: str = Field(sa_type=String(255), primary_key=True)
+    channel: str = Field(sa_type=String(255), nullable=False)
+    message_id: str = Field(sa_type=String(255), nullable=False)
+    posted_at: datetime = _utc(nullable=False)
+
+
+class PlatformClaimRow(SQLModel, table=True):
+    """One-time work claimed by a unique key (a retried Slack event, one delivery attempt)."""
+
+    __tablename__ = "platform_claims"
+
+    platform: str = Field(sa_type=String(32), primary_key=True)
+    key: str = Field(sa_type=String(255), primary_key=True)
+    claimed_at: datetime = _utc(nullable=False)

@@ -4,6 +4,8 @@
 gives SQL units of work on it with a fixed clock. Every test using them runs once on a SQLite file
 and once on PostgreSQL when TEST_DATABASE_URL is set, each PostgreSQL test in its own schema. In
 CI (CI=true) a missing or unreachable PostgreSQL fails the PostgreSQL runs instead of skipping.
+`any_uow_factory` runs a test on the in-memory fakes of `tests.support.memory` as well, so the
+fakes are held to the store's semantics.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.ports import UnitOfWorkFactory
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.repositories import SqlUnitOfWorkFactory
+from tests.support.memory import MemoryUnitOfWorkFactory
 
 STORE_NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
@@ -107,3 +111,24 @@ def store_clock() -> FixedClock:
 def uow_factory(engine: Engine, store_clock: FixedClock) -> SqlUnitOfWorkFactory:
     """SQL units of work on the migrated test database."""
     return SqlUnitOfWorkFactory(engine, clock=store_clock)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_uow_factory(
+    request: pytest.FixtureRequest, tmp_path: Path, store_clock: FixedClock
+) -> Iterator[UnitOfWorkFactory]:
+    """Units of work on the in-memory fakes, a migrated SQLite file or a PostgreSQL schema."""
+    if request.param == "memory":
+        yield MemoryUnitOfWorkFactory(clock=store_clock)
+        return
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'practicebank.db'}"])
+    else:
+        urls = _postgres_schema_url()
+    for url in urls:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield SqlUnitOfWorkFactory(engine, clock=store_clock)
+        finally:
+            engine.dispose()

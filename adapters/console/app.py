@@ -3,6 +3,11 @@
 `ConsoleSession` is real adapter code, not a test double: push a line, pop what the terminal would
 print (errbot's `push`/`pop`), so whole conversations read as transcripts in tests. `run_console`
 drives one session from a text stream until end of input or `quit`.
+
+A reply's form is asked field by field (`adapters.console.forms`) before lines are read as usual
+again. With a `ConsoleDelivery`, the session prints its person's notifications from the outbox
+after every line (an empty line just checks) and before the first prompt: a terminal cannot be
+written to while someone types, so mail waits for the next Enter.
 """
 
 from __future__ import annotations
@@ -11,10 +16,19 @@ import io
 from collections import deque
 from typing import Protocol, TextIO
 
+from adapters.console.delivery import ConsoleDelivery
+from adapters.console.forms import (
+    AskAgain,
+    Cancelled,
+    Completed,
+    FormFill,
+    NextField,
+    render_form_intro,
+)
 from adapters.console.inbound import LocalAnswer, Nothing, on_line
-from adapters.console.render import ShownButton, render_reply
-from bot.events import Actor, Event, Place
-from bot.replies import Reply
+from adapters.console.render import Rendered, ShownButton, render_notification, render_reply
+from bot.events import Actor, Event, FormSubmit, Place
+from bot.replies import Form, Reply
 
 PROMPT = "> "
 GREETING = (
@@ -23,6 +37,7 @@ GREETING = (
 )
 CONSOLE_PLATFORM = "console"
 CONSOLE_WORKSPACE = "local"
+FORM_CANCELLED = "You left the form; nothing was sent."
 
 
 class Handler(Protocol):
@@ -43,42 +58,132 @@ class ConsoleSession:
 
     The buttons shown last stay pressable by number or label until a later reply shows new ones,
     so a person can open "Details" of result 1, then of result 2, without searching again.
+    Notifications count as replies: their buttons are numbered on from those of the reply printed
+    just before them, or from 1 when they arrive on their own.
     """
 
-    def __init__(self, bank: Handler, actor: Actor, place: Place | None = None) -> None:
+    def __init__(
+        self,
+        bank: Handler,
+        actor: Actor,
+        place: Place | None = None,
+        delivery: ConsoleDelivery | None = None,
+    ) -> None:
         """Start a session for `actor`; nothing is sent to the core until the first line."""
         self._bank = bank
+        self._delivery = delivery
         self.actor = actor
         self.place = place or console_place(actor.workspace_id)
         self._unread: deque[str] = deque()
         self.transcript: list[str] = []
         self.buttons: tuple[ShownButton, ...] = ()
+        self.form: FormFill | None = None
+        self._waiting_forms: deque[Form] = deque()
+        self._numbered_this_line = False
         self.closed = False
 
     def push(self, line: str) -> list[str]:
         """Handle one typed line; returns what the terminal prints for it (also kept for `pop`)."""
         self.transcript.append(PROMPT + line)
-        inbound = on_line(line, self.actor, self.place, self.buttons)
-        if isinstance(inbound, Nothing):
-            return []
-        if isinstance(inbound, LocalAnswer):
-            self.closed = self.closed or inbound.quit
-            return self._print([inbound.text])
-        outputs: list[str] = []
-        shown: list[ShownButton] = []
-        for reply in self._bank.handle(inbound):
-            rendered = render_reply(reply, first_number=len(shown) + 1)
-            shown.extend(rendered.buttons)
-            outputs.append(rendered.text)
-        if shown:
-            self.buttons = tuple(shown)
+        self._numbered_this_line = False
+        outputs = self._answer_form(line) if self.form else self._read_line(line)
+        if not self.closed:
+            outputs.extend(self._collect_mail())
         return self._print(outputs)
+
+    def check(self) -> list[str]:
+        """Print the person's notifications now due (what the loop does before a prompt)."""
+        self._numbered_this_line = False
+        return self._print(self._collect_mail())
 
     def pop(self) -> str:
         """Return the oldest printed output not yet popped; raise LookupError when there is none."""
         if not self._unread:
             raise LookupError("the bot printed nothing more")
         return self._unread.popleft()
+
+    def pop_all(self) -> list[str]:
+        """Return every printed output not yet popped, oldest first (possibly none)."""
+        outputs = list(self._unread)
+        self._unread.clear()
+        return outputs
+
+    # --- lines -------------------------------------------------------------------------------
+
+    def _read_line(self, line: str) -> list[str]:
+        inbound = on_line(line, self.actor, self.place, self.buttons)
+        if isinstance(inbound, Nothing):
+            return []
+        if isinstance(inbound, LocalAnswer):
+            self.closed = self.closed or inbound.quit
+            return [inbound.text]
+        return self._ask_core(inbound)
+
+    def _answer_form(self, line: str) -> list[str]:
+        fill = self.form
+        assert fill is not None  # noqa: S101 - only called while a form is open
+        step = fill.answer(line)
+        match step:
+            case AskAgain(reason=reason):
+                return [f"{reason}\n{fill.prompt()}"]
+            case NextField():
+                return [fill.prompt()]
+            case Cancelled():
+                self.form = None
+                return [FORM_CANCELLED, *self._next_form()]
+            case Completed(values=values):
+                self.form = None
+                submitted = FormSubmit(self.actor, self.place, fill.form.id, values)
+                return [*self._ask_core(submitted), *self._next_form()]
+
+    def _ask_core(self, event: Event) -> list[str]:
+        """Send an event to the core and render its replies, numbering their buttons afresh."""
+        rendered: list[Rendered] = []
+        for reply in self._bank.handle(event):
+            shown = sum(len(r.buttons) for r in rendered)
+            rendered.append(render_reply(reply, first_number=shown + 1))
+        buttons = tuple(b for r in rendered for b in r.buttons)
+        if buttons:
+            self.buttons = buttons
+            self._numbered_this_line = True
+        return self._show(rendered)
+
+    # --- forms and mail ----------------------------------------------------------------------
+
+    def _show(self, rendered: list[Rendered]) -> list[str]:
+        """The texts to print, then the first question of a form they brought, if any."""
+        outputs = [r.text for r in rendered if r.text]
+        self._waiting_forms.extend(form for r in rendered for form in r.forms)
+        if self.form is None:
+            outputs.extend(self._next_form())
+        return outputs
+
+    def _next_form(self) -> list[str]:
+        """Start the next waiting form: its title and first question (an empty one is sent)."""
+        while self._waiting_forms:
+            form = self._waiting_forms.popleft()
+            if not form.fields:
+                submitted = FormSubmit(self.actor, self.place, form.id, {})
+                return self._ask_core(submitted)
+            self.form = FormFill(form)
+            return [render_form_intro(form), self.form.prompt()]
+        return []
+
+    def _collect_mail(self) -> list[str]:
+        """Render the person's notifications now due; their buttons join the pressable ones."""
+        if self._delivery is None:
+            return []
+        delivered = self._delivery.collect(self.actor)
+        rendered: list[Rendered] = []
+        for notification in delivered.notifications:
+            kept = self.buttons if self._numbered_this_line else ()
+            first = max((b.number for b in kept), default=0) + 1
+            shown = render_notification(notification, delivered.moderation_channel, first)
+            if shown.buttons:
+                self.buttons = (*kept, *shown.buttons)
+                self._numbered_this_line = True
+            rendered.append(shown)
+        return self._show(rendered)
 
     def _print(self, outputs: list[str]) -> list[str]:
         self._unread.extend(outputs)
@@ -99,6 +204,7 @@ def run_console(
     stdout: TextIO,
     actor: Actor,
     place: Place | None = None,
+    delivery: ConsoleDelivery | None = None,
 ) -> None:
     """Converse on `stdin`/`stdout` until end of input or `quit`.
 
@@ -108,8 +214,10 @@ def run_console(
     if isinstance(stdin, io.TextIOWrapper):
         stdin.reconfigure(errors="replace")
     interactive = _is_terminal(stdin)
-    session = ConsoleSession(bank, actor, place)
+    session = ConsoleSession(bank, actor, place, delivery)
     stdout.write(GREETING + "\n")
+    for output in session.check():
+        stdout.write(output + "\n\n")
     while not session.closed:
         if interactive:
             stdout.write(PROMPT)

@@ -1,5 +1,8 @@
 """Renders core replies as terminal text: paragraphs, practice cards, numbered buttons and choices.
 
+Forms are not drawn here: `render_reply` hands them back so the session can ask them field by field
+(`adapters.console.forms`). Notifications are replies under a header saying whom they are for.
+
 Every piece of user or practice text passes through `safe` first: a practice's summary must not be
 able to move the cursor, retitle the window, ring the bell or flip the line's direction, so ANSI
 escape sequences, control characters and bidirectional overrides are removed.
@@ -13,7 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain import Practice
-from bot.replies import Buttons, CardDetail, Choices, Paragraph, PracticeCard, Reply, Span
+from bot.replies import (
+    Buttons,
+    CardDetail,
+    Choices,
+    Form,
+    Paragraph,
+    PracticeCard,
+    Reply,
+    Span,
+)
+from bot.workflow import Audience, Notification
 
 WIDTH = 88
 INDENT = "   "
@@ -40,10 +53,14 @@ class ShownButton:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A reply as terminal text plus the buttons it numbered, so a typed number can press one."""
+    """A reply as terminal text plus the buttons it numbered, so a typed number can press one.
+
+    `forms` are the reply's forms, which the session asks field by field after the text.
+    """
 
     text: str
     buttons: tuple[ShownButton, ...]
+    forms: tuple[Form, ...] = ()
 
 
 def safe(value: str) -> str:
@@ -140,6 +157,8 @@ def render_card_full(practice: Practice) -> str:
         if value in (None, "", ()):
             continue
         lines.append(_wrapped(label, safe(_value(value))))
+    if practice.version > 1:  # a first version is the norm; only an updated practice says so
+        lines.append(_wrapped("Version", str(practice.version)))
     if practice.is_restricted:
         lines.append(_wrapped("Visibility", "restricted: police only"))
     return "\n".join(lines)
@@ -149,6 +168,7 @@ def render_reply(reply: Reply, first_number: int = 1) -> Rendered:
     """Render a whole reply as text; buttons and choices are numbered from `first_number` on."""
     parts: list[str] = []
     buttons: list[ShownButton] = []
+    forms: list[Form] = []
     number = first_number
     for block in reply.blocks:
         match block:
@@ -173,4 +193,28 @@ def render_reply(reply: Reply, first_number: int = 1) -> Rendered:
                     lines.append(f"{INDENT}[{number}] {safe(option.label)}")
                     number += 1
                 parts.append("\n".join(lines))
-    return Rendered("\n".join(parts), tuple(buttons))
+            case Form():
+                forms.append(block)
+    return Rendered("\n".join(parts), tuple(buttons), tuple(forms))
+
+
+def notification_header(notification: Notification, moderation_channel: str | None) -> str:
+    """The line above a notification: whom it is for, and whether it updates an earlier one."""
+    if notification.audience is Audience.PERSON:
+        place = "message for you"
+    elif moderation_channel and notification.recipient == moderation_channel:
+        place = "moderation channel"
+    else:
+        place = f"channel {safe(notification.recipient)}"
+    updated = " (updated)" if notification.replace else ""
+    return f"── {place}{updated} ──"
+
+
+def render_notification(
+    notification: Notification, moderation_channel: str | None, first_number: int = 1
+) -> Rendered:
+    """Render a delivered notification like a reply, under its header."""
+    body = render_reply(notification.reply, first_number)
+    header = notification_header(notification, moderation_channel)
+    text = f"{header}\n{body.text}" if body.text else header
+    return Rendered(text, body.buttons, body.forms)

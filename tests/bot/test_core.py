@@ -43,10 +43,8 @@ TIPS = text(
     bold("help"),
     " for examples.",
 )
-SHARING = text(
-    "Know a practice that belongs here? Sharing your own practice through the bot is coming soon; "
-    "until then, tell your force's practice bank contact."
-)
+SHARING = text("Know a practice that belongs here? Type ", bold("share"), " to add it.")
+SHARE_BUTTON = Buttons((Action("share", "Share a practice", ActionStyle.PRIMARY),))
 
 
 @pytest.fixture
@@ -235,7 +233,7 @@ def test_long_search_is_cut_and_says_so(world):
 def test_nothing_found_offers_next_steps(bank):
     """Finding nothing is said, with tips and a pointer to sharing, and no dead button."""
     assert say(bank, "zzqxv") == Reply(
-        (text("No practices found for ", "“zzqxv”", "."), TIPS, SHARING)
+        (text("No practices found for ", "“zzqxv”", "."), TIPS, SHARING, SHARE_BUTTON)
     )
 
 
@@ -248,6 +246,7 @@ def test_nothing_found_with_filters_offers_to_drop_them(bank):
             Buttons((Action("unfiltered:1", "Search without filters (1 practice)"),)),
             TIPS,
             SHARING,
+            SHARE_BUTTON,
         )
     )
 
@@ -397,7 +396,8 @@ def test_help_explains_search_filters_show_and_more(bank, line):
         "didnt_work), topic:violence, linked:tilley, org:sussex. For example burglary "
         "rating:worked focus:prevention.\n"
         "Show a practice: show PB046, or just PB046, or press Details under a result.\n"
-        "More: press More results under a list for the next page."
+        "More: press More results under a list for the next page.\n"
+        "Share: type share to add your own practice; I ask one question at a time."
     )
 
 

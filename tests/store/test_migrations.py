@@ -23,9 +23,12 @@ from store.migrate import (
 ALL_TABLES = {
     "alembic_version",
     "bank_state",
+    "calls_for_practice",
     "conversations",
     "glossary_terms",
     "outbox",
+    "platform_claims",
+    "posted_messages",
     "practice_versions",
     "practices",
     "reminders",
@@ -43,9 +46,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_initial_schema():
-    """The release ships one migration, 0001."""
-    assert head_revision() == "0001"
+def test_head_revision_is_the_adapters_state():
+    """The newest migration is 0002, which adds the chat adapters' state tables."""
+    assert head_revision() == "0002"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -74,7 +77,7 @@ def test_upgrade_twice_changes_nothing(fresh_engine):
     upgrade(fresh_engine)
 
     assert set(inspect(fresh_engine).get_table_names()) == ALL_TABLES
-    assert current_revision(fresh_engine) == "0001"
+    assert current_revision(fresh_engine) == "0002"
 
 
 def test_upgrade_from_an_older_revision_reaches_head(fresh_engine):

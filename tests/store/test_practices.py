@@ -300,23 +300,36 @@ def test_identical_reimport_leaves_bank_version_alone(uow_factory):
     with uow_factory() as uow:
         assert outcome == ImportOutcome(added=0, updated=1)
         assert uow.practices.bank_version() == before
-        assert len(uow.practices.history("PB001")) == 1
+        assert uow.practices.history("PB001") == []
 
 
-def test_history_keeps_every_written_version(uow_factory, store_clock):
-    """Each change appends a snapshot; the history reads back oldest first."""
+def test_history_keeps_every_earlier_version(uow_factory, store_clock):
+    """Each change appends a snapshot; history gives the earlier versions, oldest first."""
     v1 = full_practice()
     v2 = replace(v1, title="Renamed", version=8)
+    v3 = replace(v1, title="Renamed again", version=9)
     with uow_factory() as uow:
         uow.practices.upsert_many([v1])
         uow.commit()
-    with uow_factory() as uow:
-        uow.practices.upsert_many([v2])
-        uow.commit()
+    for version in (v2, v3):
+        with uow_factory() as uow:
+            uow.practices.upsert_many([version])
+            uow.commit()
 
     with uow_factory() as uow:
         assert uow.practices.history("pb001") == [v1, v2]
+        assert uow.practices.get("PB001") == v3
         assert uow.practices.history("PB404") == []
+
+
+def test_a_practice_written_once_has_no_history(uow_factory):
+    """A practice never changed has no earlier versions."""
+    with uow_factory() as uow:
+        uow.practices.upsert_many([full_practice()])
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.practices.history("PB001") == []
 
 
 def test_history_records_when_each_version_was_written(uow_factory, store_clock, engine):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.ports import SearchRecord
+from bot.ports import SearchGap, SearchRecord
 
 AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -84,3 +84,45 @@ def test_search_time_is_kept_in_utc(uow_factory):
 
     assert at == AT
     assert at.tzinfo is UTC
+
+
+def record_searches(uow_factory, *searches: tuple[str, int]) -> None:
+    with uow_factory() as uow:
+        for text, count in searches:
+            uow.searches.record("slack:T1:U1", text, count, AT)
+        uow.commit()
+
+
+def test_gaps_group_empty_searches_ignoring_case_most_frequent_first(any_uow_factory):
+    """Zero-result texts are grouped case-insensitively, shown as first spelled, counted."""
+    record_searches(
+        any_uow_factory,
+        ("Zzqx widgets", 0),
+        ("zzqx WIDGETS", 0),
+        ("knife crime", 12),
+        ("qqvv", 0),
+        ("zzqx widgets", 0),
+    )
+
+    with any_uow_factory() as uow:
+        gaps = uow.searches.zero_result_texts()
+
+    assert gaps == [SearchGap("Zzqx widgets", 3), SearchGap("qqvv", 1)]
+
+
+def test_gaps_with_equal_counts_are_ordered_by_text_and_limited(any_uow_factory):
+    """Ties are ordered by text, and at most `limit` gaps come back."""
+    record_searches(any_uow_factory, ("b", 0), ("c", 0), ("a", 0), ("😀", 0), ("", 0))
+
+    with any_uow_factory() as uow:
+        assert [g.text for g in uow.searches.zero_result_texts(3)] == ["", "a", "b"]
+        assert [g.text for g in uow.searches.zero_result_texts(10)] == ["", "a", "b", "c", "😀"]
+        assert uow.searches.zero_result_texts(0) == []
+
+
+def test_no_empty_searches_means_no_gaps(any_uow_factory):
+    """When every search found something there are no gaps."""
+    record_searches(any_uow_factory, ("knife", 3))
+
+    with any_uow_factory() as uow:
+        assert uow.searches.zero_result_texts() == []

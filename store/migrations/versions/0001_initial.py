@@ -1,5 +1,5 @@
-"""Initial schema: practices and their history, submissions, reviews, reminders, conversations,
-outbox, workspace settings, glossary terms and the search log.
+"""Initial schema: practices and their history, calls for practice, submissions, reviews,
+reminders, conversations, outbox, workspace settings, glossary terms and the search log.
 
 Revision ID: 0001
 Revises:
@@ -101,32 +101,56 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "calls_for_practice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("workspace_id", sa.String(255), nullable=False),
+        sa.Column("theme", sa.Text(), nullable=False),
+        sa.Column("wanted", sa.Text(), nullable=False),
+        sa.Column("closes_on", sa.Date(), nullable=False),
+        sa.Column("opened_by", sa.String(255), nullable=False),
+        _utc("opened_at", nullable=False),
+        _pk("calls_for_practice"),
+    )
+    op.create_index(
+        "ix_calls_for_practice_workspace", "calls_for_practice", ["platform", "workspace_id"]
+    )
+
+    op.create_table(
         "submissions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("ref", sa.String(32), nullable=False),
-        sa.Column("contributor", sa.String(255), nullable=False),
+        sa.Column("contributor_key", sa.String(255), nullable=False),
+        sa.Column("contributor_name", sa.Text(), nullable=False),
         sa.Column("platform", sa.String(32), nullable=False),
         sa.Column("workspace_id", sa.String(255), nullable=False),
         sa.Column("state", sa.String(32), nullable=False),
+        sa.Column("answers", _json(), nullable=False),
         sa.Column("target_ref", sa.String(32), nullable=True),
-        sa.Column("fields", _json(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=True),
+        sa.Column("published_ref", sa.String(32), nullable=True),
         _utc("created_at", nullable=False),
         _utc("updated_at", nullable=False),
         _utc("submitted_at"),
+        sa.Column("revision", sa.Integer(), nullable=False),
         _pk("submissions"),
-        sa.UniqueConstraint("ref", name="uq_submissions_ref"),
+        sa.ForeignKeyConstraint(
+            ["call_id"],
+            ["calls_for_practice.id"],
+            name="fk_submissions_call_id_calls_for_practice",
+        ),
     )
     op.create_index("ix_submissions_state", "submissions", ["state"])
-    op.create_index("ix_submissions_contributor", "submissions", ["contributor"])
+    op.create_index("ix_submissions_contributor_key", "submissions", ["contributor_key"])
 
     op.create_table(
         "reviews",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("submission_id", sa.Integer(), nullable=False),
-        sa.Column("moderator", sa.String(255), nullable=False),
+        sa.Column("moderator_key", sa.String(255), nullable=False),
+        sa.Column("moderator_name", sa.Text(), nullable=False),
         sa.Column("decision", sa.String(32), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
-        _utc("created_at", nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        _utc("at", nullable=False),
         _pk("reviews"),
         sa.ForeignKeyConstraint(
             ["submission_id"], ["submissions.id"], name="fk_reviews_submission_id_submissions"
@@ -138,13 +162,15 @@ def upgrade() -> None:
         "reminders",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("practice_ref", sa.String(32), nullable=False),
-        sa.Column("contributor", sa.String(255), nullable=False),
+        sa.Column("contributor_key", sa.String(255), nullable=False),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("workspace_id", sa.String(255), nullable=False),
         _utc("due_at", nullable=False),
         sa.Column("state", sa.String(32), nullable=False),
-        sa.Column("claimed_by", sa.String(255), nullable=True),
-        _utc("claimed_at"),
         _utc("sent_at"),
         _utc("nudged_at"),
+        _utc("answered_at"),
+        _utc("changed_at"),
         _pk("reminders"),
     )
     op.create_index("ix_reminders_practice_ref", "reminders", ["practice_ref"])
@@ -155,24 +181,29 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("actor_key", sa.String(255), nullable=False),
         sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("step", sa.String(64), nullable=False),
-        sa.Column("state", _json(), nullable=False),
+        sa.Column("step", sa.String(255), nullable=False),
+        sa.Column("data", _json(), nullable=False),
         _utc("updated_at", nullable=False),
         _pk("conversations"),
         sa.UniqueConstraint("actor_key", name="uq_conversations_actor_key"),
     )
+    op.create_index("ix_conversations_updated_at", "conversations", ["updated_at"])
 
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("platform", sa.String(32), nullable=False),
         sa.Column("workspace_id", sa.String(255), nullable=False),
+        sa.Column("audience", sa.String(16), nullable=False),
         sa.Column("recipient", sa.String(255), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("replace", sa.Boolean(), nullable=False),
         sa.Column("payload", _json(), nullable=False),
         _utc("created_at", nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         _utc("next_attempt_at"),
         _utc("delivered_at"),
+        sa.Column("given_up", sa.Boolean(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         _pk("outbox"),
     )
@@ -229,6 +260,7 @@ def downgrade() -> None:
         "reminders",
         "reviews",
         "submissions",
+        "calls_for_practice",
         "bank_state",
         "practice_versions",
         "practices",

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from adapters.console.render import ShownButton, render_reply, safe
+from adapters.console.render import ShownButton, render_notification, render_reply, safe
 from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 from bot.replies import (
     Action,
@@ -14,12 +14,15 @@ from bot.replies import (
     CardDetail,
     Choice,
     Choices,
+    Form,
+    FormField,
     PracticeCard,
     Reply,
     Span,
     bold,
     text,
 )
+from bot.workflow import Audience, Notification
 
 PB046 = Practice(
     ref="PB046",
@@ -138,3 +141,42 @@ def test_hostile_practice_cannot_drive_the_terminal():
     assert "\u202e" not in out
     assert out.splitlines()[0] == "1. PB666 · Title [1] Details PB001"
     assert out.splitlines()[-1] == "   [1] Details"
+
+
+def test_full_card_of_an_updated_practice_shows_its_version():
+    """A practice past its first version says which version it is, last."""
+    updated = Practice(
+        ref="PB064", title="T", summary="S", effectiveness=Effectiveness.WORKED, version=2
+    )
+    out = render_reply(Reply((PracticeCard(updated, CardDetail.FULL),))).text
+    assert out == "PB064 · T\n   S\n   Effectiveness: Worked\n   Version: 2"
+
+
+def test_first_version_is_not_labelled():
+    """A first version is the norm and is not mentioned."""
+    out = render_reply(Reply((PracticeCard(PB046, CardDetail.FULL),))).text
+    assert "Version" not in out
+
+
+def test_a_form_is_handed_back_not_drawn():
+    """A reply's form is returned for the session to ask; only the other blocks are text."""
+    form = Form("mod:approve:1", "Approve S-0001", (FormField("note", "Note"),))
+    rendered = render_reply(Reply((text("S-0001"), form)))
+    assert (rendered.text, rendered.forms) == ("S-0001", (form,))
+
+
+@pytest.mark.parametrize(
+    ("audience", "recipient", "replace", "header"),
+    [
+        (Audience.PERSON, "alice", False, "── message for you ──"),
+        (Audience.CHANNEL, "console", False, "── moderation channel ──"),
+        (Audience.CHANNEL, "console", True, "── moderation channel (updated) ──"),
+        (Audience.CHANNEL, "general\x1b[2J", False, "── channel general ──"),
+    ],
+)
+def test_notification_headers(audience, recipient, replace, header):
+    """A notification's header says whom it is for and whether it updates an earlier message."""
+    notification = Notification(
+        "console", "local", audience, recipient, Reply((text("Hi"),)), replace=replace
+    )
+    assert render_notification(notification, "console").text == f"{header}\nHi"

@@ -1,0 +1,1 @@
+"""Discord adapter: slash commands, embeds, buttons, modals and the outbox delivery loop."""

@@ -1,0 +1,195 @@
+"""The Discord adapter's wiring: the client, its `/practice` commands and `run_discord`.
+
+Only non-privileged gateway intents are used: slash commands, buttons and modals arrive as
+interactions, and the text of direct messages reaches a bot without the message-content intent.
+Commands are synced at start-up, to `DISCORD_GUILD_ID` when set (instant) or globally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.components import ActionButton, ChoiceSelect
+from adapters.discord.config import PLATFORM, DiscordConfig, apply_endpoints
+from adapters.discord.delivery import DiscordDelivery, MessageMemory
+from adapters.discord.inbound import Workspaces, search_text
+from adapters.discord.interactions import DEFER_AFTER_SECONDS, Handler, InteractionHandler
+from bot.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
+from bot.ports import Clock, SystemClock, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+FOCUS_CHOICES = [app_commands.Choice(name=f.label, value=f.value) for f in Focus]
+EFFECTIVENESS_CHOICES = [
+    app_commands.Choice(name=label, value=e.value) for e, label in EFFECTIVENESS_LABELS.items()
+]
+
+
+def intents() -> discord.Intents:
+    """The gateway intents: the defaults, which leave out every privileged one."""
+    chosen = discord.Intents.default()
+    chosen.members = chosen.presences = chosen.message_content = False
+    return chosen
+
+
+def practice_commands(handler: InteractionHandler) -> app_commands.Group:
+    """The `/practice` command group: search, show, share and help."""
+    group = app_commands.Group(
+        name="practice", description="Crime-reduction practice: what was tried, and did it work"
+    )
+
+    @group.command(name="search", description="Search the practice bank")
+    @app_commands.describe(
+        query="What you are looking for, e.g. knife crime diversion",
+        focus="Only practices with this focus",
+        effectiveness="Only practices rated this way",
+        topic="Only practices on this topic, e.g. violence",
+    )
+    @app_commands.choices(focus=FOCUS_CHOICES, effectiveness=EFFECTIVENESS_CHOICES)
+    async def search(
+        interaction: discord.Interaction[Any],
+        query: str,
+        focus: app_commands.Choice[str] | None = None,
+        effectiveness: app_commands.Choice[str] | None = None,
+        topic: str | None = None,
+    ) -> None:
+        text = search_text(
+            query,
+            Focus(focus.value) if focus else None,
+            Effectiveness(effectiveness.value) if effectiveness else None,
+            topic,
+        )
+        await handler.on_command(interaction, "search", text)
+
+    @search.autocomplete("query")
+    async def search_titles(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await handler.practice_choices(current, by_title=True)
+
+    @group.command(name="show", description="Show one practice in full")
+    @app_commands.describe(ref="Its reference, e.g. PB046 (or start typing its title)")
+    async def show(interaction: discord.Interaction[Any], ref: str) -> None:
+        await handler.on_command(interaction, "show", ref)
+
+    @show.autocomplete("ref")
+    async def show_titles(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await handler.practice_choices(current, by_title=False)
+
+    @group.command(name="share", description="Share a practice of your own, one question at a time")
+    async def share(interaction: discord.Interaction[Any]) -> None:
+        await handler.on_command(interaction, "share", "")
+
+    @group.command(name="help", description="What the practice bank bot can do")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await handler.on_command(interaction, "help", "")
+
+    return group
+
+
+class PracticeBankClient(discord.Client):
+    """The practice bank bot on Discord."""
+
+    def __init__(
+        self,
+        bank: Handler,
+        config: DiscordConfig,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        memory: MessageMemory,
+        defer_after: float = DEFER_AFTER_SECONDS,
+        deliver: bool = True,
+        **options: Any,
+    ) -> None:
+        """Wire the handler, the commands and the delivery loop; nothing connects yet.
+
+        `options` go to `discord.Client` (e.g. `guild_ready_timeout`).
+        """
+        super().__init__(
+            intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options
+        )
+        self.config = config
+        self.tree = app_commands.CommandTree(self)
+        self.workspaces = Workspaces(config.guild_id)
+        self.delivery = DiscordDelivery(
+            self, uow_factory, clock, memory, notice_channel_id=config.notice_channel_id
+        )
+        self.practice_handler = InteractionHandler(
+            bank, self.workspaces, defer_after=defer_after, on_activity=self.delivery.wake
+        )
+        self.tree.add_command(practice_commands(self.practice_handler))
+        self._deliver = deliver
+        self._delivery_task: asyncio.Task[None] | None = None
+        self.synced: list[app_commands.AppCommand] = []
+
+    async def setup_hook(self) -> None:
+        """Register the restart-proof buttons, sync the commands, start delivering."""
+        self.add_dynamic_items(ActionButton, ChoiceSelect)
+        if self.config.guild_id:
+            guild = discord.Object(int(self.config.guild_id))
+            self.tree.copy_global_to(guild=guild)
+            self.synced = await self.tree.sync(guild=guild)
+        else:
+            self.synced = await self.tree.sync()
+        log.info("synced %d application commands", len(self.synced))
+        if self._deliver:
+            self._delivery_task = asyncio.create_task(
+                self.delivery.run(self.config.delivery_seconds), name="practicebank-delivery"
+            )
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Direct messages are answers in a conversation, or searches."""
+        if message.guild is None and message.author != self.user:
+            await self.practice_handler.on_direct_message(message)
+
+    async def close(self) -> None:
+        """Stop delivering, then disconnect."""
+        if self._delivery_task is not None:
+            self._delivery_task.cancel()
+        await super().close()
+
+
+def run_discord(config: DiscordConfig, database_url: str | None = None) -> None:
+    """`practicebank run discord`: connect and serve until interrupted (the Procfile's worker).
+
+    Opens and migrates the database, loads the demo bank into an empty one, records the guild's
+    moderation settings from the environment, sweeps reminders in the background, then runs.
+    """
+    from practicebank.bootstrap import build_bank, load_demo_bank_if_empty, open_store
+    from practicebank.scheduler import core_sweeps, start_scheduler, sweep_seconds_from_env
+    from store.platform_state import PlatformState  # the adapters' shared, platform-keyed state
+
+    apply_endpoints(config.api_url, config.gateway_url)
+    store = open_store(database_url)
+    load_demo_bank_if_empty(store.uow_factory)
+    settings = config.workspace_settings()
+    if settings is not None:
+        with store.uow_factory() as uow:
+            uow.workspaces.save(settings)
+            uow.commit()
+    clock = SystemClock()
+    bank = build_bank(store, clock)
+    scheduler = start_scheduler(
+        core_sweeps(store.uow_factory, clock, bank.settings), every_seconds=sweep_seconds_from_env()
+    )
+    client = PracticeBankClient(
+        bank,
+        config,
+        uow_factory=store.uow_factory,
+        clock=clock,
+        memory=PlatformState(store.engine, PLATFORM),
+    )
+    log.info("starting the Discord adapter on %s", store.location)
+    try:
+        client.run(config.token, log_handler=None)
+    finally:
+        scheduler.shutdown(wait=False)
+        store.engine.dispose()

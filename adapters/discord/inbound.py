@@ -1,0 +1,112 @@
+"""Turns Discord interactions and direct messages into core events.
+
+The actor's workspace is the guild. A direct message has no guild, so it is read as belonging
+to the bot's home guild (`DISCORD_GUILD_ID`), else to the guild the person last used the bot in,
+so that a sharing conversation started in a guild continues in DMs under the same identity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from adapters.discord.config import PLATFORM
+from bot.domain import Effectiveness, Focus
+from bot.events import Actor, Click, Command, FormSubmit, Place, Text
+
+DIRECT = "dm"  # the workspace of a direct message when no guild is known
+
+
+class Workspaces:
+    """Which guild a person's direct messages belong to (see the module docstring)."""
+
+    def __init__(self, home_guild: str | None = None) -> None:
+        """Remember `home_guild` as the answer for everybody, when given."""
+        self.home_guild = home_guild
+        self._last_guild: dict[int, str] = {}
+
+    def seen(self, user_id: int, guild_id: int | None) -> None:
+        """Note the guild a person just acted in."""
+        if guild_id is not None:
+            self._last_guild[user_id] = str(guild_id)
+
+    def for_direct(self, user_id: int) -> str:
+        """The workspace of the person's direct messages."""
+        return self.home_guild or self._last_guild.get(user_id, DIRECT)
+
+
+def _roles(user: discord.abc.User) -> tuple[str, ...]:
+    """Role names the adapter can see (members of a guild only); @everyone is not a role here."""
+    if isinstance(user, discord.Member):
+        return tuple(role.name for role in user.roles if not role.is_default())
+    return ()
+
+
+def actor_and_place(
+    user: discord.abc.User, guild_id: int | None, channel_id: int | None, workspaces: Workspaces
+) -> tuple[Actor, Place]:
+    """Who acts and where, as the core identifies them."""
+    workspaces.seen(user.id, guild_id)
+    workspace = str(guild_id) if guild_id is not None else workspaces.for_direct(user.id)
+    name = getattr(user, "display_name", "") or user.name
+    actor = Actor(PLATFORM, workspace, str(user.id), name, _roles(user))
+    place = Place(PLATFORM, workspace, str(channel_id or ""), is_direct=guild_id is None)
+    return actor, place
+
+
+def from_interaction(
+    interaction: discord.Interaction[Any], workspaces: Workspaces
+) -> tuple[Actor, Place]:
+    """The actor and place of an interaction."""
+    return actor_and_place(
+        interaction.user, interaction.guild_id, interaction.channel_id, workspaces
+    )
+
+
+def _quoted(value: str) -> str:
+    """A filter value as one quoted token (quotes inside cannot end it early)."""
+    return '"' + " ".join(value.replace('"', " ").split()) + '"'
+
+
+def search_text(
+    query: str,
+    focus: Focus | None = None,
+    effectiveness: Effectiveness | None = None,
+    topic: str | None = None,
+) -> str:
+    """The `/practice search` options as the core's search text with inline filters."""
+    parts = [query.strip()]
+    if focus is not None:
+        parts.append(f"focus:{focus.value}")
+    if effectiveness is not None:
+        parts.append(f"rating:{effectiveness.value}")
+    if topic and topic.strip():
+        parts.append(f"topic:{_quoted(topic)}")
+    return " ".join(p for p in parts if p)
+
+
+def on_command(actor: Actor, place: Place, verb: str, text: str) -> Command:
+    """A `/practice <verb>` slash command."""
+    return Command(actor, place, verb, text)
+
+
+def on_click(actor: Actor, place: Place, action: str) -> Click:
+    """A button pressed or an option picked: the action id goes back to the core unchanged."""
+    return Click(actor, place, action)
+
+
+def on_form(actor: Actor, place: Place, form_id: str, values: dict[str, str]) -> FormSubmit:
+    """A modal sent back."""
+    return FormSubmit(actor, place, form_id, values)
+
+
+def on_direct_message(message: discord.Message, workspaces: Workspaces) -> Text | None:
+    """A direct message to the bot: an answer inside a conversation, or a search.
+
+    Bots (this one included) and empty messages (an attachment alone) are ignored.
+    """
+    if message.author.bot or message.guild is not None or not message.content.strip():
+        return None
+    actor, place = actor_and_place(message.author, None, message.channel.id, workspaces)
+    return Text(actor, place, message.content)

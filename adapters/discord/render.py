@@ -1,0 +1,300 @@
+"""Renders core replies for Discord: text as message content, practice cards as embeds.
+
+Buttons and choice lists become component specs; forms are handed back to open as modals.
+
+The result is plain data (`Outgoing` messages holding `discord.Embed`s and component specs), so it
+can be checked without an event loop; `adapters.discord.components` turns specs into a view when
+sending. Every piece of user or practice text is escaped here: Discord markdown is neutralised and
+`@everyone`, `@here`, user and role mentions are broken, on top of the `AllowedMentions.none()`
+every send uses. Discord's size limits are respected by cutting text with an ellipsis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import discord
+
+from bot.domain import Effectiveness, Practice
+from bot.replies import (
+    ActionStyle,
+    Buttons,
+    CardDetail,
+    Choices,
+    Form,
+    Paragraph,
+    PracticeCard,
+    Reply,
+    Span,
+)
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+CONTENT_MAX = 2000
+EMBED_TITLE_MAX = 256
+EMBED_DESCRIPTION_MAX = 4096
+EMBED_FIELD_NAME_MAX = 256
+EMBED_FIELD_VALUE_MAX = 1024
+EMBED_FOOTER_MAX = 2048
+EMBED_FIELDS_MAX = 25
+EMBEDS_TOTAL_MAX = 6000  # all embeds of one message together
+EMBEDS_PER_MESSAGE = 10
+BUTTON_LABEL_MAX = 80
+CUSTOM_ID_MAX = 100
+SELECT_OPTIONS_MAX = 25
+SELECT_LABEL_MAX = 100
+SELECT_PLACEHOLDER_MAX = 150
+ROWS_MAX = 5
+BUTTONS_PER_ROW = 5
+
+# Prefix of the custom ids the adapter itself answers (core action ids never start with it).
+ADAPTER_PREFIX = "dc:"
+POST_IN_CHANNEL = "dc:post"
+CHOICE_PREFIX = "dc:choice:"
+
+COLOURS: dict[Effectiveness, int] = {
+    Effectiveness.WORKED: 0x2E7D32,  # green
+    Effectiveness.PROMISING: 0xF9A825,  # amber
+    Effectiveness.UNTESTED: 0x1565C0,  # blue
+    Effectiveness.DIDNT_WORK: 0xC62828,  # red
+}
+
+# The full card's fields after the summary, in order: label and `Practice` attribute.
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Effectiveness", "effectiveness"),
+    ("Focus", "focus"),
+    ("Organisation", "organisation"),
+    ("Linked to", "linked_to"),
+    ("Topics", "topics"),
+    ("Region", "region"),
+    ("Partners", "partners"),
+    ("Target group", "target_group"),
+    ("Stage", "stage"),
+    ("Started", "start_date"),
+    ("Ended", "end_date"),
+    ("Aim", "aim"),
+    ("Intended outcome", "intended_outcome"),
+    ("What was done", "description"),
+    ("Evaluation", "evaluation"),
+    ("Learning", "learning"),
+    ("Resources", "resources"),
+    ("Contact", "contact_name"),
+    ("Contact email", "contact_email"),
+    ("Links", "links"),
+    ("Updated", "updated_at"),
+    ("Reviewed", "reviewed_at"),
+)
+_INLINE = frozenset({"effectiveness", "focus", "organisation", "linked_to"})
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    """A button to draw: `custom_id` is the action id it sends back when clicked."""
+
+    custom_id: str
+    label: str
+    style: discord.ButtonStyle = discord.ButtonStyle.secondary
+
+
+@dataclass(frozen=True)
+class SelectSpec:
+    """A select menu: each option's value is the action id picking it sends back."""
+
+    custom_id: str
+    placeholder: str
+    options: tuple[tuple[str, str], ...]  # (label, action id)
+
+
+Component = ButtonSpec | SelectSpec
+
+
+@dataclass
+class Outgoing:
+    """One Discord message to send: text, embeds and components, within Discord's limits."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether there is nothing to send."""
+        return not (self.content or self.embeds or self.components)
+
+
+@dataclass
+class Rendered:
+    """A reply as Discord messages (at least one) plus the forms it asks to open as modals."""
+
+    messages: list[Outgoing]
+    forms: list[Form] = field(default_factory=list)
+    has_cards: bool = False
+
+
+def shorten(value: str, limit: int) -> str:
+    """Cut `value` to at most `limit` characters, ending with an ellipsis when cut."""
+    if len(value) <= limit:
+        return value
+    return value[: max(0, limit - 1)].rstrip() + "…"
+
+
+def escape(value: str) -> str:
+    """Make user text inert in Discord: markdown shown literally, mentions broken."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(value))
+
+
+def _safe_link(link: str | None) -> str | None:
+    """Only web links become hyperlinks; anything else would be a way to smuggle markup."""
+    if link and link.startswith(("https://", "http://")) and not any(c in link for c in " ()<>"):
+        return link
+    return None
+
+
+def render_span(span: Span) -> str:
+    """A span as Discord markdown, its text escaped."""
+    shown = escape(span.text)
+    if not shown.strip():
+        return shown
+    if span.bold:
+        shown = f"**{shown}**"
+    if span.italic:
+        shown = f"*{shown}*"
+    link = _safe_link(span.link)
+    if link:
+        shown = f"[{shown}]({link})"
+    return shown
+
+
+def render_paragraph(paragraph: Paragraph) -> str:
+    """A paragraph as one block of Discord markdown."""
+    return "".join(render_span(span) for span in paragraph.spans)
+
+
+def _value(value: object) -> str:
+    """A practice field's value as text; enums show their labels."""
+    if isinstance(value, tuple):
+        return ", ".join(_value(v) for v in value)
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _fields(practice: Practice, detail: CardDetail) -> list[tuple[str, str, bool]]:
+    names = DETAIL_FIELDS if detail is CardDetail.FULL else DETAIL_FIELDS[:4]
+    fields: list[tuple[str, str, bool]] = []
+    for label, name in names:
+        value = getattr(practice, name)
+        if value in (None, "", ()):
+            continue
+        fields.append((label, escape(_value(value)), name in _INLINE))
+    return fields[:EMBED_FIELDS_MAX]
+
+
+def render_card(card: PracticeCard, budget: int = EMBEDS_TOTAL_MAX) -> discord.Embed:
+    """A practice as an embed coloured by effectiveness, no bigger than `budget` characters.
+
+    The summary card shows effectiveness, focus, organisation and linked-to; the full card every
+    field with a value. Fields that no longer fit the budget are cut, then dropped.
+    """
+    practice = card.practice
+    head = f"{card.rank}. " if card.rank is not None else ""
+    title = shorten(f"{head}{practice.ref} · {practice.title}", EMBED_TITLE_MAX)
+    footer = "Restricted: police only" if practice.is_restricted else ""
+    spare = budget - len(title) - len(footer)
+    description = shorten(escape(practice.summary), min(EMBED_DESCRIPTION_MAX, max(spare, 0)))
+    spare -= len(description)
+    embed = discord.Embed(
+        title=title, description=description or None, colour=COLOURS[practice.effectiveness]
+    )
+    for label, value, inline in _fields(practice, card.detail):
+        room = min(EMBED_FIELD_VALUE_MAX, spare - len(label))
+        if room < 20:
+            break
+        shown = shorten(value, room)
+        embed.add_field(name=label, value=shown, inline=inline)
+        spare -= len(label) + len(shown)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def _button(action_id: str, label: str, style: ActionStyle) -> ButtonSpec:
+    styles = {
+        ActionStyle.PRIMARY: discord.ButtonStyle.primary,
+        ActionStyle.DANGER: discord.ButtonStyle.danger,
+    }
+    shown = styles.get(style, discord.ButtonStyle.secondary)
+    return ButtonSpec(action_id, shorten(label, BUTTON_LABEL_MAX), shown)
+
+
+def _select(choices: Choices, number: int) -> SelectSpec:
+    options = tuple(
+        (shorten(option.label, SELECT_LABEL_MAX), option.action)
+        for option in choices.options[:SELECT_OPTIONS_MAX]
+        if len(option.action) <= CUSTOM_ID_MAX
+    )
+    placeholder = shorten(choices.prompt or "Pick one", SELECT_PLACEHOLDER_MAX)
+    return SelectSpec(f"{CHOICE_PREFIX}{number}", placeholder, options)
+
+
+def _rows_used(components: list[Component]) -> int:
+    rows, in_row = 0, BUTTONS_PER_ROW
+    for component in components:
+        if isinstance(component, SelectSpec):
+            rows, in_row = rows + 1, BUTTONS_PER_ROW
+        elif in_row == BUTTONS_PER_ROW:
+            rows, in_row = rows + 1, 1
+        else:
+            in_row += 1
+    return rows
+
+
+def _fits(components: list[Component], extra: Component) -> bool:
+    return _rows_used([*components, extra]) <= ROWS_MAX
+
+
+def render_reply(reply: Reply) -> Rendered:
+    """Render a reply: text into `content`, cards into embeds, buttons and choices as components.
+
+    Embeds beyond ten or 6,000 characters start a new message; components ride on the last
+    message; components that do not fit Discord's five rows are dropped rather than failing.
+    """
+    lines: list[str] = []
+    messages: list[Outgoing] = [Outgoing()]
+    used = 0
+    forms: list[Form] = []
+    components: list[Component] = []
+    has_cards = False
+    for block in reply.blocks:
+        match block:
+            case Paragraph():
+                lines.append(render_paragraph(block))
+            case PracticeCard():
+                has_cards = True
+                current = messages[-1]
+                if len(current.embeds) >= EMBEDS_PER_MESSAGE or used > EMBEDS_TOTAL_MAX - 600:
+                    messages.append(Outgoing())
+                    current, used = messages[-1], 0
+                embed = render_card(block, EMBEDS_TOTAL_MAX - used)
+                used += len(embed)
+                current.embeds.append(embed)
+            case Buttons(actions=actions):
+                for action in actions:
+                    spec = _button(action.id, action.label, action.style)
+                    if len(action.id) <= CUSTOM_ID_MAX and _fits(components, spec):
+                        components.append(spec)
+            case Choices():
+                lines.append(escape(block.prompt))
+                select = _select(block, sum(isinstance(c, SelectSpec) for c in components))
+                if select.options and _fits(components, select):
+                    components.append(select)
+            case Form():
+                forms.append(block)
+    messages[0].content = shorten("\n".join(line for line in lines if line), CONTENT_MAX)
+    messages[-1].components = components
+    return Rendered([m for m in messages if not m.is_empty] or [Outgoing()], forms, has_cards)

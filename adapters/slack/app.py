@@ -1,0 +1,352 @@
+"""The Slack adapter's wiring: Bolt listeners that ack, hand the core an event, and answer in place.
+
+Every listener acks first (Slack allows 3 seconds) and works after, except a modal submission,
+whose ack carries the next modal when the core sends a form back (how Slack shows a refused
+value). A click that leads to a form must use its `trigger_id` at once: the core is given
+`FORM_WAIT` seconds, and if it is slower a loading modal is opened and then updated. Events that
+Slack retries (`X-Slack-Retry-Num`) are claimed on their `event_id` in the database before any
+work, so several workers never answer one event twice.
+
+Where answers go: a private reply to a slash command or a click is ephemeral (`response_url`),
+in a direct message it is a message, to a mention it is a reply in the thread; `replace` edits
+the message the button sat on. Sharing always happens in the person's DM with the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
+from typing import Any, Protocol
+
+from slack_bolt import Ack, App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from adapters.slack.inbound import (
+    Inbound,
+    Source,
+    actor_of,
+    on_app_mention,
+    on_block_actions,
+    on_command,
+    on_direct_message,
+    on_view_submission,
+)
+from adapters.slack.render import (
+    SHARE_IN_CHANNEL,
+    JsonDict,
+    SlackMessage,
+    loading_modal,
+    notice_modal,
+    render_buttons,
+    render_card_summary,
+    render_message,
+    render_modal,
+)
+from adapters.slack.text import mrkdwn
+from bot.events import Click, Command, Event, Place
+from bot.ports import Clock
+from bot.replies import Action, Buttons, Form, PracticeCard, Reply, text
+from store.platform_state import PlatformState
+
+log = logging.getLogger(__name__)
+
+FORM_WAIT = 1.5  # seconds the core gets before a trigger_id must be spent on a loading modal
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
+_PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
+# Words that start the sharing dialogue, which always runs in the person's DM with the bot.
+SHARE_WORDS = frozenset({"share"})
+SHARE_ACTION = re.compile(r"share(:.*)?")
+MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
+NOT_IN_CHANNEL = (
+    "I can't post in this channel yet: invite me first with `/invite @Practice bank`, "
+    "then press *Share in channel* again."
+)
+
+
+class Handler(Protocol):
+    """What the adapter needs from the core: `bot.core.PracticeBank` is one."""
+
+    def handle(self, event: Event) -> list[Reply]:
+        """Answer one event with replies."""
+        ...
+
+
+class SlackAdapter:
+    """Bolt listeners around the core: inbound payloads to events, replies back to Slack."""
+
+    def __init__(
+        self,
+        bank: Handler,
+        client: WebClient,
+        state: PlatformState,
+        clock: Clock,
+        after_event: Callable[[], None] | None = None,
+    ) -> None:
+        """Bind the core, the Web API client and the database state.
+
+        `after_event` runs after each event the core handled (the delivery loop's `wake`, since
+        the core may just have queued notifications such as the updated moderation card).
+        """
+        self._bank = bank
+        self._client = client
+        self._state = state
+        self._clock = clock
+        self._after_event = after_event or (lambda: None)
+        self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-core")
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def register(self, app: App) -> None:
+        """Attach the middleware and every listener to a Bolt app."""
+        app.use(self.skip_retried_events)
+        app.command(re.compile(r"/.+"))(self.on_command)
+        app.action(re.compile(re.escape(SHARE_IN_CHANNEL) + ".*"))(self.on_share_in_channel)
+        app.action(re.compile(r".+"))(self.on_block_action)
+        app.view(re.compile(r".+"))(self.on_view_submission)
+        app.event("app_mention")(self.on_app_mention)
+        app.event("message")(self.on_message)
+
+    def skip_retried_events(
+        self, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """Answer 200 without work to an event already claimed (a retry, or another worker's)."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        already = (
+            isinstance(event_id, str)
+            and event_id
+            and not self._state.claim(f"event:{event_id}", self._clock.now())
+        )
+        if already:
+            log.info("skipping Slack event %s: already handled", str(event_id)[:64])
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    # --- listeners ---------------------------------------------------------------------------
+
+    def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
+        """`/practice …`: ack, then answer privately (sharing moves to the DM)."""
+        ack()
+        inbound = on_command(body)
+        event = inbound.event
+        assert isinstance(event, Command)  # noqa: S101 - on_command makes commands
+        if not inbound.source.is_direct and _first_word(event.text) in SHARE_WORDS:
+            self._move_to_dm(inbound)
+            return
+        self._answer(inbound, self._ask(event))
+
+    def on_block_action(self, ack: Ack, body: dict[str, Any]) -> None:
+        """A button or select: ack, then answer; a form the core sends opens as a modal."""
+        ack()
+        inbound = on_block_actions(body)
+        event = inbound.event
+        assert isinstance(event, Click)  # noqa: S101 - on_block_actions makes clicks
+        if not inbound.source.is_direct and SHARE_ACTION.fullmatch(event.action):
+            self._move_to_dm(inbound)
+            return
+        if not inbound.source.trigger_id:
+            self._answer(inbound, self._ask(event))
+            return
+        future = self._executor.submit(self._ask, event)
+        try:
+            replies = future.result(timeout=FORM_WAIT)
+        except FutureTimeout:
+            self._answer_slowly(inbound, future.result)
+            return
+        self._answer(inbound, replies)
+
+    def on_share_in_channel(self, ack: Ack, body: dict[str, Any]) -> None:
+        """*Share in channel*: post the practice's card for everyone, credited to the sharer."""
+        ack()
+        inbound = on_block_actions(body)
+        event = inbound.event
+        assert isinstance(event, Click)  # noqa: S101 - on_block_actions makes clicks
+        ref = event.action.removeprefix(SHARE_IN_CHANNEL)
+        if not _PRACTICE_REF.fullmatch(ref):
+            return
+        # The core decides whether this person may see the practice (restricted ones).
+        replies = self._ask(replace(event, action=f"show:{ref}"))
+        cards = [b for r in replies for b in r.blocks if isinstance(b, PracticeCard)]
+        if not cards:
+            self._answer(inbound, replies)
+            return
+        practice = cards[0].practice
+        user = inbound.source.user
+        sharer = f"<@{user}>" if _USER_ID.fullmatch(user) else "Someone"
+        details = Buttons((Action(f"show:{practice.ref}", f"Details {practice.ref}"),))
+        blocks: list[JsonDict] = [
+            {"type": "context", "elements": [mrkdwn(f"{sharer} shared a practice:")]},
+            *render_card_summary(practice, None, share=False),
+            *render_buttons(details),
+        ]
+        fallback = render_message(Reply((cards[0],))).text
+        try:
+            self._client.chat_postMessage(
+                channel=inbound.source.channel, text=fallback, blocks=blocks
+            )
+        except SlackApiError as error:
+            log.info("share in channel failed: %s", error.response.get("error"))
+            self._answer(inbound, [Reply((text(NOT_IN_CHANNEL),))])
+
+    def on_view_submission(self, ack: Ack, body: dict[str, Any]) -> None:
+        """A modal sent back: the core decides; a form in its answer replaces the modal."""
+        inbound = on_view_submission(body)
+        replies = self._ask(inbound.event)
+        forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
+        if forms:
+            reply, form = forms[0]
+            notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
+            metadata = _metadata(inbound.source)
+            ack(response_action="update", view=render_modal(form, metadata, notes))
+            rest = [r for r in replies if r is not reply]
+        else:
+            ack()
+            rest = replies
+        self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), rest)
+
+    def on_app_mention(self, body: dict[str, Any]) -> None:
+        """`@Practice bank knife crime` in a channel: the answer goes in the thread."""
+        inbound = on_app_mention(body)
+        self._answer(inbound, self._ask(inbound.event))
+
+    def on_message(self, body: dict[str, Any]) -> None:
+        """A message in the bot's DM (questions, sharing answers); other messages are ignored."""
+        event = body.get("event") or {}
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        inbound = on_direct_message(body)
+        self._answer(inbound, self._ask(inbound.event))
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def _ask(self, event: Event) -> list[Reply]:
+        try:
+            return self._bank.handle(event)
+        finally:
+            self._after_event()
+
+    def _move_to_dm(self, inbound: Inbound) -> None:
+        """Start sharing in the person's DM, and say so where they asked."""
+        source = inbound.source
+        opened = self._client.conversations_open(users=source.user)
+        dm = str(opened["channel"]["id"])
+        event = inbound.event
+        place = Place(event.place.platform, event.place.workspace_id, dm, is_direct=True)
+        moved = replace(event, place=place)
+        dm_source = Source(
+            channel=dm, user=source.user, trigger_id=source.trigger_id, is_direct=True
+        )
+        self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
+        self._answer(Inbound(moved, dm_source), self._ask(moved))
+
+    def _answer_slowly(self, inbound: Inbound, result: Callable[[], list[Reply]]) -> None:
+        """The core is slow: spend the trigger on a loading modal, then fill it in."""
+        metadata = _metadata(inbound.source)
+        opened = self._client.views_open(
+            trigger_id=inbound.source.trigger_id, view=loading_modal(metadata)
+        )
+        view_id = str(opened["view"]["id"])
+        replies = result()
+        forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
+        if forms:
+            reply, form = forms[0]
+            notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
+            self._client.views_update(view_id=view_id, view=render_modal(form, metadata, notes))
+            replies = [r for r in replies if r is not reply]
+        else:
+            shown = Reply(tuple(b for r in replies for b in r.blocks))
+            self._client.views_update(view_id=view_id, view=notice_modal(shown, metadata))
+            return
+        self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), replies)
+
+    def _answer(self, inbound: Inbound, replies: Sequence[Reply]) -> None:
+        """Send the core's replies where the event came from."""
+        source = inbound.source
+        for reply in replies:
+            share = reply.private and not source.is_direct
+            message = render_message(reply, share_buttons=share)
+            if message.forms and source.trigger_id:
+                notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
+                self._client.views_open(
+                    trigger_id=source.trigger_id,
+                    view=render_modal(message.forms[0], _metadata(source), notes),
+                )
+                source = replace(source, trigger_id="")  # a trigger opens one modal
+                continue
+            if message.blocks:
+                self._send(source, message)
+
+    def _send(self, source: Source, message: SlackMessage) -> None:
+        editable = source.message_ts and not source.ephemeral
+        in_thread = bool(source.thread_ts) and not source.is_direct
+        if source.is_direct or source.thread_ts or not message.private:
+            if message.replace and editable:
+                self._client.chat_update(
+                    channel=source.channel,
+                    ts=source.message_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                )
+                return
+            self._client.chat_postMessage(
+                channel=source.channel or source.user,
+                text=message.text,
+                blocks=message.blocks,
+                thread_ts=source.thread_ts if in_thread else None,
+            )
+            return
+        if source.response_url:
+            WebhookClient(source.response_url).send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=bool(message.replace and source.message_ts),
+            )
+            return
+        self._client.chat_postEphemeral(
+            channel=source.channel, user=source.user, text=message.text, blocks=message.blocks
+        )
+
+
+def _metadata(source: Source) -> dict[str, str]:
+    """Where a modal was opened, so its submission is answered there."""
+    metadata = {"channel": source.channel}
+    if source.response_url:
+        metadata["response_url"] = source.response_url
+    return metadata
+
+
+def _first_word(value: str) -> str:
+    return value.strip().split(" ", 1)[0].casefold() if value.strip() else ""
+
+
+def build_app(
+    adapter: SlackAdapter, client: WebClient, signing_secret: str, *, socket_mode: bool = False
+) -> App:
+    """A Bolt app on `client` (its base URL may be GovSlack's or a test's) with our listeners.
+
+    In Socket Mode no request is signed (the websocket is authenticated by the app token), so
+    signature checks apply to HTTP mode only.
+    """
+    app = App(
+        client=client,
+        signing_secret=signing_secret or None,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,  # start-up already called auth.test for the team id
+    )
+    adapter.register(app)
+    return app
+
+
+def workspace_from(client: WebClient) -> Mapping[str, Any]:
+    """`auth.test`: which workspace (team id) and bot user this token belongs to."""
+    return dict(client.auth_test().data)  # type: ignore[arg-type]
+
+
+__all__ = ["SlackAdapter", "actor_of", "build_app", "workspace_from"]

@@ -1,0 +1,382 @@
+"""Renders core replies as Slack Block Kit: messages (sections, cards, buttons, selects) and modals.
+
+Every user or practice text is escaped (`adapters.slack.text.escape`) and every text object cut
+to its Block Kit limit with "…", so Slack never rejects a message for its content. A summary card
+in a private answer carries a *Share in channel* button (`slack:post:<ref>`): that is a Slack
+gesture handled by the adapter, not an action of the core. A `Form` is not part of a message: it
+becomes a modal (`render_modal`) opened with the click's `trigger_id`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from adapters.slack.text import (
+    ACTION_ID,
+    BUTTON_TEXT,
+    CONTEXT_TEXT,
+    INPUT_LABEL,
+    INPUT_VALUE,
+    MAX_BLOCKS,
+    MAX_CHECKBOX_OPTIONS,
+    MAX_SELECT_OPTIONS,
+    MESSAGE_TEXT,
+    MODAL_BUTTON,
+    MODAL_MAX_BLOCKS,
+    MODAL_TITLE,
+    OPTION_TEXT,
+    OPTION_VALUE,
+    PRIVATE_METADATA,
+    cut,
+    escape,
+    mrkdwn,
+    one_line,
+    plain,
+)
+from bot.domain import Effectiveness, Practice
+from bot.replies import (
+    ActionStyle,
+    Block,
+    Buttons,
+    CardDetail,
+    Choices,
+    FieldKind,
+    Form,
+    FormField,
+    Paragraph,
+    PracticeCard,
+    Reply,
+    Span,
+)
+
+JsonDict = dict[str, Any]
+
+SHARE_IN_CHANNEL = "slack:post:"
+"""Prefix of the *Share in channel* button's action id; the ref follows."""
+INPUT_ACTION = "value"
+"""The action id of every modal input; the block id is the form field's name."""
+
+BADGES: dict[Effectiveness, str] = {
+    Effectiveness.WORKED: ":large_green_circle:",
+    Effectiveness.PROMISING: ":large_yellow_circle:",
+    Effectiveness.UNTESTED: ":white_circle:",
+    Effectiveness.DIDNT_WORK: ":red_circle:",
+}
+_PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
+_SAFE_LINK = re.compile(r"(https?://|mailto:)[^\s<>|]+", re.IGNORECASE)
+_STYLES = {ActionStyle.PRIMARY: "primary", ActionStyle.DANGER: "danger"}
+
+# Label and field of the detail card, after title and summary.
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Topics", "topics"),
+    ("Region", "region"),
+    ("Partners", "partners"),
+    ("Target group", "target_group"),
+    ("Stage", "stage"),
+    ("Started", "start_date"),
+    ("Ended", "end_date"),
+    ("Aim", "aim"),
+    ("Intended outcome", "intended_outcome"),
+    ("What was done", "description"),
+    ("Evaluation", "evaluation"),
+    ("Learning", "learning"),
+    ("Resources", "resources"),
+    ("Contact", "contact_name"),
+    ("Contact email", "contact_email"),
+    ("Links", "links"),
+    ("Linked to", "linked_to"),
+    ("Added", "added_at"),
+    ("Updated", "updated_at"),
+    ("Reviewed", "reviewed_at"),
+)
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A reply as Slack sends it: fallback `text`, Block Kit `blocks`, and the forms it carried."""
+
+    text: str
+    blocks: list[JsonDict]
+    forms: tuple[Form, ...] = ()
+    private: bool = True
+    replace: bool = False
+    extra: JsonDict = field(default_factory=dict)
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def render_span(span: Span) -> str:
+    """One span as mrkdwn: escaped, emphasised, linked only to http(s) or mailto addresses."""
+    shown = escape(span.text)
+    core = shown.strip()
+    if core:
+        if span.bold:
+            core = f"*{core}*"
+        if span.italic:
+            core = f"_{core}_"
+        lead = shown[: len(shown) - len(shown.lstrip())]
+        trail = shown[len(shown.rstrip()) :]
+        shown = f"{lead}{core}{trail}"
+    if span.link and _SAFE_LINK.fullmatch(span.link):
+        return f"<{escape(span.link)}|{shown or escape(span.link)}>"
+    return shown
+
+
+def render_paragraph(paragraph: Paragraph) -> str:
+    """A paragraph as mrkdwn text."""
+    return "".join(render_span(span) for span in paragraph.spans)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_value(v) for v in value)
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- practice cards ----------------------------------------------------------------------------
+
+
+def card_facts(practice: Practice) -> str:
+    """The line under a card's title: effectiveness badge, focus and organisation."""
+    facts = [f"{BADGES[practice.effectiveness]} *{escape(practice.effectiveness.label)}*"]
+    if practice.focus:
+        facts.append("Focus: " + escape(_value(practice.focus)))
+    if practice.organisation:
+        facts.append(escape(one_line(practice.organisation)))
+    if practice.is_restricted:
+        facts.append(":lock: police only")
+    return " · ".join(facts)
+
+
+def card_title(practice: Practice, rank: int | None) -> str:
+    """The card's first line: rank, title in bold, and the ref."""
+    head = f"{rank}. " if rank is not None else ""
+    title = escape(one_line(practice.title)) or "(untitled)"
+    return f"{head}*{title}* · `{escape(practice.ref)}`"
+
+
+def render_card_summary(practice: Practice, rank: int | None, share: bool) -> list[JsonDict]:
+    """A result card: title and summary, the facts line, and *Share in channel* when asked."""
+    section: JsonDict = {
+        "type": "section",
+        "text": mrkdwn(f"{card_title(practice, rank)}\n{escape(practice.summary)}"),
+    }
+    if share and _PRACTICE_REF.fullmatch(practice.ref):
+        section["accessory"] = {
+            "type": "button",
+            "action_id": SHARE_IN_CHANNEL + practice.ref,
+            "text": plain("Share in channel", BUTTON_TEXT),
+        }
+    return [section, {"type": "context", "elements": [mrkdwn(card_facts(practice), CONTEXT_TEXT)]}]
+
+
+def render_card_full(practice: Practice) -> list[JsonDict]:
+    """A practice in full: title, facts, summary, then every filled field in labelled sections."""
+    blocks: list[JsonDict] = [
+        {"type": "section", "text": mrkdwn(card_title(practice, None))},
+        {"type": "context", "elements": [mrkdwn(card_facts(practice), CONTEXT_TEXT)]},
+        {"type": "section", "text": mrkdwn(escape(practice.summary))},
+    ]
+    for label, name in DETAIL_FIELDS:
+        value = getattr(practice, name)
+        if value in (None, "", ()):
+            continue
+        blocks.append({"type": "section", "text": mrkdwn(f"*{label}*\n{escape(_value(value))}")})
+    return blocks
+
+
+# --- buttons and choices -----------------------------------------------------------------------
+
+
+def render_buttons(row: Buttons) -> list[JsonDict]:
+    """A row of buttons as an actions block (Slack allows 25 elements per block)."""
+    elements: list[JsonDict] = []
+    seen: set[str] = set()
+    for action in row.actions[:25]:
+        if action.id in seen or len(action.id) > ACTION_ID:
+            continue  # Slack rejects a block whose action ids repeat; ids are ours, never long
+        seen.add(action.id)
+        button: JsonDict = {
+            "type": "button",
+            "action_id": action.id,
+            "text": plain(action.label, BUTTON_TEXT),
+        }
+        if action.style in _STYLES:
+            button["style"] = _STYLES[action.style]
+        elements.append(button)
+    return [{"type": "actions", "elements": elements}] if elements else []
+
+
+def _option(value: str, label: str) -> JsonDict:
+    return {"text": plain(label, OPTION_TEXT), "value": value}
+
+
+def render_choices(choices: Choices, index: int) -> list[JsonDict]:
+    """A choice list as a prompt and a select menu whose option values are the action ids."""
+    options = [
+        _option(c.action, c.label) for c in choices.options if len(c.action) <= OPTION_VALUE
+    ][:MAX_SELECT_OPTIONS]
+    blocks: list[JsonDict] = []
+    if choices.prompt:
+        blocks.append({"type": "section", "text": mrkdwn(escape(choices.prompt))})
+    if options:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "static_select",
+                        "action_id": f"slack:choose:{index}",
+                        "placeholder": plain("Choose…", OPTION_TEXT),
+                        "options": options,
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+# --- whole replies -----------------------------------------------------------------------------
+
+
+def _fallback_text(reply: Reply) -> str:
+    """The notification text: the paragraphs, else the first card's title (plain, escaped)."""
+    if reply.plain:
+        return cut(escape(reply.plain), MESSAGE_TEXT)
+    for block in reply.blocks:
+        if isinstance(block, PracticeCard):
+            title = f"{block.practice.ref} {one_line(block.practice.title)}"
+            return cut(escape(title), MESSAGE_TEXT)
+    return "Practice bank"
+
+
+def render_blocks(reply: Reply, *, share_buttons: bool = False) -> list[JsonDict]:
+    """The reply's blocks (forms left out), at most Slack's 50 per message."""
+    blocks: list[JsonDict] = []
+    for index, block in enumerate(reply.blocks):
+        blocks.extend(_render_block(block, index, share_buttons))
+    if len(blocks) > MAX_BLOCKS:
+        blocks = blocks[: MAX_BLOCKS - 1]
+        blocks.append({"type": "context", "elements": [mrkdwn("… (cut: too long for Slack)")]})
+    return blocks
+
+
+def _render_block(block: Block, index: int, share_buttons: bool) -> list[JsonDict]:
+    match block:
+        case Paragraph():
+            shown = render_paragraph(block)
+            return [{"type": "section", "text": mrkdwn(shown)}] if shown.strip() else []
+        case PracticeCard(practice=practice, detail=CardDetail.FULL):
+            return render_card_full(practice)
+        case PracticeCard(practice=practice, rank=rank):
+            return render_card_summary(practice, rank, share_buttons)
+        case Buttons():
+            return render_buttons(block)
+        case Choices():
+            return render_choices(block, index)
+        case Form():
+            return []
+    return []
+
+
+def render_message(reply: Reply, *, share_buttons: bool = False) -> SlackMessage:
+    """A whole reply as a Slack message; its forms are kept aside for `render_modal`."""
+    forms = tuple(b for b in reply.blocks if isinstance(b, Form))
+    return SlackMessage(
+        text=_fallback_text(reply),
+        blocks=render_blocks(reply, share_buttons=share_buttons),
+        forms=forms,
+        private=reply.private,
+        replace=reply.replace,
+    )
+
+
+# --- modals ------------------------------------------------------------------------------------
+
+
+def _input(form_field: FormField) -> JsonDict:
+    """One form field as an input block: block id is the field's name, action id `value`."""
+    element: JsonDict
+    options = [_option(v, label) for v, label in form_field.options if len(v) <= OPTION_VALUE]
+    defaults = [v.strip() for v in form_field.default.split(",") if v.strip()]
+    match form_field.kind:
+        case FieldKind.CHOICE:
+            element = {"type": "static_select", "options": options[:MAX_SELECT_OPTIONS]}
+            initial = [o for o in element["options"] if o["value"] == form_field.default.strip()]
+            if initial:
+                element["initial_option"] = initial[0]
+        case FieldKind.MULTI_CHOICE:
+            kind = "checkboxes" if len(options) <= MAX_CHECKBOX_OPTIONS else "multi_static_select"
+            element = {"type": kind, "options": options[:MAX_SELECT_OPTIONS]}
+            initial = [o for o in element["options"] if o["value"] in defaults]
+            if initial:
+                element["initial_options"] = initial
+        case _:
+            limit = max(1, min(form_field.max_length, INPUT_VALUE))
+            element = {
+                "type": "plain_text_input",
+                "multiline": form_field.kind is FieldKind.LONG_TEXT,
+                "max_length": limit,
+            }
+            if form_field.default:
+                element["initial_value"] = cut(form_field.default, limit)
+    element["action_id"] = INPUT_ACTION
+    return {
+        "type": "input",
+        "block_id": form_field.name,
+        "optional": not form_field.required,
+        "label": plain(form_field.label, INPUT_LABEL),
+        "element": element,
+    }
+
+
+def render_modal(form: Form, metadata: JsonDict, notes: Reply | None = None) -> JsonDict:
+    """A form as a modal view; `notes` (e.g. why a value was refused) go above the inputs.
+
+    `callback_id` is the form's id, so the submission comes back as `FormSubmit(form=id)`;
+    `metadata` (where the form was opened) travels in `private_metadata`.
+    """
+    blocks: list[JsonDict] = []
+    if notes is not None:
+        blocks.extend(b for b in render_blocks(notes) if b["type"] != "actions")
+    blocks.extend(_input(f) for f in form.fields)
+    return {
+        "type": "modal",
+        "callback_id": form.id,
+        "title": plain(form.title, MODAL_TITLE),
+        "submit": plain(form.submit_label, MODAL_BUTTON),
+        "close": plain("Cancel", MODAL_BUTTON),
+        "private_metadata": cut(json.dumps(metadata, separators=(",", ":")), PRIVATE_METADATA),
+        "blocks": blocks[:MODAL_MAX_BLOCKS],
+    }
+
+
+def loading_modal(metadata: JsonDict) -> JsonDict:
+    """The modal opened at once with a click's `trigger_id`, updated when the core has answered."""
+    return {
+        "type": "modal",
+        "callback_id": "slack:loading",
+        "title": plain("Practice bank", MODAL_TITLE),
+        "close": plain("Close", MODAL_BUTTON),
+        "private_metadata": cut(json.dumps(metadata, separators=(",", ":")), PRIVATE_METADATA),
+        "blocks": [{"type": "section", "text": mrkdwn("Loading…")}],
+    }
+
+
+def notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
+    """A modal that only shows a reply (when a loading modal turned out not to need a form)."""
+    view = loading_modal(metadata)
+    view["blocks"] = [b for b in render_blocks(reply) if b["type"] != "actions"] or view["blocks"]
+    return view

@@ -1,0 +1,27 @@
+"""Timing rules of the core that operators may change: when follow-ups fall due, nudge and escalate.
+
+One frozen value is built by the composition root (from environment variables such as
+`REMINDER_INTERVAL_DAYS`) and passed into `PracticeBank` and the reminder sweep; the defaults are
+the practice bank's own rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+DEFAULT_REMINDER_INTERVAL = timedelta(days=365)
+DEFAULT_NUDGE_AFTER = timedelta(days=14)
+DEFAULT_ESCALATE_AFTER = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """How long after publication (or a review) a follow-up is due, and how long to wait for it.
+
+    `nudge_after` counts from the reminder being sent, `escalate_after` from the nudge.
+    """
+
+    reminder_interval: timedelta = DEFAULT_REMINDER_INTERVAL
+    nudge_after: timedelta = DEFAULT_NUDGE_AFTER
+    escalate_after: timedelta = DEFAULT_ESCALATE_AFTER

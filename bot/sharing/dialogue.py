@@ -1,0 +1,319 @@
+"""The sharing dialogue as pure functions: a `Draft` and a `Move` give the next `Draft`.
+
+No storage, clock or platform here: `bot.sharing.service` loads the draft from the person's
+`Conversation` and submission, applies one move, and saves the result. What the person is shown
+is built from the outcome by `bot.sharing.render`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from bot.sharing.questions import (
+    BY_FIELD,
+    ORDER,
+    Kind,
+    Question,
+    check_dates,
+    find_field,
+    is_required,
+    missing,
+    read_answer,
+)
+from bot.sharing.validate import Invalid
+
+REVIEW = "review"
+CONFIRM_CANCEL = "confirm_cancel"
+MAX_QUOTED_FIELD = 40
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Where a dialogue stands: the step asked, the answers so far and how to go back.
+
+    `step` is a question's field, `REVIEW` or `CONFIRM_CANCEL`; `history` holds the questions
+    answered on the way (for `back`); `editing` means an answer was reopened from the review, so
+    the dialogue returns there afterwards; `before_cancel` is where a declined cancel returns.
+    """
+
+    step: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    editing: bool = False
+    before_cancel: str = ""
+
+    @property
+    def question(self) -> Question | None:
+        """The question being asked, or None at the review or the cancel confirmation."""
+        return BY_FIELD.get(self.step)
+
+
+# --- moves: what the person did ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Typed text answering the current question."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A choice button pressed (a multi-choice toggles the value)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """Finished picking options of a multi-choice question."""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Leave the current optional question blank."""
+
+
+@dataclass(frozen=True)
+class Back:
+    """Go back one question."""
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Ask to discard the draft (confirmation follows)."""
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """The answer to "discard this draft?"."""
+
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Help:
+    """Explain the dialogue's commands."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Reopen one answer (named loosely: `contact email`, `email`, `contact_email`)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Submit:
+    """Send the draft to the moderators."""
+
+
+Move = Answer | Pick | Done | Skip | Back | Cancel | Confirm | Help | Edit | Submit
+
+
+class Effect(StrEnum):
+    """What the service must do beyond saving the draft."""
+
+    NONE = "none"
+    DISCARD = "discard"  # the person confirmed cancelling: withdraw the draft
+    SUBMIT = "submit"  # the draft is complete and the person asked to submit it
+    HELP = "help"  # show the dialogue's help before the question
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The next draft, what to say before asking its step, and any effect to carry out."""
+
+    draft: Draft
+    notices: tuple[str, ...] = ()
+    effect: Effect = Effect.NONE
+
+
+_COMMANDS: dict[str, Move] = {
+    "back": Back(),
+    "skip": Skip(),
+    "cancel": Cancel(),
+    "help": Help(),
+    "?": Help(),
+}
+_YES = frozenset({"yes", "y", "discard", "yes, discard"})
+_NO = frozenset({"no", "n", "keep", "keep going", "no, keep going"})
+
+
+def read_move(draft: Draft, raw: str) -> Move:
+    """Read typed text as a dialogue command (`back`, `skip`, `edit title`, ...) or an answer.
+
+    Only a whole message that is exactly a command word counts, so an answer that merely starts
+    with one ("back in 2019 we…") is still an answer; `submit` and `edit` are read at the review.
+    """
+    words = " ".join(raw.split()).casefold() if len(raw) <= 200 else ""
+    if draft.step == CONFIRM_CANCEL:
+        if words in _YES:
+            return Confirm(yes=True)
+        if words in _NO:
+            return Confirm(yes=False)
+    if words in _COMMANDS:
+        return _COMMANDS[words]
+    question = draft.question
+    if question is not None and question.kind is Kind.MULTI_CHOICE and words == "done":
+        return Done()
+    if draft.step == REVIEW:
+        if words in ("submit", "send"):
+            return Submit()
+        if words == "edit" or words.startswith("edit "):
+            return Edit(words.removeprefix("edit").strip())
+    return Answer(raw)
+
+
+def advance(draft: Draft, move: Move) -> Outcome:
+    """Apply one move to the draft: the heart of the dialogue, free of side effects."""
+    if draft.step == CONFIRM_CANCEL:
+        return _confirming(draft, move)
+    match move:
+        case Help():
+            return Outcome(draft, effect=Effect.HELP)
+        case Cancel():
+            return Outcome(replace(draft, step=CONFIRM_CANCEL, before_cancel=draft.step))
+        case Confirm():
+            return Outcome(draft, ("There is nothing to confirm right now.",))
+        case Back():
+            return _back(draft)
+        case Skip():
+            return _skip(draft)
+        case Edit(name=name):
+            return _edit(draft, name)
+        case Submit():
+            return _submit(draft)
+        case Pick(value=value):
+            return _pick(draft, value)
+        case Done():
+            return _done(draft)
+        case Answer(text=raw):
+            return _answer(draft, raw)
+
+
+def _confirming(draft: Draft, move: Move) -> Outcome:
+    """At "discard this draft?": yes discards, no returns to where the person was."""
+    if isinstance(move, Confirm) and move.yes:
+        return Outcome(draft, effect=Effect.DISCARD)
+    if isinstance(move, Confirm | Back):
+        step = draft.before_cancel or REVIEW
+        return Outcome(replace(draft, step=step, before_cancel=""), ("Carrying on.",))
+    if isinstance(move, Help):
+        return Outcome(draft, effect=Effect.HELP)
+    return Outcome(draft, ("Please answer yes to discard the draft, or no to keep going.",))
+
+
+def _back(draft: Draft) -> Outcome:
+    if draft.editing:
+        return Outcome(replace(draft, step=REVIEW, editing=False))
+    if not draft.history:
+        if draft.step == REVIEW:
+            return Outcome(draft, ("Type edit and a field to change an answer.",))
+        return Outcome(draft, ("This is the first question.",))
+    return Outcome(replace(draft, step=draft.history[-1], history=draft.history[:-1]))
+
+
+def _skip(draft: Draft) -> Outcome:
+    question = draft.question
+    if question is None:
+        return Outcome(draft, ("There is no question to skip here.",))
+    if is_required(question, draft.answers):
+        if question.field == "evaluation":
+            return Outcome(draft, ("You said it worked, so the evaluation can't be skipped.",))
+        return Outcome(draft, (f"{question.label} is required, so it can't be skipped.",))
+    answers = {k: v for k, v in draft.answers.items() if k != question.field}
+    return _after_answer(draft, answers)
+
+
+def _edit(draft: Draft, name: str) -> Outcome:
+    question = find_field(name) if name else None
+    if question is None:
+        fields = ", ".join(BY_FIELD[f].label.casefold() for f in ORDER)
+        shown = f"“{name[:MAX_QUOTED_FIELD]}”" if name else "which answer"
+        return Outcome(
+            draft,
+            (f"I don't know {shown} to edit. Type edit and one of: {fields}.",),
+        )
+    return Outcome(replace(draft, step=question.field, editing=True))
+
+
+def _submit(draft: Draft) -> Outcome:
+    needed = missing(draft.answers)
+    if needed:
+        labels = ", ".join(BY_FIELD[f].label.casefold() for f in needed)
+        return Outcome(
+            replace(draft, step=needed[0], editing=True),
+            (f"Before submitting, I still need: {labels}.",),
+        )
+    return Outcome(replace(draft, step=REVIEW, editing=False), effect=Effect.SUBMIT)
+
+
+def _pick(draft: Draft, value: str) -> Outcome:
+    question = draft.question
+    if question is None or question.kind is Kind.TEXT:
+        return Outcome(draft, ("That button belongs to an earlier question.",))
+    if value not in dict(question.choices):
+        return Outcome(draft, ("That option belongs to another question.",))
+    if question.kind is Kind.CHOICE:
+        return _after_answer(draft, {**draft.answers, question.field: value})
+    current = draft.answers.get(question.field)
+    chosen = set(current) if isinstance(current, list) else set()
+    chosen ^= {value}
+    ordered = [v for v, _ in question.choices if v in chosen]
+    return Outcome(replace(draft, answers={**draft.answers, question.field: ordered}))
+
+
+def _done(draft: Draft) -> Outcome:
+    question = draft.question
+    if question is None or question.kind is not Kind.MULTI_CHOICE:
+        return Outcome(draft, ("That button belongs to an earlier question.",))
+    if not draft.answers.get(question.field):
+        return Outcome(draft, ("Pick at least one first.",))
+    return _after_answer(draft, dict(draft.answers))
+
+
+def _answer(draft: Draft, raw: str) -> Outcome:
+    question = draft.question
+    if question is None:
+        return Outcome(
+            draft, ("Type submit to send it, edit and a field to change an answer, or cancel.",)
+        )
+    value = read_answer(question, raw)
+    if isinstance(value, Invalid):
+        return Outcome(draft, (value.reason,))
+    answers = {**draft.answers, question.field: value}
+    clash = check_dates(answers)
+    if clash is not None:
+        return Outcome(draft, (clash.reason,))
+    return _after_answer(draft, answers)
+
+
+def _after_answer(draft: Draft, answers: dict[str, Any]) -> Outcome:
+    """Move on: the next question on the first pass, else back to the review (or what's missing)."""
+    needed = missing(answers)
+    if draft.editing:
+        if needed:
+            return Outcome(replace(draft, step=needed[0], answers=answers))
+        return Outcome(replace(draft, step=REVIEW, answers=answers, editing=False))
+    index = ORDER.index(draft.step)
+    history = (*draft.history, draft.step)
+    if index + 1 < len(ORDER):
+        return Outcome(replace(draft, step=ORDER[index + 1], answers=answers, history=history))
+    if needed:
+        return Outcome(replace(draft, step=needed[0], answers=answers, editing=True))
+    return Outcome(replace(draft, step=REVIEW, answers=answers, history=history))
+
+
+def first_step(answers: Mapping[str, Any]) -> Draft:
+    """Where a new dialogue starts: the first question, or the review for a pre-filled update."""
+    if not answers:
+        return Draft(step=ORDER[0])
+    needed = missing(answers)
+    if needed:
+        return Draft(step=needed[0], answers=answers, editing=True)
+    return Draft(step=REVIEW, answers=answers)

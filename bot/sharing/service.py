@@ -1,0 +1,764 @@
+"""The sharing dialogue's edges: load a person's draft, apply one move, save, answer.
+
+Each use case runs in one unit of work: the `Conversation` (where the dialogue stands) and the
+draft `Submission` (the answers) are written together after every answer, and a submit writes
+the state change and the moderators' notification together. The rules live in
+`bot.sharing.dialogue`; this module only loads, saves and words the outcome.
+
+Text from a person with a sharing conversation in progress is an answer, except `share` itself
+and a line starting with `/` (a command, so `/practice knife crime` still searches mid-draft).
+After a restart of the bot (another `instance`) or an hour's pause, the next text is met with an
+offer to continue or discard instead of being taken as an answer to a question the person may no
+longer see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.access import may_see_restricted
+from bot.actions import (
+    AnswerCall,
+    CancelShare,
+    DiscardShare,
+    EditAnswer,
+    FinishChoices,
+    PickAnswer,
+    PreviousQuestion,
+    ResumeShare,
+    ReviseSubmission,
+    ShareAction,
+    SkipQuestion,
+    StartShare,
+    SubmitShare,
+    UpdatePractice,
+    encode,
+    encode_share,
+)
+from bot.domain import Practice
+from bot.events import Actor
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.replies import Action, Block, Buttons, Reply, Span, bold, text
+from bot.requests import normalise_ref
+from bot.sharing.answers import answers_from_practice
+from bot.sharing.dialogue import (
+    REVIEW,
+    Back,
+    Cancel,
+    Confirm,
+    Done,
+    Draft,
+    Edit,
+    Effect,
+    Help,
+    Move,
+    Pick,
+    Skip,
+    Submit,
+    advance,
+    first_step,
+    read_move,
+)
+from bot.sharing.render import (
+    help_blocks,
+    intro_blocks,
+    moderation_card,
+    notice_blocks,
+    resume_offer,
+    share_button,
+    similar_blocks,
+    step_blocks,
+    title_of,
+)
+from bot.sharing.similar import similar_practices
+from bot.workflow import (
+    Audience,
+    Conversation,
+    Decision,
+    Notification,
+    Submission,
+    SubmissionState,
+)
+
+SHARE_KIND = "share"
+UPDATE_KIND = "update"
+KINDS = frozenset({SHARE_KIND, UPDATE_KIND})
+# A pause this long makes the next text an occasion to re-orient rather than an answer.
+RESUME_AFTER = timedelta(hours=1)
+WARN_AFTER = timedelta(days=23)
+DISCARD_AFTER = timedelta(days=30)
+EDITABLE_STATES = frozenset({SubmissionState.DRAFT, SubmissionState.CHANGES_REQUESTED})
+_RESUME_WORDS = frozenset({"continue", "resume"})
+
+
+def _say(*parts: str | Span) -> Reply:
+    return Reply((text(*parts),))
+
+
+def _no_draft() -> Reply:
+    return Reply(
+        (
+            text("You have no draft in progress. Type ", bold("share"), " to share a practice."),
+            Buttons((share_button(),)),
+        )
+    )
+
+
+def _busy() -> Reply:
+    return _say("You are in the middle of something else with me; finish that first.")
+
+
+def recipient_of(actor_key: str) -> str:
+    """The platform user id in an actor key `platform:workspace:user` (a DM's recipient)."""
+    return actor_key.rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True)
+class OpenDraft:
+    """A person's sharing conversation with its submission, and the dialogue state they hold."""
+
+    conversation: Conversation
+    submission: Submission
+
+    @property
+    def draft(self) -> Draft:
+        """The pure dialogue state; answers come from the submission, their one home."""
+        data = self.conversation.data
+        history = data.get("history")
+        return Draft(
+            step=self.conversation.step,
+            answers=dict(self.submission.answers),
+            history=tuple(h for h in history if isinstance(h, str))
+            if isinstance(history, list)
+            else (),
+            editing=data.get("editing") is True,
+            before_cancel=str(data.get("before_cancel") or ""),
+        )
+
+    @property
+    def ref(self) -> str:
+        """What the review card shows as the practice's ref: the target or the submission id."""
+        return self.submission.target_ref or self.submission.ref
+
+
+def _load(uow: UnitOfWork, conversation: Conversation) -> OpenDraft | None:
+    """The conversation's submission if it is still the person's and still editable."""
+    submission_id = conversation.data.get("submission_id")
+    if not isinstance(submission_id, int) or isinstance(submission_id, bool):
+        return None
+    submission = uow.submissions.get(submission_id)
+    if (
+        submission is None
+        or submission.contributor_key != conversation.actor_key
+        or submission.state not in EDITABLE_STATES
+    ):
+        return None
+    return OpenDraft(conversation, submission)
+
+
+def _find(uow: UnitOfWork, actor_key: str) -> OpenDraft | Conversation | None:
+    """The person's open sharing draft; another dialogue's conversation; or None.
+
+    A sharing conversation whose submission closed meanwhile is forgotten here.
+    """
+    conversation = uow.conversations.get(actor_key)
+    if conversation is None:
+        return None
+    if conversation.kind not in KINDS:
+        return conversation
+    found = _load(uow, conversation)
+    if found is None:
+        uow.conversations.delete(actor_key)
+    return found
+
+
+def _save(
+    uow: UnitOfWork,
+    open_draft: OpenDraft,
+    draft: Draft,
+    now: datetime,
+    **data: Any,
+) -> OpenDraft | None:
+    """Write the dialogue state and, if they changed, the answers; None if the draft moved on."""
+    submission = open_draft.submission
+    if dict(draft.answers) != submission.answers:
+        saved = uow.submissions.save(
+            replace(submission, answers=dict(draft.answers), updated_at=now),
+            expected_revision=submission.revision,
+        )
+        if saved is None:
+            return None
+        submission = saved
+    conversation = replace(
+        open_draft.conversation,
+        step=draft.step,
+        data={
+            **open_draft.conversation.data,
+            "history": list(draft.history),
+            "editing": draft.editing,
+            "before_cancel": draft.before_cancel,
+            "warned": False,
+            **data,
+        },
+        updated_at=now,
+    )
+    uow.conversations.save(conversation)
+    return OpenDraft(conversation, submission)
+
+
+def _conflict() -> Reply:
+    return _say(
+        "This draft was changed elsewhere in the meantime, so I did not save that. "
+        "Type share to see where it stands."
+    )
+
+
+def _withdraw(uow: UnitOfWork, open_draft: OpenDraft, now: datetime) -> None:
+    """Discard a draft: its submission is withdrawn (kept for the record), its dialogue deleted."""
+    submission = open_draft.submission
+    uow.submissions.save(
+        replace(submission, state=SubmissionState.WITHDRAWN, updated_at=now),
+        expected_revision=submission.revision,
+    )
+    uow.conversations.delete(open_draft.conversation.actor_key)
+
+
+def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | None:
+    """The practice if it exists, is not archived and the actor may see it."""
+    practice = uow.practices.get(ref)
+    if practice is None or practice.archived_at is not None:
+        return None
+    if practice.is_restricted and not may_see_restricted(
+        actor, uow.workspaces.get(actor.platform, actor.workspace_id)
+    ):
+        return None
+    return practice
+
+
+def _new_conversation(
+    actor_key: str, kind: str, draft: Draft, submission_id: int, now: datetime, **data: Any
+) -> Conversation:
+    return Conversation(
+        actor_key=actor_key,
+        kind=kind,
+        step=draft.step,
+        data={
+            "submission_id": submission_id,
+            "history": list(draft.history),
+            "editing": draft.editing,
+            "before_cancel": draft.before_cancel,
+            **data,
+        },
+        updated_at=now,
+    )
+
+
+def _offer(uow: UnitOfWork, open_draft: OpenDraft, *, then: Action | None = None) -> list[Reply]:
+    """Offer to continue or discard, remembering the offer so the next text is read against it.
+
+    `then` is what the person was trying to start (an update, a call's answer): it is offered
+    again for after the draft is finished or discarded.
+    """
+    conversation = replace(
+        open_draft.conversation, data={**open_draft.conversation.data, "offered": True}
+    )
+    uow.conversations.save(conversation)
+    revising = open_draft.submission.state is SubmissionState.CHANGES_REQUESTED
+    blocks: list[Block] = resume_offer(open_draft.submission, revising=revising)
+    if then is not None:
+        blocks.append(
+            text("One draft at a time: finish or discard this one, then press ", bold(then.label))
+        )
+        blocks.append(Buttons((then,)))
+    return [Reply(tuple(blocks))]
+
+
+def _start(
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    *,
+    call_id: int | None = None,
+    update_of: str | None = None,
+    instance: str | None = None,
+) -> list[Reply]:
+    """Start a draft, or offer the one in progress (one open draft per person)."""
+    found = _find(uow, actor.key)
+    if isinstance(found, OpenDraft):
+        then = None
+        if update_of is not None and (ref := normalise_ref(update_of)):
+            then = Action(encode_share(UpdatePractice(ref)), f"Update {ref}")
+        elif call_id is not None:
+            then = Action(encode(AnswerCall(call_id)), "Answer the call")
+        return _offer(uow, found, then=then)
+    if found is not None:
+        return [_busy()]
+    answers: dict[str, Any] = {}
+    target_ref = None
+    if update_of is not None:
+        ref = normalise_ref(update_of)
+        practice = _visible_practice(uow, actor, ref) if ref else None
+        if practice is None:
+            return [_say(f"No practice {ref or 'with that reference'} in the bank to update.")]
+        answers, target_ref = answers_from_practice(practice), practice.ref
+    call_theme = None
+    if call_id is not None:
+        call = uow.calls.get(call_id)
+        call_theme = call.theme if call is not None else None
+    submission = uow.submissions.add(
+        Submission(
+            id=0,
+            contributor_key=actor.key,
+            contributor_name=actor.display_name or actor.user_id,
+            platform=actor.platform,
+            workspace_id=actor.workspace_id,
+            state=SubmissionState.DRAFT,
+            answers=answers,
+            target_ref=target_ref,
+            call_id=call_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    draft = first_step(answers)
+    data: dict[str, Any] = {"instance": instance} if instance else {}
+    kind = UPDATE_KIND if target_ref else SHARE_KIND
+    uow.conversations.save(_new_conversation(actor.key, kind, draft, submission.id, now, **data))
+    blocks = [
+        *intro_blocks(target_ref, call_theme),
+        *step_blocks(draft, target_ref or submission.ref),
+    ]
+    return [Reply(tuple(blocks))]
+
+
+def start_share(
+    uow: UnitOfWork,
+    actor: Actor,
+    clock: Clock,
+    *,
+    call_id: int | None = None,
+    update_of: str | None = None,
+) -> list[Reply]:
+    """Start sharing a practice (for a call, or as an update of `update_of`) inside `uow`.
+
+    For other use cases that lead into sharing (answering a call, a follow-up's *Update*): the
+    caller checks its own rules, calls this and commits. A person with a draft in progress is
+    offered to continue or discard it instead, since each person has one open draft.
+    """
+    return _start(uow, actor, clock.now(), call_id=call_id, update_of=update_of)
+
+
+def _submit(uow: UnitOfWork, open_draft: OpenDraft, draft: Draft, now: datetime) -> list[Reply]:
+    """Hand the draft to the moderators: state, conversation and notification in one go."""
+    submission = open_draft.submission
+    saved = uow.submissions.save(
+        replace(
+            submission,
+            answers=dict(draft.answers),
+            state=SubmissionState.SUBMITTED,
+            submitted_at=now,
+            updated_at=now,
+        ),
+        expected_revision=submission.revision,
+    )
+    if saved is None:
+        return [_conflict()]
+    uow.conversations.delete(open_draft.conversation.actor_key)
+    settings = uow.workspaces.get(saved.platform, saved.workspace_id)
+    channel = settings.moderation_channel if settings is not None else None
+    if channel:
+        uow.outbox.add(
+            Notification(
+                platform=saved.platform,
+                workspace_id=saved.workspace_id,
+                audience=Audience.CHANNEL,
+                recipient=channel,
+                reply=moderation_card(saved),
+                key=f"submission:{saved.id}",
+                created_at=now,
+            )
+        )
+    blocks: list[Block] = [text(f"Thanks — {saved.ref} is with the moderators.")]
+    if not channel:
+        blocks.append(
+            text(
+                "No moderation channel is set up for this workspace yet, so it waits in the "
+                "moderators' queue: they see it with ",
+                bold("queue"),
+                ".",
+            )
+        )
+    blocks.append(text("I'll tell you here when they have looked at it."))
+    return [Reply(tuple(blocks))]
+
+
+class Sharing:
+    """The sharing use cases for `bot.core`: the `share` verb, answers typed, sharing buttons.
+
+    `instance` identifies this running bot: a conversation last touched by another instance
+    (the bot restarted) is resumed with an offer rather than silently.
+    """
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, instance: str | None = None
+    ) -> None:
+        """Hold the storage and clock; nothing is opened until an event arrives."""
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._instance = instance or uuid.uuid4().hex
+
+    # --- entry points for bot.core --------------------------------------------------------
+
+    def handle_share(self, actor: Actor, _text: str = "") -> list[Reply]:
+        """`share`: start a draft, or offer the one in progress (words after it are ignored)."""
+        return self.start(actor)
+
+    def start(
+        self, actor: Actor, *, call_id: int | None = None, update_of: str | None = None
+    ) -> list[Reply]:
+        """Start a draft (answering a call, or updating a practice) in its own unit of work."""
+        with self._uow_factory() as uow:
+            replies = _start(
+                uow,
+                actor,
+                self._clock.now(),
+                call_id=call_id,
+                update_of=update_of,
+                instance=self._instance,
+            )
+            uow.commit()
+        return replies
+
+    def handle_text(self, actor: Actor, raw: str) -> list[Reply] | None:
+        """Read text as an answer if the person is sharing; None lets the core read it as usual."""
+        with self._uow_factory() as uow:
+            conversation = uow.conversations.get(actor.key)
+            if conversation is None or conversation.kind not in KINDS:
+                return None
+            if raw.lstrip().startswith("/") or raw.strip().casefold() == "share":
+                return None  # a command: `share` itself offers the draft in progress
+            found = _find(uow, actor.key)
+            if not isinstance(found, OpenDraft):
+                uow.commit()  # the conversation of a closed submission was forgotten
+                return None
+            now = self._clock.now()
+            if self._needs_offer(found.conversation, now):
+                words = " ".join(raw.split()).casefold() if len(raw) < 100 else ""
+                if words in _RESUME_WORDS:
+                    replies = self._resume(uow, found, now)
+                elif words == "discard":
+                    replies = self._discard(uow, found, now)
+                else:
+                    replies = _offer(uow, found)
+            else:
+                replies = self._apply(uow, actor, found, read_move(found.draft, raw), now)
+            uow.commit()
+        return replies
+
+    def handle_click(self, actor: Actor, action: ShareAction) -> list[Reply]:
+        """A sharing button: it always acts on the clicker's own draft, whoever posted it."""
+        match action:
+            case StartShare():
+                return self.handle_share(actor)
+            case UpdatePractice(ref=ref):
+                return self.handle_update(actor, ref)
+            case ReviseSubmission(submission_id=submission_id):
+                return self.handle_revise(actor, submission_id)
+            case _:
+                pass
+        with self._uow_factory() as uow:
+            found = _find(uow, actor.key)
+            now = self._clock.now()
+            if not isinstance(found, OpenDraft):
+                uow.commit()
+                return [_no_draft() if found is None else _busy()]
+            match action:
+                case ResumeShare():
+                    replies = self._resume(uow, found, now)
+                case DiscardShare():
+                    replies = self._discard(uow, found, now)
+                case _:
+                    replies = self._apply(uow, actor, found, _move_for(action), now)
+            uow.commit()
+        return replies
+
+    def handle_update(self, actor: Actor, ref: str) -> list[Reply]:
+        """`share:update:<ref>`: an update of a practice, or turn the draft under review into one.
+
+        After "is yours one of these?", the person's answers are kept and the practice fills the
+        gaps; anywhere else a draft in progress is offered first, as for `share`.
+        """
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            found = _find(uow, actor.key)
+            if (
+                isinstance(found, OpenDraft)
+                and found.conversation.step == REVIEW
+                and ref in found.conversation.data.get("similar_refs", [])
+            ):
+                replies = self._convert_to_update(uow, actor, found, ref, now)
+            else:
+                replies = _start(uow, actor, now, update_of=ref, instance=self._instance)
+            uow.commit()
+        return replies
+
+    def handle_revise(self, actor: Actor, submission_id: int) -> list[Reply]:
+        """`share:revise:<id>`: reopen a submission the moderators sent back, at its review."""
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            replies = self._revise(uow, actor, submission_id, now)
+            uow.commit()
+        return replies
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _needs_offer(self, conversation: Conversation, now: datetime) -> bool:
+        """Whether the person should be re-oriented before their text is read as an answer."""
+        data = conversation.data
+        instance = data.get("instance")
+        idle = conversation.updated_at is not None and now - conversation.updated_at > RESUME_AFTER
+        return (
+            data.get("offered") is True or idle or (bool(instance) and instance != self._instance)
+        )
+
+    def _resume(self, uow: UnitOfWork, found: OpenDraft, now: datetime) -> list[Reply]:
+        draft = found.draft
+        saved = _save(uow, found, draft, now, instance=self._instance, offered=False)
+        if saved is None:
+            return [_conflict()]
+        return [
+            Reply((text("Welcome back. Here is where you were:"), *step_blocks(draft, found.ref)))
+        ]
+
+    def _discard(self, uow: UnitOfWork, found: OpenDraft, now: datetime) -> list[Reply]:
+        _withdraw(uow, found, now)
+        return [
+            Reply(
+                (
+                    text(
+                        f"Draft {title_of(found.submission.answers)} discarded.".replace("  ", " ")
+                    ),
+                    text("Type ", bold("share"), " whenever you want to start again."),
+                )
+            )
+        ]
+
+    def _apply(
+        self, uow: UnitOfWork, actor: Actor, found: OpenDraft, move: Move, now: datetime
+    ) -> list[Reply]:
+        """Apply one move and answer with what comes next."""
+        outcome = advance(found.draft, move)
+        if outcome.effect is Effect.DISCARD:
+            return self._discard(uow, found, now)
+        if outcome.effect is Effect.SUBMIT:
+            similar = self._similar(uow, actor, found, outcome.draft)
+            if similar:
+                saved = _save(
+                    uow,
+                    found,
+                    outcome.draft,
+                    now,
+                    instance=self._instance,
+                    offered=False,
+                    similar_for=outcome.draft.answers.get("title"),
+                    similar_refs=[p.ref for p in similar],
+                )
+                return [Reply(tuple(similar_blocks(similar)))] if saved else [_conflict()]
+            return _submit(uow, found, outcome.draft, now)
+        saved = _save(uow, found, outcome.draft, now, instance=self._instance, offered=False)
+        if saved is None:
+            return [_conflict()]
+        blocks: list[Block] = notice_blocks(outcome.notices)
+        if outcome.effect is Effect.HELP:
+            blocks.extend(help_blocks())
+        blocks.extend(step_blocks(outcome.draft, saved.ref))
+        return [Reply(tuple(blocks))]
+
+    def _similar(
+        self, uow: UnitOfWork, actor: Actor, found: OpenDraft, draft: Draft
+    ) -> list[Practice]:
+        """Similar published practices to show once per title before a new practice is sent."""
+        title = draft.answers.get("title")
+        if found.submission.target_ref or not isinstance(title, str):
+            return []
+        if found.conversation.data.get("similar_for") == title:
+            return []
+        settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+        visible = [
+            p
+            for p in uow.practices.list_all()
+            if p.archived_at is None
+            and (not p.is_restricted or may_see_restricted(actor, settings))
+        ]
+        return similar_practices(title, visible)
+
+    def _convert_to_update(
+        self, uow: UnitOfWork, actor: Actor, found: OpenDraft, ref: str, now: datetime
+    ) -> list[Reply]:
+        practice = _visible_practice(uow, actor, ref)
+        if practice is None:
+            return [_say(f"No practice {ref} in the bank to update.")]
+        answers = {**answers_from_practice(practice), **found.submission.answers}
+        submission = uow.submissions.save(
+            replace(found.submission, target_ref=practice.ref, answers=answers, updated_at=now),
+            expected_revision=found.submission.revision,
+        )
+        if submission is None:
+            return [_conflict()]
+        draft = replace(found.draft, answers=answers, step=REVIEW, editing=False)
+        conversation = replace(found.conversation, kind=UPDATE_KIND)
+        saved = _save(
+            uow,
+            OpenDraft(conversation, submission),
+            draft,
+            now,
+            instance=self._instance,
+            offered=False,
+            similar_refs=[],
+        )
+        if saved is None:
+            return [_conflict()]
+        return [
+            Reply(
+                (
+                    text(
+                        f"Your draft is now an update of {practice.ref}: your answers are kept "
+                        "and the practice fills the gaps. Check it, then submit."
+                    ),
+                    *step_blocks(draft, practice.ref),
+                )
+            )
+        ]
+
+    def _revise(
+        self, uow: UnitOfWork, actor: Actor, submission_id: int, now: datetime
+    ) -> list[Reply]:
+        submission = uow.submissions.get(submission_id)
+        if submission is None or submission.contributor_key != actor.key:
+            return [_say("There is no submission of yours with that number to revise.")]
+        if submission.state is not SubmissionState.CHANGES_REQUESTED:
+            return [_say(_closed_reason(submission))]
+        found = _find(uow, actor.key)
+        if isinstance(found, OpenDraft):
+            if found.submission.id == submission.id:
+                return self._resume(uow, found, now)
+            return _offer(
+                uow, found, then=Action(encode_share(ReviseSubmission(submission.id)), "Revise")
+            )
+        if found is not None:
+            return [_busy()]
+        draft = first_step(submission.answers)
+        kind = UPDATE_KIND if submission.target_ref else SHARE_KIND
+        conversation = _new_conversation(
+            actor.key,
+            kind,
+            draft,
+            submission.id,
+            now,
+            instance=self._instance,
+            similar_for=submission.answers.get("title"),
+        )
+        uow.conversations.save(conversation)
+        notes = [
+            r.note
+            for r in uow.reviews.for_submission(submission.id)
+            if r.decision is Decision.REQUEST_CHANGES and r.note
+        ]
+        blocks: list[Block] = [text(bold(f"Revising {submission.ref}"), ".")]
+        if notes:
+            blocks.append(text("The moderators asked: ", Span(notes[-1], italic=True)))
+        blocks.extend(step_blocks(draft, submission.target_ref or submission.ref))
+        return [Reply(tuple(blocks))]
+
+
+def _closed_reason(submission: Submission) -> str:
+    """Why a submission cannot be revised now."""
+    if submission.state is SubmissionState.SUBMITTED:
+        return (
+            f"{submission.ref} is with the moderators; you can revise it if they ask for changes."
+        )
+    if submission.state is SubmissionState.PUBLISHED:
+        published = f" as {submission.published_ref}" if submission.published_ref else ""
+        return f"{submission.ref} was already published{published}."
+    if submission.state is SubmissionState.DRAFT:
+        return f"{submission.ref} is still a draft: type share to continue it."
+    return f"{submission.ref} is closed ({submission.state.value.replace('_', ' ')})."
+
+
+def _move_for(action: ShareAction) -> Move:
+    """The dialogue move a sharing button stands for."""
+    match action:
+        case SubmitShare():
+            return Submit()
+        case CancelShare(confirmed=None):
+            return Cancel()
+        case CancelShare(confirmed=confirmed):
+            return Confirm(yes=bool(confirmed))
+        case PickAnswer(value=value):
+            return Pick(value)
+        case SkipQuestion():
+            return Skip()
+        case PreviousQuestion():
+            return Back()
+        case FinishChoices():
+            return Done()
+        case EditAnswer(field=field):
+            return Edit(field)
+        case _:
+            return Help()
+
+
+def sweep_stale_drafts(uow: UnitOfWork, now: datetime) -> None:
+    """Warn about drafts idle for 23 days and discard those idle for 30, telling the person.
+
+    Called by the scheduler inside a unit of work it commits. The warning is remembered in the
+    conversation without touching its `updated_at`, so the 30 days still count from the last
+    answer; any answer after the warning starts the count again.
+    """
+    for conversation in uow.conversations.idle_since(now - WARN_AFTER):
+        if conversation.kind not in KINDS or conversation.updated_at is None:
+            continue
+        found = _load(uow, conversation)
+        if found is None:
+            uow.conversations.delete(conversation.actor_key)
+            continue
+        submission = found.submission
+        idle = now - conversation.updated_at
+        if idle >= DISCARD_AFTER:
+            _withdraw(uow, found, now)
+            message = (
+                f"Your draft {title_of(submission.answers)} ({submission.ref}) was discarded "
+                "after 30 days without an answer. Type share whenever you want to start again."
+            )
+            uow.outbox.add(_to_contributor(submission, Reply((text(message),)), now))
+        elif conversation.data.get("warned") is not True:
+            uow.conversations.save(
+                replace(conversation, data={**conversation.data, "warned": True})
+            )
+            deadline = (conversation.updated_at + DISCARD_AFTER).date().isoformat()
+            reply = Reply(
+                (
+                    text(
+                        f"Your draft {title_of(submission.answers)} ({submission.ref}) has "
+                        f"waited {idle.days} days for an answer. It will be discarded on "
+                        f"{deadline} unless you continue it."
+                    ),
+                    *resume_offer(submission)[1:],
+                )
+            )
+            uow.outbox.add(_to_contributor(submission, reply, now))
+
+
+def _to_contributor(submission: Submission, reply: Reply, now: datetime) -> Notification:
+    return Notification(
+        platform=submission.platform,
+        workspace_id=submission.workspace_id,
+        audience=Audience.PERSON,
+        recipient=recipient_of(submission.contributor_key),
+        reply=reply,
+        key=f"draft:{submission.id}",
+        created_at=now,
+    )

@@ -1,0 +1,173 @@
+"""Reading one typed answer into a stored value, or a clear reason why it cannot be used.
+
+Each reader takes the raw text and returns the JSON value kept in `Submission.answers`, or an
+`Invalid` whose `reason` is said to the person before the question is asked again. Mentions such
+as `@everyone` are kept as text: renderers escape them for their platform.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+MAX_LIST_ITEMS = 10
+MAX_LIST_ITEM_CHARS = 100
+MAX_LINKS = 5
+MAX_LINK_CHARS = 500
+MAX_EMAIL_CHARS = 254
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_UK_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_LIST_SEPARATOR = re.compile(r"[,;\n]+")
+# Line breaks and tabs are white space a person may paste; every other control character is not.
+_ALLOWED_CONTROLS = frozenset("\n\t\r")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Why an answer was refused, in words the person can act on."""
+
+    reason: str
+
+
+def _has_controls(raw: str) -> bool:
+    """Whether the text holds control characters other than line breaks and tabs."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in raw)
+
+
+CONTROL_REASON = (
+    "That answer contains control characters (such as terminal escapes), which I can't store. "
+    "Please type it again as plain text."
+)
+
+
+def _too_long(length: int, limit: int) -> Invalid:
+    return Invalid(
+        f"That is {length:,} characters long; this answer can be at most {limit:,}. "
+        "Please shorten it."
+    )
+
+
+def read_line(raw: str, max_length: int) -> str | Invalid:
+    """One line of text: white space collapsed, not empty, no control characters, not too long."""
+    if _has_controls(raw):
+        return Invalid(CONTROL_REASON)
+    value = " ".join(raw.split())
+    if not value:
+        return Invalid("That answer is empty.")
+    if len(value) > max_length:
+        return _too_long(len(value), max_length)
+    return value
+
+
+def read_long_text(raw: str, max_length: int) -> str | Invalid:
+    """Several lines of text: paragraphs kept, trailing spaces and extra blank lines removed."""
+    if _has_controls(raw):
+        return Invalid(CONTROL_REASON)
+    lines = [" ".join(line.split()) for line in raw.replace("\r\n", "\n").split("\n")]
+    value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if not value:
+        return Invalid("That answer is empty.")
+    if len(value) > max_length:
+        return _too_long(len(value), max_length)
+    return value
+
+
+def read_list(raw: str, max_length: int) -> list[str] | Invalid:
+    """Several short items separated by commas, semicolons or lines (duplicates dropped)."""
+    if _has_controls(raw):
+        return Invalid(CONTROL_REASON)
+    if len(raw) > max_length:
+        return _too_long(len(raw), max_length)
+    items: list[str] = []
+    for part in _LIST_SEPARATOR.split(raw):
+        item = " ".join(part.split())
+        if not item or item.casefold() in (i.casefold() for i in items):
+            continue
+        if len(item) > MAX_LIST_ITEM_CHARS:
+            return Invalid(
+                f"One item is {len(item):,} characters long; each can be at most "
+                f"{MAX_LIST_ITEM_CHARS}. Separate items with commas."
+            )
+        items.append(item)
+    if not items:
+        return Invalid("That answer is empty.")
+    if len(items) > MAX_LIST_ITEMS:
+        return Invalid(f"That is {len(items)} items; please give at most {MAX_LIST_ITEMS}.")
+    return items
+
+
+def read_email(raw: str, max_length: int = MAX_EMAIL_CHARS) -> str | Invalid:
+    """An email address such as name@force.police.uk."""
+    value = read_line(raw, max(max_length, len(raw.strip()) + 1))
+    if isinstance(value, Invalid):
+        return value
+    if len(value) > max_length or not _EMAIL.fullmatch(value):
+        return Invalid(
+            "That doesn't look like an email address. Please give one such as name@force.police.uk."
+        )
+    return value
+
+
+def read_links(raw: str, max_length: int) -> list[str] | Invalid:
+    """Web addresses starting with http:// or https://, separated by spaces, commas or lines."""
+    if _has_controls(raw):
+        return Invalid(CONTROL_REASON)
+    if len(raw) > max_length:
+        return _too_long(len(raw), max_length)
+    links: list[str] = []
+    for part in re.split(r"[\s,]+", raw):
+        if not part or part in links:
+            continue
+        if len(part) > MAX_LINK_CHARS:
+            return Invalid(f"A link can be at most {MAX_LINK_CHARS} characters long.")
+        parts = urlsplit(part)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return Invalid(
+                "Links must be web addresses starting with http:// or https://, such as "
+                "https://www.college.police.uk. Separate several with spaces."
+            )
+        links.append(part)
+    if not links:
+        return Invalid("That answer is empty.")
+    if len(links) > MAX_LINKS:
+        return Invalid(f"That is {len(links)} links; please give at most {MAX_LINKS}.")
+    return links
+
+
+def parse_date(raw: str) -> date | None:
+    """A calendar date typed as 2024-03-01 (ISO) or 1/3/2024 (day first), or None."""
+    value = raw.strip()
+    iso = _ISO_DATE.fullmatch(value)
+    uk = _UK_DATE.fullmatch(value)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif uk:
+        day, month, year = (int(g) for g in uk.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def read_date(raw: str, max_length: int = 20) -> str | Invalid:
+    """A date within a plausible range, stored as ISO text."""
+    if len(raw) > max_length:
+        return _too_long(len(raw), max_length)
+    when = parse_date(raw)
+    if when is None:
+        return Invalid(
+            "I can't read that as a date. Please type it as 2024-03-01 or 1/3/2024 "
+            "(day/month/year)."
+        )
+    if not EARLIEST_YEAR <= when.year <= LATEST_YEAR:
+        return Invalid(f"Please give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    return when.isoformat()

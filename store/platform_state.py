@@ -1,0 +1,89 @@
+"""What the chat adapters remember in the database: posted messages by key, and claimed work.
+
+`posted_messages` maps a notification key (e.g. `submission:42`) to the message posted for it, so
+a later notification with `replace` becomes an edit. `platform_claims` records one-time work by a
+unique key: a Slack event id (Slack retries an event it thinks was missed) or one delivery attempt
+of an outbox notification. The first insert wins, so several HTTP workers or bot processes never do
+the same work twice. Rows are keyed by platform, so every adapter shares the two tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from store.tables import PlatformClaimRow, PostedMessageRow
+
+MAX_KEY = 255
+CLAIMS_KEPT = timedelta(days=2)  # Slack retries for about an hour; a day or two is plenty
+
+_posted = PostedMessageRow.__table__  # type: ignore[attr-defined]
+_claims = PlatformClaimRow.__table__  # type: ignore[attr-defined]
+
+
+class PlatformState:
+    """The posted-message map and the claims of one platform, on the bot's database engine."""
+
+    def __init__(self, engine: Engine, platform: str) -> None:
+        """Bind to the engine (the store's, already migrated) and the platform's name."""
+        self._engine = engine
+        self._platform = platform
+
+    def claim(self, key: str, at: datetime) -> bool:
+        """Claim one-time work; True only for the first caller ever with this key."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    insert(_claims).values(
+                        platform=self._platform, key=key[:MAX_KEY], claimed_at=at
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def forget_claims(self, before: datetime) -> int:
+        """Delete claims older than `before`; returns how many."""
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                delete(_claims).where(
+                    _claims.c.platform == self._platform, _claims.c.claimed_at < before
+                )
+            )
+        return int(result.rowcount or 0)
+
+    def message_for(self, workspace_id: str, key: str) -> tuple[str, str] | None:
+        """The (channel, message id) posted earlier for `key`, or None."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(_posted.c.channel, _posted.c.message_id).where(
+                    _posted.c.platform == self._platform,
+                    _posted.c.workspace_id == workspace_id,
+                    _posted.c.key == key[:MAX_KEY],
+                )
+            ).first()
+        return (str(row[0]), str(row[1])) if row else None
+
+    def remember_message(
+        self, workspace_id: str, key: str, channel: str, message_id: str, at: datetime
+    ) -> None:
+        """Record (or move) the message posted for `key`."""
+        where = (
+            (_posted.c.platform == self._platform)
+            & (_posted.c.workspace_id == workspace_id)
+            & (_posted.c.key == key[:MAX_KEY])
+        )
+        values = {"channel": channel, "message_id": message_id, "posted_at": at}
+        with self._engine.begin() as connection:
+            changed = connection.execute(update(_posted).where(where).values(values))
+            if not changed.rowcount:
+                connection.execute(
+                    insert(_posted).values(
+                        platform=self._platform,
+                        workspace_id=workspace_id,
+                        key=key[:MAX_KEY],
+                        **values,
+                    )
+                )

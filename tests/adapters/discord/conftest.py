@@ -1,0 +1,39 @@
+"""Fixtures of the Discord adapter tests: the core on a real database, and the fake Discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from adapters.discord.config import PLATFORM
+from bot.core import PracticeBank
+from store.platform_state import PlatformState
+from tests.adapters.discord.fake_discord import GUILD_ID
+from tests.adapters.discord.harness import CONFIG
+from tests.support.bank import fill_bank
+from tests.support.memory import FixedClock
+
+
+@dataclass
+class World:
+    """Everything a Discord test needs besides the fake: core, store, clock, message memory."""
+
+    bank: PracticeBank
+    uow_factory: object
+    clock: FixedClock
+    memory: PlatformState
+
+
+@pytest.fixture
+def world(uow_factory, engine) -> World:
+    fill_bank(uow_factory)
+    settings = CONFIG.workspace_settings()
+    assert settings is not None and settings.workspace_id == GUILD_ID
+    with uow_factory() as uow:
+        uow.workspaces.save(settings)
+        uow.commit()
+    clock = FixedClock()
+    return World(
+        PracticeBank(uow_factory, clock), uow_factory, clock, PlatformState(engine, PLATFORM)
+    )

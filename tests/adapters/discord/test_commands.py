@@ -1,0 +1,180 @@
+"""Slash commands through the real discord.py client and the fake Discord: exact callbacks."""
+
+from __future__ import annotations
+
+from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID
+from tests.adapters.discord.harness import play, slash
+
+EPHEMERAL = 64
+NO_PINGS = {"parse": []}
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
+
+async def _answer(fake, payload):
+    await fake.interact(payload)
+    return (await fake.callback(payload["id"])).body
+
+
+def _ids(data):
+    return [c["custom_id"] for row in data.get("components", []) for c in row["components"]]
+
+
+def test_start_up_uses_no_privileged_intent(world):
+    """The bot identifies with the default intents: no members, presences or message content."""
+
+    async def steps(fake, client):
+        return fake.identify["intents"]
+
+    intents = play(world, steps)
+    assert intents & PRIVILEGED_INTENTS == 0
+    assert intents & (1 << 12)  # direct messages
+
+
+def test_commands_are_synced_to_the_configured_guild(world):
+    """`/practice` with its subcommands is synced to DISCORD_GUILD_ID at start-up."""
+
+    async def steps(fake, client):
+        return fake.calls("PUT", f"applications/{APP_ID}/guilds/{GUILD_ID}/commands")
+
+    synced = play(world, steps)
+    assert len(synced) == 1
+    (command,) = synced[0].body
+    assert command["name"] == "practice"
+    assert [o["name"] for o in command["options"]] == ["search", "show", "share", "help"]
+
+
+def test_search_answers_with_ephemeral_knife_crime_embeds(world):
+    """`/practice search query:knife crime` answers privately with knife-crime practice embeds."""
+
+    async def steps(fake, client):
+        return await _answer(fake, slash("search", {"query": "knife crime"}))
+
+    answer = play(world, steps)
+    assert answer["type"] == 4
+    data = answer["data"]
+    assert data["flags"] == EPHEMERAL
+    assert data["allowed_mentions"] == NO_PINGS
+    assert data["content"] == "**11 practices** for “knife crime” (showing 1–5 of 11)."
+    assert [e["title"] for e in data["embeds"]] == [
+        "1. PB058 · Using community impact statements for knife crime",
+        "2. PB017 · Habitual knife carrier index",
+        "3. PB010 · Crime hot spots mobile phone app",
+        "4. PB061 · Victim feedback panel",
+        "5. PB029 · Investigative development programme for new sergeants",
+    ]
+    assert data["embeds"][1]["color"] == 0x1565C0  # untested: blue
+    assert data["embeds"][2]["color"] == 0xF9A825  # promising: amber
+    assert data["embeds"][1]["fields"] == [
+        {"name": "Effectiveness", "value": "Untested – new or innovative", "inline": True},
+        {"name": "Focus", "value": "Prevention, Diversion", "inline": True},
+        {"name": "Organisation", "value": "Sussex Police", "inline": True},
+        {"name": "Linked to", "value": "Smarter practice", "inline": True},
+    ]
+    assert _ids(data) == [
+        "show:PB058",
+        "show:PB017",
+        "show:PB010",
+        "show:PB061",
+        "show:PB029",
+        "more:1:5",
+        "dc:post",
+    ]
+
+
+def test_search_options_become_filters(world):
+    """The focus, effectiveness and topic options filter the search like inline filters."""
+
+    async def steps(fake, client):
+        payload = slash(
+            "search",
+            {"query": "knife crime", "focus": "diversion", "effectiveness": "untested"},
+        )
+        return await _answer(fake, payload)
+
+    data = play(world, steps)["data"]
+    assert [e["title"] for e in data["embeds"]] == [
+        "1. PB017 · Habitual knife carrier index",
+        "2. PB048 · Safer business action days",
+    ]
+    assert all(e["color"] == 0x1565C0 for e in data["embeds"])
+
+
+def test_show_answers_with_the_full_practice(world):
+    """`/practice show ref:pb46` shows PB046 in full, privately."""
+
+    async def steps(fake, client):
+        return await _answer(fake, slash("show", {"ref": "pb46"}))
+
+    data = play(world, steps)["data"]
+    assert data["flags"] == EPHEMERAL
+    (embed,) = data["embeds"]
+    assert embed["title"] == "PB046 · Reducing theft of catalytic converters"
+    assert embed["color"] == 0xF9A825
+    assert embed["fields"] == [
+        {"name": "Effectiveness", "value": "Promising", "inline": True},
+        {"name": "Focus", "value": "Prevention", "inline": True},
+    ]
+    assert _ids(data) == ["dc:post"]
+
+
+def test_hostile_ref_is_escaped_and_pings_nobody(world):
+    """A ref full of mentions and markdown comes back inert: escaped, and no mention allowed."""
+
+    async def steps(fake, client):
+        return await _answer(
+            fake, slash("show", {"ref": "@everyone <@&1234567890123456789> **x**"})
+        )
+
+    data = play(world, steps)["data"]
+    assert data["allowed_mentions"] == NO_PINGS
+    assert "@everyone" not in data["content"]
+    assert "@\u200beveryone" in data["content"]
+    assert "<@&1234567890123456789>" not in data["content"]
+    assert "\\*\\*x\\*\\*" in data["content"]
+
+
+def test_help_lists_what_the_bot_does(world):
+    """`/practice help` answers privately with the help and a Share button."""
+
+    async def steps(fake, client):
+        return await _answer(fake, slash("help"))
+
+    data = play(world, steps)["data"]
+    assert data["content"].startswith("**Practice bank**: what police forces and partners tried")
+    assert _ids(data) == ["share"]
+
+
+def test_autocomplete_offers_matching_practice_titles(world):
+    """Typing in `ref:` offers matching practices, valued by their ref."""
+
+    async def steps(fake, client):
+        return await _answer(fake, slash("show", {"ref": "catalytic"}, focused="ref"))
+
+    answer = play(world, steps)
+    assert answer["type"] == 8
+    assert answer["data"]["choices"][0] == {
+        "name": "PB046 · Reducing theft of catalytic converters",
+        "value": "PB046",
+    }
+
+
+def test_autocomplete_of_the_query_offers_titles(world):
+    """Typing in `query:` offers practice titles to search for."""
+
+    async def steps(fake, client):
+        return await _answer(fake, slash("search", {"query": "knife carrier"}, focused="query"))
+
+    choices = play(world, steps)["data"]["choices"]
+    assert {
+        "name": "PB017 · Habitual knife carrier index",
+        "value": "Habitual knife carrier index",
+    } in choices
+
+
+def test_autocomplete_of_nothing_offers_nothing(world):
+    """An empty autocomplete query answers an empty list at once."""
+
+    async def steps(fake, client):
+        return await _answer(fake, slash("show", {"ref": ""}, focused="ref"))
+
+    assert play(world, steps) == {"type": 8, "data": {"choices": []}}

@@ -1,0 +1,148 @@
+"""Rendering core replies for Discord: embed limits, colours, escaping and components."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.discord.config import ConfigError, DiscordConfig
+from adapters.discord.render import (
+    ButtonSpec,
+    SelectSpec,
+    escape,
+    render_card,
+    render_reply,
+)
+from bot.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.replies import Action, Buttons, CardDetail, Choice, Choices, PracticeCard, Reply, text
+
+HUGE = "x" * 100_000
+HOSTILE = [
+    "",
+    HUGE,
+    "bell\x07 nul\x00 esc\x1b[31m",
+    "🚓🚲 emoji",
+    "\u202eright-to-left \u05e9\u05dc\u05d5\u05dd",
+    "'; DROP TABLE practices; --",
+    "@everyone @here <@&123456789012345678> <@123456789012345678> **bold** `code` ||spoiler||",
+]
+
+
+def _practice(**changes) -> Practice:
+    values = dict(
+        ref="PB900",
+        title="Knife crime diversion",
+        summary="A summary.",
+        effectiveness=Effectiveness.WORKED,
+        focus=(Focus.DIVERSION,),
+        organisation="Example Police",
+        linked_to=(LinkedTo.TILLEY_AWARD,),
+    )
+    values.update(changes)
+    return Practice(**values)
+
+
+def _within_limits(embed) -> None:
+    data = embed.to_dict()
+    assert len(data.get("title", "")) <= 256
+    assert len(data.get("description", "")) <= 4096
+    assert len(data.get("fields", [])) <= 25
+    assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in data.get("fields", []))
+    assert len(embed) <= 6000
+
+
+def test_summary_card_is_coloured_by_effectiveness_with_its_fields():
+    """A summary card: green for worked, fields effectiveness, focus, organisation, linked-to."""
+    embed = render_card(PracticeCard(_practice(), rank=2)).to_dict()
+    assert embed["title"] == "2. PB900 · Knife crime diversion"
+    assert embed["color"] == 0x2E7D32
+    assert [(f["name"], f["value"]) for f in embed["fields"]] == [
+        ("Effectiveness", "Worked"),
+        ("Focus", "Diversion"),
+        ("Organisation", "Example Police"),
+        ("Linked to", "Tilley award"),
+    ]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=range(len(HOSTILE)))
+def test_full_card_of_hostile_text_stays_within_discords_limits(hostile):
+    """Whatever a practice holds, its full card fits Discord's embed limits."""
+    practice = _practice(
+        title=hostile or "t",
+        summary=hostile or "s",
+        description=hostile or None,
+        evaluation=HUGE,
+        learning=HUGE,
+        aim=HUGE,
+        topics=tuple(hostile for _ in range(3)) if hostile else (),
+    )
+    _within_limits(render_card(PracticeCard(practice, CardDetail.FULL)))
+
+
+def test_mentions_and_markdown_in_user_text_are_made_inert():
+    """@everyone, @here, role and user mentions are broken; markdown is escaped."""
+    shown = escape("@everyone @here <@&123456789012345678> **bold** ||x||")
+    assert "@everyone" not in shown and "@here" not in shown
+    assert "<@&123456789012345678>" not in shown
+    assert "\\*\\*bold\\*\\*" in shown
+    assert "\\|\\|x\\|\\|" in shown
+
+
+def test_many_cards_are_split_across_messages_within_limits():
+    """Twelve full cards of long text make several messages, none over ten embeds or 6,000."""
+    cards = tuple(
+        PracticeCard(_practice(ref=f"PB{n:03d}", summary=HUGE), CardDetail.FULL) for n in range(12)
+    )
+    rendered = render_reply(Reply((text("Many"), *cards, Buttons((Action("show:PB001", "A"),)))))
+    assert len(rendered.messages) > 1
+    for message in rendered.messages:
+        assert len(message.embeds) <= 10
+        assert sum(len(e) for e in message.embeds) <= 6000
+    assert rendered.messages[0].content == "Many"
+    assert rendered.messages[-1].components == [ButtonSpec("show:PB001", "A")]
+
+
+def test_choices_become_a_select_menu_of_action_ids():
+    """A choice list is a select menu whose values are the choices' action ids."""
+    reply = Reply((Choices("Pick a focus", (Choice("share:pick:prevention", "Prevention"),)),))
+    rendered = render_reply(reply)
+    assert rendered.messages[0].components == [
+        SelectSpec("dc:choice:0", "Pick a focus", (("Prevention", "share:pick:prevention"),))
+    ]
+
+
+def test_buttons_beyond_five_rows_are_dropped_not_fatal():
+    """Thirty buttons render as the twenty-five Discord can show."""
+    actions = tuple(Action(f"show:PB{n:03d}", f"B{n}") for n in range(30))
+    (message,) = render_reply(Reply((Buttons(actions),))).messages
+    assert len(message.components) == 25
+
+
+def test_config_requires_a_token():
+    """Without DISCORD_TOKEN the adapter refuses to start, naming the variable."""
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+        DiscordConfig.from_env({})
+
+
+def test_config_reads_endpoints_and_guild_settings():
+    """The endpoints and the guild's moderation settings come from the environment."""
+    config = DiscordConfig.from_env(
+        {
+            "DISCORD_TOKEN": "t",
+            "DISCORD_API_URL": "http://127.0.0.1:9/api/v10/",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway",
+            "DISCORD_GUILD_ID": "42",
+            "DISCORD_MODERATION_CHANNEL_ID": "43",
+            "DISCORD_MODERATOR_ROLES": "Practice moderators, Admins",
+        }
+    )
+    assert config.api_url == "http://127.0.0.1:9/api/v10"
+    settings = config.workspace_settings()
+    assert settings is not None
+    assert (settings.workspace_id, settings.moderation_channel) == ("42", "43")
+    assert settings.moderator_roles == ("Practice moderators", "Admins")
+
+
+def test_config_refuses_a_guild_id_that_is_not_a_snowflake():
+    """DISCORD_GUILD_ID must be digits."""
+    with pytest.raises(ConfigError, match="DISCORD_GUILD_ID"):
+        DiscordConfig.from_env({"DISCORD_TOKEN": "t", "DISCORD_GUILD_ID": "my guild"})

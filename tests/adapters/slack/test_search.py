@@ -1,0 +1,251 @@
+"""Searching from Slack: `/practice …` answers privately with Block Kit cards, paging, details."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.adapters.slack.fake_slack import TEAM
+
+
+def _respond(slack, name="cmd", count=1):
+    return slack.fake.wait_for(f"respond/{name}", count)[count - 1].body
+
+
+def test_slash_command_is_acknowledged_with_an_empty_200(slack):
+    """Slack gets its ack at once: 200 and no body (the answer follows via response_url)."""
+    response = slack.command("knife crime")
+
+    assert (response.status, response.body) == (200, "")
+
+
+def test_search_with_inline_filters_answers_ephemeral_cards(slack):
+    """`/practice knife crime focus:diversion` gives private cards: title, badge, focus, org."""
+    slack.command("knife crime focus:diversion")
+
+    body = _respond(slack)
+    assert body["response_type"] == "ephemeral"
+    assert body["replace_original"] is False
+    assert body["text"] == "3 practices for “knife crime focus:diversion”."
+    assert [b["type"] for b in body["blocks"]] == ["section"] + [
+        "section",
+        "context",
+        "actions",
+    ] * 3
+    assert body["blocks"][:4] == [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*3 practices* for “knife crime focus:diversion”."},
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": "1. *Habitual knife carrier index* · `PB017`\nAn index blends police crime "
+                "and intelligence records with recognised serious violence risk factors to "
+                "pinpoint habitual knife carriers and people most likely to become involved in "
+                "knife crime.",
+            },
+            "accessory": {
+                "type": "button",
+                "action_id": "slack:post:PB017",
+                "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
+            },
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": ":white_circle: *Untested – new or innovative* · "
+                    "Focus: Prevention, Diversion · Sussex Police",
+                }
+            ],
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "show:PB017",
+                    "text": {"type": "plain_text", "text": "Details PB017", "emoji": True},
+                }
+            ],
+        },
+    ]
+
+
+def test_more_results_button_shows_the_next_page(slack):
+    """A broad search ends with *More results*; pressing it answers with results 6 on."""
+    slack.command("knife crime")
+    first = _respond(slack)
+    more = first["blocks"][-1]["elements"][0]
+    assert (more["action_id"], more["text"]["text"], more["style"]) == (
+        "more:1:5",
+        "More results",
+        "primary",
+    )
+
+    slack.click("more:1:5", ephemeral=True)
+
+    page = _respond(slack, "click")
+    assert page["blocks"][0]["text"]["text"].startswith("*")
+    assert "(showing 6–" in page["blocks"][0]["text"]["text"]
+    assert page["blocks"][1]["text"]["text"].startswith("6. *")
+
+
+def test_details_button_shows_the_full_practice(slack):
+    """*Details* answers privately with the full card: title, facts, summary, labelled fields."""
+    slack.click("show:PB017", ephemeral=True)
+
+    body = _respond(slack, "click")
+    assert body["response_type"] == "ephemeral"
+    assert body["blocks"][:2] == [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Habitual knife carrier index* · `PB017`"},
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": ":white_circle: *Untested – new or innovative* · "
+                    "Focus: Prevention, Diversion · Sussex Police",
+                }
+            ],
+        },
+    ]
+    assert all(b["type"] == "section" for b in body["blocks"][2:])
+
+
+def test_share_in_channel_posts_the_card_for_everyone(slack):
+    """*Share in channel* posts the summary card in the channel, credited to the sharer."""
+    slack.click("slack:post:PB017", ephemeral=True)
+
+    call = slack.fake.wait_for("chat.postMessage")[0]
+    assert call.body["channel"] == "C0GENERAL"
+    assert call.body["text"] == "PB017 Habitual knife carrier index"
+    blocks = call.body["blocks"]
+    assert blocks[0] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "<@U0ALICE> shared a practice:"}],
+    }
+    assert blocks[1]["text"]["text"].startswith("*Habitual knife carrier index* · `PB017`\n")
+    assert "accessory" not in blocks[1]
+    assert blocks[3]["elements"][0]["action_id"] == "show:PB017"
+
+
+def test_share_in_channel_where_the_bot_is_not_says_how_to_invite_it(slack):
+    """When Slack refuses the post (bot not in channel), the sharer is told privately why."""
+    slack.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+
+    slack.click("slack:post:PB017", ephemeral=True)
+
+    body = _respond(slack, "click")
+    assert body["text"].startswith("I can't post in this channel yet: invite me first")
+
+
+def test_mention_answers_in_the_thread(slack):
+    """`@Practice bank knife crime` in a channel is answered in a thread under the question."""
+    slack.event(
+        {
+            "type": "app_mention",
+            "user": "U0ALICE",
+            "text": "<@U0BOT> knife crime focus:diversion",
+            "ts": "1700000100.000100",
+            "channel": "C0GENERAL",
+            "team": TEAM,
+        }
+    )
+
+    call = slack.fake.wait_for("chat.postMessage")[0]
+    assert call.body["channel"] == "C0GENERAL"
+    assert call.body["thread_ts"] == "1700000100.000100"
+    assert call.body["text"] == "3 practices for “knife crime focus:diversion”."
+
+
+def test_direct_message_question_is_answered_in_the_dm(slack):
+    """A question typed in the bot's DM is answered there as a message."""
+    slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": "U0ALICE",
+            "text": "PB017",
+            "ts": "1700000100.000200",
+            "channel": "DU0ALICE",
+        }
+    )
+
+    call = slack.fake.wait_for("chat.postMessage")[0]
+    assert call.body["channel"] == "DU0ALICE"
+    assert "thread_ts" not in call.body
+    assert call.body["blocks"][0]["text"]["text"] == "*Habitual knife carrier index* · `PB017`"
+
+
+HOSTILE = {
+    "empty": "",
+    "huge": "knife " * 20_000,
+    "control": "knife\x00\x1b[31m crime\x07",
+    "emoji": "🔪🔪 knife 👮‍♀️ crime",
+    "rtl": "\u202eknife crime\u202c سكين",
+    "sql": "knife'; DROP TABLE practices; --",
+    "mentions": "<!channel> <!here> <@U123> <!subteam^S1> knife & <script>",
+}
+
+
+@pytest.mark.parametrize("query", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_queries_are_answered_within_limits_and_never_mention(slack, query):
+    """Whatever is typed, the answer fits Slack's limits and carries no live mention or tag."""
+    slack.command(query)
+
+    body = _respond(slack)
+    texts = [body["text"]] + [_all_text(b) for b in body["blocks"]]
+    joined = "\n".join(texts)
+    for live in ("<!channel>", "<!here>", "<@U123>", "<!subteam", "<script>"):
+        assert live not in joined
+    assert "\x00" not in joined and "\x1b" not in joined
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in body["blocks"])
+    assert len(body["blocks"]) <= 50
+
+
+def test_mention_injection_in_a_query_is_escaped(slack):
+    """Markup typed in a search comes back as escaped text."""
+    slack.command("<!channel> & <@U123>")
+
+    body = _respond(slack)
+    assert body["blocks"][0]["text"]["text"] == (
+        "No practices found for “&lt;!channel&gt; &amp; &lt;@U123&gt;”."
+    )
+
+
+def test_forged_signature_is_rejected_with_401(slack):
+    """A request signed with another secret is refused before any work."""
+    from tests.adapters.slack.conftest import command_body, signed_headers
+
+    raw = command_body("knife crime", response_url=slack.fake.response_url())
+    response = slack.dispatch(raw, signed_headers(raw, secret="not-the-secret"))
+
+    assert response.status == 401
+    assert slack.fake.methods() == ["auth.test"]
+
+
+def test_old_timestamp_is_rejected_with_401(slack):
+    """A correctly signed request older than five minutes (a replay) is refused."""
+    import time
+
+    from tests.adapters.slack.conftest import command_body, signed_headers
+
+    raw = command_body("knife crime", response_url=slack.fake.response_url())
+    response = slack.dispatch(raw, signed_headers(raw, timestamp=int(time.time()) - 600))
+
+    assert response.status == 401
+    assert slack.fake.methods() == ["auth.test"]
+
+
+def _all_text(value):
+    if isinstance(value, dict):
+        return "\n".join(_all_text(v) for v in value.values())
+    if isinstance(value, list):
+        return "\n".join(_all_text(v) for v in value)
+    return value if isinstance(value, str) else ""

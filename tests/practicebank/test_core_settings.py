@@ -1,0 +1,47 @@
+"""The core's timing rules come from the environment, with the bank's defaults."""
+
+from datetime import timedelta
+
+import pytest
+
+from practicebank.bootstrap import SettingsError, core_settings_from_env
+from practicebank.cli import main
+
+
+def test_defaults_when_nothing_is_set():
+    """Unset variables give 365 days to the follow-up, 14 to the nudge and 14 to escalation."""
+    settings = core_settings_from_env({})
+    assert settings.reminder_interval == timedelta(days=365)
+    assert settings.nudge_after == timedelta(days=14)
+    assert settings.escalate_after == timedelta(days=14)
+
+
+def test_each_variable_sets_its_rule():
+    """Every variable is read as whole days."""
+    settings = core_settings_from_env(
+        {
+            "REMINDER_INTERVAL_DAYS": "180",
+            "REMINDER_NUDGE_DAYS": "7",
+            "REMINDER_ESCALATE_DAYS": " 3 ",
+        }
+    )
+    assert settings.reminder_interval == timedelta(days=180)
+    assert settings.nudge_after == timedelta(days=7)
+    assert settings.escalate_after == timedelta(days=3)
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "1.5", "a year", "3651", "١٢", "9" * 400])
+def test_unusable_values_are_refused_by_name(raw):
+    """A value that is not 1–3650 whole days names the variable and the value."""
+    with pytest.raises(SettingsError) as caught:
+        core_settings_from_env({"REMINDER_INTERVAL_DAYS": raw})
+    assert str(caught.value).startswith("REMINDER_INTERVAL_DAYS must be a whole number of days")
+
+
+def test_the_cli_reports_a_bad_setting_as_a_usage_error(monkeypatch, capsys):
+    """A bad setting stops a command with exit 2 and one line, not a traceback."""
+    monkeypatch.setenv("REMINDER_INTERVAL_DAYS", "soon")
+    assert main(["search", "knife"]) == 2
+    err = capsys.readouterr().err
+    assert "practicebank: REMINDER_INTERVAL_DAYS must be a whole number of days" in err
+    assert "Traceback" not in err
