@@ -19,6 +19,7 @@ from adapters.discord.config import PLATFORM, DiscordConfig, apply_endpoints
 from adapters.discord.delivery import DiscordDelivery, MessageMemory
 from adapters.discord.inbound import Workspaces, search_text
 from adapters.discord.interactions import DEFER_AFTER_SECONDS, Handler, InteractionHandler
+from adapters.discord.memory import PersonFacts
 from bot.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
 from bot.ports import Clock, SystemClock, UnitOfWorkFactory
 
@@ -118,12 +119,17 @@ class PracticeBankClient(discord.Client):
         )
         self.config = config
         self.tree = app_commands.CommandTree(self)
-        self.workspaces = Workspaces(config.guild_id)
+        facts = PersonFacts(memory, clock)  # kept in the database: see adapters.discord.memory
+        self.workspaces = Workspaces(config.guild_id, facts)
         self.delivery = DiscordDelivery(
             self, uow_factory, clock, memory, notice_channel_id=config.notice_channel_id
         )
         self.practice_handler = InteractionHandler(
-            bank, self.workspaces, defer_after=defer_after, on_activity=self.delivery.wake
+            bank,
+            self.workspaces,
+            defer_after=defer_after,
+            on_activity=self.delivery.wake,
+            facts=facts,
         )
         self.tree.add_command(practice_commands(self.practice_handler))
         self._deliver = deliver

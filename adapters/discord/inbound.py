@@ -1,8 +1,9 @@
 """Turns Discord interactions and direct messages into core events.
 
 The actor's workspace is the guild. A direct message has no guild, so it is read as belonging
-to the bot's home guild (`DISCORD_GUILD_ID`), else to the guild the person last used the bot in,
-so that a sharing conversation started in a guild continues in DMs under the same identity.
+to the bot's home guild (`DISCORD_GUILD_ID`), else to the guild the person last used the bot in
+(kept in the database, see `adapters.discord.memory`), so that a sharing conversation started in a
+guild continues in DMs under the same identity, also after a restart.
 """
 
 from __future__ import annotations
@@ -12,28 +13,34 @@ from typing import Any
 import discord
 
 from adapters.discord.config import PLATFORM
+from adapters.discord.memory import PersonFacts
 from bot.domain import Effectiveness, Focus
 from bot.events import Actor, Click, Command, FormSubmit, Place, Text
+from bot.ports import SystemClock
 
 DIRECT = "dm"  # the workspace of a direct message when no guild is known
+LAST_GUILD = "dm-guild:{user_id}"
 
 
 class Workspaces:
     """Which guild a person's direct messages belong to (see the module docstring)."""
 
-    def __init__(self, home_guild: str | None = None) -> None:
-        """Remember `home_guild` as the answer for everybody, when given."""
+    def __init__(self, home_guild: str | None = None, facts: PersonFacts | None = None) -> None:
+        """Remember `home_guild` as the answer for everybody, when given; else use `facts`."""
         self.home_guild = home_guild
-        self._last_guild: dict[int, str] = {}
+        self._facts = facts or PersonFacts(None, SystemClock())
 
-    def seen(self, user_id: int, guild_id: int | None) -> None:
+    async def seen(self, user_id: int, guild_id: int | None) -> None:
         """Note the guild a person just acted in."""
-        if guild_id is not None:
-            self._last_guild[user_id] = str(guild_id)
+        if guild_id is not None and self.home_guild is None:
+            await self._facts.put(DIRECT, LAST_GUILD.format(user_id=user_id), str(guild_id))
 
-    def for_direct(self, user_id: int) -> str:
+    async def for_direct(self, user_id: int) -> str:
         """The workspace of the person's direct messages."""
-        return self.home_guild or self._last_guild.get(user_id, DIRECT)
+        if self.home_guild:
+            return self.home_guild
+        last = await self._facts.get(DIRECT, LAST_GUILD.format(user_id=user_id))
+        return last or DIRECT
 
 
 def _roles(user: discord.abc.User) -> tuple[str, ...]:
@@ -44,24 +51,28 @@ def _roles(user: discord.abc.User) -> tuple[str, ...]:
 
 
 def actor_and_place(
-    user: discord.abc.User, guild_id: int | None, channel_id: int | None, workspaces: Workspaces
+    user: discord.abc.User, guild_id: int | None, channel_id: int | None, workspace: str
 ) -> tuple[Actor, Place]:
     """Who acts and where, as the core identifies them."""
-    workspaces.seen(user.id, guild_id)
-    workspace = str(guild_id) if guild_id is not None else workspaces.for_direct(user.id)
     name = getattr(user, "display_name", "") or user.name
     actor = Actor(PLATFORM, workspace, str(user.id), name, _roles(user))
     place = Place(PLATFORM, workspace, str(channel_id or ""), is_direct=guild_id is None)
     return actor, place
 
 
-def from_interaction(
+async def workspace_of(user_id: int, guild_id: int | None, workspaces: Workspaces) -> str:
+    """The workspace of an action: its guild, or for a DM the one `Workspaces` answers."""
+    await workspaces.seen(user_id, guild_id)
+    return str(guild_id) if guild_id is not None else await workspaces.for_direct(user_id)
+
+
+async def from_interaction(
     interaction: discord.Interaction[Any], workspaces: Workspaces
 ) -> tuple[Actor, Place]:
     """The actor and place of an interaction."""
-    return actor_and_place(
-        interaction.user, interaction.guild_id, interaction.channel_id, workspaces
-    )
+    user, guild_id = interaction.user, interaction.guild_id
+    workspace = await workspace_of(user.id, guild_id, workspaces)
+    return actor_and_place(user, guild_id, interaction.channel_id, workspace)
 
 
 def _quoted(value: str) -> str:
@@ -101,12 +112,13 @@ def on_form(actor: Actor, place: Place, form_id: str, values: dict[str, str]) ->
     return FormSubmit(actor, place, form_id, values)
 
 
-def on_direct_message(message: discord.Message, workspaces: Workspaces) -> Text | None:
+async def on_direct_message(message: discord.Message, workspaces: Workspaces) -> Text | None:
     """A direct message to the bot: an answer inside a conversation, or a search.
 
     Bots (this one included) and empty messages (an attachment alone) are ignored.
     """
     if message.author.bot or message.guild is not None or not message.content.strip():
         return None
-    actor, place = actor_and_place(message.author, None, message.channel.id, workspaces)
+    workspace = await workspace_of(message.author.id, None, workspaces)
+    actor, place = actor_and_place(message.author, None, message.channel.id, workspace)
     return Text(actor, place, message.content)

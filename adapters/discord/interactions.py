@@ -7,6 +7,11 @@ sent directly, which is what lets a button open a modal (a modal cannot follow a
 the form is offered behind an "Open form" button instead).
 
 Every send passes `AllowedMentions.none()`: nothing the bot posts can ping anyone.
+
+Whether a person shares in the channel (their DMs closed) is kept in the database through
+`adapters.discord.memory`, so it survives a restart. Forms offered behind an "Open form" button
+are the one thing kept in memory only: after a restart that button says the form expired and to
+press the button that opened it again (the core rebuilds the form from the database).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from adapters.discord.inbound import (
     on_direct_message,
     on_form,
 )
+from adapters.discord.memory import PersonFacts
 from adapters.discord.render import (
     ADAPTER_PREFIX,
     POST_IN_CHANNEL,
@@ -39,6 +45,7 @@ from adapters.discord.render import (
     shorten,
 )
 from bot.events import Event, Text
+from bot.ports import SystemClock
 from bot.replies import FieldKind, Form, FormField, Reply
 from bot.search.engine import PracticeSearch
 from bot.search.model import SearchFilters
@@ -50,6 +57,7 @@ OPEN_FORM_PREFIX = "dc:open:"
 ANSWER = "dc:answer"
 SHARE_VERB = "share"
 CANNOT_DM = 50007
+SHARING_HERE = "share-here:{user_id}"
 AUTOCOMPLETE_MAX = 25
 
 ANSWER_FORM = Form(
@@ -114,20 +122,24 @@ class InteractionHandler:
         *,
         defer_after: float = DEFER_AFTER_SECONDS,
         on_activity: Callable[[], None] | None = None,
+        facts: PersonFacts | None = None,
     ) -> None:
-        """Bind the core; `on_activity` is called after each event (it wakes the delivery loop)."""
+        """Bind the core; `on_activity` is called after each event (it wakes the delivery loop).
+
+        `facts` keeps who shares in the channel because their DMs are closed across restarts.
+        """
         self._bank = bank
         self._workspaces = workspaces
         self._defer_after = defer_after
         self._on_activity = on_activity or (lambda: None)
         self._forms: dict[str, Form] = {}
-        self._in_channel_sharing: set[int] = set()
+        self._facts = facts or PersonFacts(None, SystemClock())
 
     # --- entry points ------------------------------------------------------------------------
 
     async def on_command(self, interaction: discord.Interaction[Any], verb: str, text: str) -> None:
         """A `/practice` subcommand; `share` in a guild moves the conversation to DMs."""
-        actor, place = from_interaction(interaction, self._workspaces)
+        actor, place = await from_interaction(interaction, self._workspaces)
         event = on_command(actor, place, verb, text)
         if verb == SHARE_VERB and not place.is_direct:
             await self._share_in_direct_messages(interaction, event)
@@ -151,14 +163,14 @@ class InteractionHandler:
         elif action.startswith(ADAPTER_PREFIX):
             log.info("ignored unknown adapter action %r", action[:100])
         else:
-            actor, place = from_interaction(interaction, self._workspaces)
+            actor, place = await from_interaction(interaction, self._workspaces)
             await self._answer(interaction, on_click(actor, place, action))
 
     async def on_form_submit(
         self, interaction: discord.Interaction[Any], form: Form, values: dict[str, str]
     ) -> None:
         """A modal sent: the free-text answer modal is a `Text`, any other a `FormSubmit`."""
-        actor, place = from_interaction(interaction, self._workspaces)
+        actor, place = await from_interaction(interaction, self._workspaces)
         if form.id == ANSWER:
             await self._answer(interaction, Text(actor, place, values.get("answer", "")))
         else:
@@ -166,7 +178,7 @@ class InteractionHandler:
 
     async def on_direct_message(self, message: discord.Message) -> None:
         """A direct message: answered in the same DM (no interaction, so no deadline)."""
-        event = on_direct_message(message, self._workspaces)
+        event = await on_direct_message(message, self._workspaces)
         if event is None:
             return
         replies = await asyncio.to_thread(self._bank.handle, event)
@@ -212,7 +224,7 @@ class InteractionHandler:
 
     async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
         replies = await self._run(interaction, event)
-        sharing = self._is_sharing_in_channel(interaction, event)
+        sharing = await self._is_sharing_in_channel(interaction)
         for number, reply in enumerate(replies):
             await self._send_reply(interaction, reply, first=number == 0, sharing=sharing)
         self._on_activity()
@@ -310,19 +322,30 @@ class InteractionHandler:
         except discord.Forbidden as error:
             if error.code != CANNOT_DM:
                 raise
-            self._in_channel_sharing.add(interaction.user.id)
+            await self._note_sharing_here(interaction, here=True)
             await interaction.followup.send(
                 DMS_CLOSED, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
             for reply in replies:
                 await self._send_reply(interaction, reply, first=False, sharing=True)
         else:
-            self._in_channel_sharing.discard(interaction.user.id)
+            await self._note_sharing_here(interaction, here=False)
             await interaction.followup.send(
                 DM_SENT, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
         self._on_activity()
 
-    def _is_sharing_in_channel(self, interaction: discord.Interaction[Any], event: Event) -> bool:
+    async def _note_sharing_here(
+        self, interaction: discord.Interaction[Any], *, here: bool
+    ) -> None:
+        """Record whether the person shares in the guild's channels (their DMs are closed)."""
+        if interaction.guild_id is not None:
+            name = SHARING_HERE.format(user_id=interaction.user.id)
+            await self._facts.put(str(interaction.guild_id), name, "yes" if here else "no")
+
+    async def _is_sharing_in_channel(self, interaction: discord.Interaction[Any]) -> bool:
         """Whether this person shares in a guild channel because their DMs are closed."""
-        return interaction.guild_id is not None and interaction.user.id in self._in_channel_sharing
+        if interaction.guild_id is None:
+            return False
+        name = SHARING_HERE.format(user_id=interaction.user.id)
+        return await self._facts.get(str(interaction.guild_id), name) == "yes"

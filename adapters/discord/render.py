@@ -39,6 +39,7 @@ EMBED_FOOTER_MAX = 2048
 EMBED_FIELDS_MAX = 25
 EMBEDS_TOTAL_MAX = 6000  # all embeds of one message together
 EMBEDS_PER_MESSAGE = 10
+FIELD_SHOWN_MIN = 40  # fewer characters of a field than this say nothing: drop the field
 BUTTON_LABEL_MAX = 80
 CUSTOM_ID_MAX = 100
 SELECT_OPTIONS_MAX = 25
@@ -195,29 +196,52 @@ def _fields(practice: Practice, detail: CardDetail) -> list[tuple[str, str, bool
     return fields[:EMBED_FIELDS_MAX]
 
 
+def fair_share(lengths: list[int], budget: int) -> int:
+    """The largest cap `c` such that texts of these lengths, each cut to `c`, fit in `budget`.
+
+    Short texts keep all their characters and long ones share what is left equally, so a long
+    practice shows every field, each cut, rather than its first fields whole and the rest not.
+    """
+    low, high = 0, max(lengths, default=0)
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(min(length, cap) for length in lengths) <= budget:
+            low = cap
+        else:
+            high = cap - 1
+    return low
+
+
 def render_card(card: PracticeCard, budget: int = EMBEDS_TOTAL_MAX) -> discord.Embed:
     """A practice as an embed coloured by effectiveness, no bigger than `budget` characters.
 
     The summary card shows effectiveness, focus, organisation and linked-to; the full card every
-    field with a value. Fields that no longer fit the budget are cut, then dropped.
+    field with a value. Long text is cut with an ellipsis: the summary to 4,096 characters, each
+    field to 1,024, and all of them to a fair share of the 6,000 an embed may hold (fields that
+    would get fewer than `FIELD_SHOWN_MIN` characters are dropped from the end instead).
     """
     practice = card.practice
     head = f"{card.rank}. " if card.rank is not None else ""
-    title = shorten(f"{head}{practice.ref} · {practice.title}", EMBED_TITLE_MAX)
+    title = shorten(f"{head}{practice.ref} · {escape(practice.title)}", EMBED_TITLE_MAX)
     footer = "Restricted: police only" if practice.is_restricted else ""
-    spare = budget - len(title) - len(footer)
-    description = shorten(escape(practice.summary), min(EMBED_DESCRIPTION_MAX, max(spare, 0)))
-    spare -= len(description)
+    summary = escape(practice.summary)
+    fields = _fields(practice, card.detail)
+    while True:
+        spare = budget - len(title) - len(footer) - sum(len(label) for label, _, _ in fields)
+        lengths = [min(len(summary), EMBED_DESCRIPTION_MAX)]
+        lengths += [min(len(value), EMBED_FIELD_VALUE_MAX) for _, value, _ in fields]
+        cap = fair_share(lengths, max(spare, 0))
+        if not fields or cap >= min(FIELD_SHOWN_MIN, max(lengths)):
+            break
+        fields.pop()
+    description = shorten(summary, min(EMBED_DESCRIPTION_MAX, cap))
     embed = discord.Embed(
         title=title, description=description or None, colour=COLOURS[practice.effectiveness]
     )
-    for label, value, inline in _fields(practice, card.detail):
-        room = min(EMBED_FIELD_VALUE_MAX, spare - len(label))
-        if room < 20:
-            break
-        shown = shorten(value, room)
-        embed.add_field(name=label, value=shown, inline=inline)
-        spare -= len(label) + len(shown)
+    for label, value, inline in fields:
+        embed.add_field(
+            name=label, value=shorten(value, min(EMBED_FIELD_VALUE_MAX, cap)), inline=inline
+        )
     if footer:
         embed.set_footer(text=footer)
     return embed

@@ -23,6 +23,7 @@ class World:
     uow_factory: object
     clock: FixedClock
     memory: PlatformState
+    engine: object
 
 
 @pytest.fixture
@@ -35,5 +36,9 @@ def world(uow_factory, engine) -> World:
         uow.commit()
     clock = FixedClock()
     return World(
-        PracticeBank(uow_factory, clock), uow_factory, clock, PlatformState(engine, PLATFORM)
+        PracticeBank(uow_factory, clock),
+        uow_factory,
+        clock,
+        PlatformState(engine, PLATFORM),
+        engine,
     )

@@ -4,7 +4,10 @@ It records every REST request (tests assert on the exact JSON the bot sent), ans
 does (JSON with content type exactly `application/json`), and enforces the 3-second deadline
 of interactions: a first callback later than `deadline` seconds after the interaction was
 dispatched gets 404 with code 10062, as Discord answers. Channels listed in `closed_dms` refuse
-messages with 403 code 50007 (the person's DMs are closed to the bot).
+messages with 403 code 50007 (the person's DMs are closed to the bot). A path listed in
+`rate_limited` answers 429 (with `Retry-After`, as Discord does) that many times before it
+succeeds. Messages over Discord's size limits (content, embeds, components) are refused with 400
+code 50035, as Discord refuses them, so every test also checks the bot stays within them.
 """
 
 from __future__ import annotations
@@ -70,9 +73,18 @@ def _json(data: Any, status: int = 200) -> web.Response:
 class FakeDiscord:
     """The fake platform; `start()` inside the test's event loop, `stop()` at the end."""
 
-    def __init__(self, *, deadline: float = 3.0, closed_dms: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        *,
+        deadline: float = 3.0,
+        closed_dms: frozenset[str] = frozenset(),
+        rate_limited: dict[str, int] | None = None,
+        retry_after: float = 0.05,
+    ):
         self.deadline = deadline
         self.closed_dms = set(closed_dms)
+        self.rate_limited = dict(rate_limited or {})
+        self.retry_after = retry_after
         self.requests: list[Recorded] = []
         self.identify: dict[str, Any] | None = None
         self.messages: dict[str, dict[str, Any]] = {}
@@ -201,7 +213,23 @@ class FakeDiscord:
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
                 body = _multipart_json(raw)
-        status, answer = self._answer(request.method, path, body)
+        if self.rate_limited.get(path, 0) > 0:
+            self.rate_limited[path] -= 1
+            limited = {"message": "You are being rate limited.", "retry_after": self.retry_after}
+            await self._record(Recorded(request.method, path, body, 429, limited))
+            response = _json({**limited, "global": False}, 429)
+            # discord.py retries a 429 only when it came through Discord's proxy (`Via`).
+            response.headers["Via"] = "1.1 google"
+            response.headers["Retry-After"] = str(self.retry_after)
+            return response
+        problems = over_limits(body) if request.method in ("POST", "PATCH") else []
+        if problems:
+            status, answer = (
+                400,
+                {"code": 50035, "message": "Invalid Form Body", "errors": problems},
+            )
+        else:
+            status, answer = self._answer(request.method, path, body)
         await self._record(Recorded(request.method, path, body, status, answer))
         if answer is None:
             return web.Response(status=status)
@@ -297,6 +325,58 @@ class FakeDiscord:
         }
         self.messages[message_id] = message
         return message
+
+
+# Discord's message limits, as its API enforces them.
+LIMITS = {"content": 2000, "title": 256, "description": 4096, "field_name": 256}
+LIMITS |= {"field_value": 1024, "footer": 2048, "fields": 25, "embeds": 10, "embed_total": 6000}
+LIMITS |= {"rows": 5, "per_row": 5, "custom_id": 100, "label": 80, "options": 25}
+
+
+def over_limits(body: Any) -> list[str]:
+    """What in a message body (or an interaction callback's `data`) breaks Discord's limits."""
+    if not isinstance(body, dict):
+        return []
+    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    problems: list[str] = []
+    if len(data.get("content") or "") > LIMITS["content"]:
+        problems.append("content")
+    embeds = data.get("embeds") or []
+    if len(embeds) > LIMITS["embeds"]:
+        problems.append("embeds")
+    total = 0
+    for embed in embeds:
+        fields = embed.get("fields") or []
+        texts = {
+            "title": embed.get("title") or "",
+            "description": embed.get("description") or "",
+            "footer": (embed.get("footer") or {}).get("text") or "",
+        }
+        problems += [name for name, value in texts.items() if len(value) > LIMITS[name]]
+        if len(fields) > LIMITS["fields"]:
+            problems.append("fields")
+        for f in fields:
+            if len(f["name"]) > LIMITS["field_name"] or len(f["value"]) > LIMITS["field_value"]:
+                problems.append(f"field {f['name'][:40]}")
+            total += len(f["name"]) + len(f["value"])
+        total += sum(len(value) for value in texts.values())
+    if total > LIMITS["embed_total"]:
+        problems.append("embed_total")
+    rows = data.get("components") or []
+    if len(rows) > LIMITS["rows"] and data.get("title") is None:  # a modal's rows are labels
+        problems.append("rows")
+    for row in rows:
+        inner = row.get("components") or [row.get("component") or {}]
+        if len(inner) > LIMITS["per_row"]:
+            problems.append("per_row")
+        for item in inner:
+            if len(item.get("custom_id") or "") > LIMITS["custom_id"]:
+                problems.append("custom_id")
+            if len(item.get("label") or "") > LIMITS["label"]:
+                problems.append("label")
+            if len(item.get("options") or []) > LIMITS["options"]:
+                problems.append("options")
+    return problems
 
 
 def _multipart_json(raw: bytes) -> Any:

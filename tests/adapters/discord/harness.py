@@ -15,7 +15,10 @@ from adapters.discord.app import PracticeBankClient
 from adapters.discord.config import DiscordConfig, apply_endpoints
 from adapters.discord.delivery import MessageMemory
 from adapters.discord.interactions import Handler
+from bot.moderation import moderation_card
+from bot.notices import tell_moderators
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.workflow import Submission, SubmissionState
 from tests.adapters.discord.fake_discord import (
     APP_ID,
     CHANNEL_ID,
@@ -198,11 +201,13 @@ async def running_bot(
     memory: MessageMemory,
     defer_after: float = 30.0,
     config: DiscordConfig = CONFIG,
+    deliver: bool = False,
 ) -> AsyncIterator[PracticeBankClient]:
     """The real client, logged in to the fake and ready; closed on exit.
 
     `defer_after` is long by default so that answers are direct and the test deterministic;
-    the deadline tests shorten it. The delivery loop is not started: tests run its rounds.
+    the deadline tests shorten it. The delivery loop is not started unless `deliver` is set:
+    most tests run its rounds themselves.
     """
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     apply_endpoints(fake.api_url, fake.gateway_url)
@@ -213,7 +218,7 @@ async def running_bot(
         clock=clock,
         memory=memory,
         defer_after=defer_after,
-        deliver=False,
+        deliver=deliver,
         # The fake sends the guild right after READY; no need to wait 2 s for more guilds.
         guild_ready_timeout=0.01,
     )
@@ -305,3 +310,92 @@ def message_with_button(custom_id: str, *, channel_id: str = CHANNEL_ID) -> dict
     button = {"type": 2, "style": 2, "label": "Press", "custom_id": custom_id}
     rows = [{"type": 1, "components": [button]}]
     return sent_message(Recorded("POST", "channels", {"components": rows}), channel_id=channel_id)
+
+
+def message_of(fake: FakeDiscord, recorded: Recorded) -> dict[str, Any]:
+    """The message a recorded post, follow-up or interaction callback created, as the fake keeps
+    it (its real id, content, embeds and components), for a click on it to carry back."""
+    answer = recorded.answer or {}
+    created = answer["resource"]["message"] if "resource" in answer else answer
+    return dict(fake.messages[created["id"]])
+
+
+def huge_practice(ref: str = "PB950") -> Any:
+    """A practice whose every text field (and every list item) is 20 kB of hostile text."""
+    from datetime import UTC, date, datetime
+
+    from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+
+    def big(tag: str) -> str:
+        unit = f"{tag} **x** @everyone <@&123456789012345678> 🚓 \u202eשלום "
+        return (unit * (20_000 // len(unit) + 1))[:20_000]
+
+    return Practice(
+        ref=ref,
+        title=big("title"),
+        summary=big("summary"),
+        effectiveness=Effectiveness.DIDNT_WORK,
+        focus=tuple(Focus),
+        topics=(big("topic"), big("topic2")),
+        organisation=big("organisation"),
+        region=big("region"),
+        partners=(big("partner"), big("partner2")),
+        target_group=big("target"),
+        stage=big("stage"),
+        start_date=date(2024, 1, 1),
+        end_date=date(2024, 12, 31),
+        aim=big("aim"),
+        intended_outcome=big("outcome"),
+        description=big("description"),
+        evaluation=big("evaluation"),
+        learning=big("learning"),
+        resources=big("resources"),
+        contact_name=big("contact"),
+        contact_email=big("email"),
+        links=("https://example.org/" + "a" * 20_000,),
+        linked_to=tuple(LinkedTo),
+        visibility=Visibility.PUBLIC,
+        updated_at=datetime(2025, 1, 1, tzinfo=UTC),
+        reviewed_at=datetime(2025, 2, 1, tzinfo=UTC),
+    )
+
+
+ANSWERS = {
+    "title": "Bike marking at railway stations",
+    "summary": "Free cycle marking sessions at stations to deter bicycle theft.",
+    "effectiveness": "promising",
+    "focus": ["prevention"],
+    "topics": ["cycle theft"],
+    "organisation": "Example Transport Police",
+    "description": "Officers marked and registered bikes at commuter stations.",
+    "learning": "Pair marking with secure racks.",
+}
+
+
+def submit_for_moderation(world) -> Submission:
+    """A submitted practice and its moderation card queued in the outbox, as sharing leaves them."""
+    now = world.clock.now()
+    with world.uow_factory() as uow:
+        submission = uow.submissions.add(
+            Submission(
+                id=0,
+                contributor_key=f"discord:{GUILD_ID}:{ALICE_ID}",
+                contributor_name="Alice",
+                platform="discord",
+                workspace_id=GUILD_ID,
+                state=SubmissionState.SUBMITTED,
+                answers=ANSWERS,
+                created_at=now,
+                submitted_at=now,
+            )
+        )
+        settings = uow.workspaces.get("discord", GUILD_ID)
+        tell_moderators(
+            uow,
+            settings,
+            reply=moderation_card(submission),
+            key=f"submission:{submission.id}",
+            now=now,
+        )
+        uow.commit()
+    return submission

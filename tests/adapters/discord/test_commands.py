@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID
-from tests.adapters.discord.harness import play, slash
+from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID, over_limits
+from tests.adapters.discord.harness import huge_practice, play, slash
 
 EPHEMERAL = 64
 NO_PINGS = {"parse": []}
@@ -178,3 +178,31 @@ def test_autocomplete_of_nothing_offers_nothing(world):
         return await _answer(fake, slash("show", {"ref": ""}, focused="ref"))
 
     assert play(world, steps) == {"type": 8, "data": {"choices": []}}
+
+
+def test_show_of_a_20_kb_practice_is_accepted_by_discord(world):
+    """A practice with 20 kB in every field is shown within limits: the fake (which refuses
+    oversized messages with 400 code 50035, as Discord does) accepts the callback."""
+    with world.uow_factory() as uow:
+        uow.practices.upsert_many([huge_practice("PB950")])
+        uow.commit()
+
+    async def steps(fake, client):
+        payload = slash("show", {"ref": "PB950"})
+        await fake.interact(payload)
+        return await fake.callback(payload["id"])
+
+    answered = play(world, steps)
+    assert answered.status == 200
+    (embed,) = answered.body["data"]["embeds"]
+    assert embed["title"].startswith("PB950 · title \\*\\*x\\*\\* @\u200beveryone")
+    assert len(embed["title"]) == 256
+    assert len(embed["fields"]) == 22
+    assert over_limits(answered.body) == []
+
+
+def test_fake_refuses_a_message_over_discords_limits():
+    """The fake's limit check itself: an over-long content or field value is named."""
+    field = {"name": "n", "value": "v" * 1025}
+    body = {"content": "x" * 2001, "embeds": [{"title": "t", "fields": [field]}]}
+    assert over_limits(body) == ["content", "field n"]

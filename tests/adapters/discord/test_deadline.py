@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import threading
 
-from tests.adapters.discord.fake_discord import APP_ID
-from tests.adapters.discord.harness import play, slash
+from tests.adapters.discord.fake_discord import APP_ID, MODERATION_CHANNEL_ID
+from tests.adapters.discord.harness import (
+    MO,
+    click,
+    message_of,
+    moderator_roles,
+    play,
+    slash,
+    submit_for_moderation,
+)
 
 
 class SlowBank:
@@ -57,3 +65,52 @@ def test_slow_search_is_deferred_in_time_then_followed_up(world):
     assert followup.body["content"] == "**11 practices** for “knife crime” (showing 1–5 of 11)."
     assert followup.body["flags"] == 64
     assert len(followup.body["embeds"]) == 5
+
+
+def test_slow_button_is_deferred_and_its_form_offered_behind_a_button(world):
+    """A slow Approve click is acknowledged in time (type 6); as a modal cannot follow a deferral,
+    the form comes behind an *Approve* button, which opens the modal at once when pressed."""
+    submission = submit_for_moderation(world)
+    slow = SlowBank(world.bank)
+
+    async def steps(fake, client):
+        assert await client.delivery.deliver_due() == 1
+        posted = fake.calls("POST", f"channels/{MODERATION_CHANNEL_ID}/messages")[-1]
+        card = message_of(fake, posted)
+        pressed = click(card, f"mod:approve:{submission.id}", MO, roles=moderator_roles())
+        await fake.interact(pressed)
+        deferred = await fake.callback(pressed["id"])
+        slow.gate.set()
+        offered = await fake.wait_for(
+            lambda r: r.method == "POST" and r.path == f"webhooks/{APP_ID}/{pressed['token']}"
+        )
+        (open_form,) = [c for row in offered.body["components"] for c in row["components"]]
+        again = click(
+            message_of(fake, offered), open_form["custom_id"], MO, roles=moderator_roles()
+        )
+        await fake.interact(again)
+        return deferred, offered.body, open_form, (await fake.callback(again["id"])).body
+
+    deferred, offered, open_form, modal = play(world, steps, bank=slow, defer_after=0.01)
+    assert deferred.status == 200
+    assert deferred.body == {"type": 6}
+    assert offered["flags"] == 64
+    assert open_form["label"] == f"Approve {submission.ref}"
+    assert open_form["custom_id"].startswith("dc:open:")
+    assert modal["type"] == 9
+    assert modal["data"]["title"] == f"Approve {submission.ref}"
+
+
+def test_late_first_response_is_refused_so_deferral_matters(world):
+    """Without a deferral, a core slower than the deadline answers too late and gets 10062."""
+    slow = SlowBank(world.bank)
+
+    async def steps(fake, client):
+        payload = slash("help")
+        await fake.interact(payload)
+        fake.deadline = 0.0  # the deadline passes while the core is still working
+        slow.gate.set()
+        return await fake.callback(payload["id"])
+
+    late = play(world, steps, bank=slow, defer_after=30.0)
+    assert (late.status, late.answer["code"]) == (404, 10062)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from bot.notices import tell_person
+from bot.notices import tell_moderators, tell_person
 from bot.replies import Reply, text
-from tests.adapters.discord.fake_discord import GUILD_ID, NOTICE_CHANNEL_ID, dm_channel_id
+from tests.adapters.discord.fake_discord import (
+    GUILD_ID,
+    MODERATION_CHANNEL_ID,
+    NOTICE_CHANNEL_ID,
+    dm_channel_id,
+)
 from tests.adapters.discord.harness import ALICE_ID, play
 
 
@@ -82,3 +87,32 @@ def test_failed_delivery_is_recorded_for_a_retry(world):
     assert notification.delivered_at is None
     assert notification.attempts == 1
     assert notification.last_error.startswith("ValueError")
+
+
+def test_rate_limited_channel_post_is_retried_by_discord_py(world):
+    """A 429 on a channel post: discord.py waits out Retry-After and the message arrives once."""
+    cards = f"channels/{MODERATION_CHANNEL_ID}/messages"
+    with world.uow_factory() as uow:
+        tell_moderators(
+            uow,
+            uow.workspaces.get("discord", GUILD_ID),
+            reply=Reply((text("Submission S-0009 from Alice."),), private=False),
+            key="submission:9",
+            now=world.clock.now(),
+        )
+        uow.commit()
+
+    async def steps(fake, client):
+        delivered = await client.delivery.deliver_due()
+        return delivered, fake.calls("POST", cards)
+
+    delivered, posts = play(world, steps, fake_rate_limited={cards: 1}, fake_retry_after=0.05)
+    assert delivered == 1
+    assert [(p.status, p.body["content"]) for p in posts] == [
+        (429, "Submission S-0009 from Alice."),
+        (200, "Submission S-0009 from Alice."),
+    ]
+    with world.uow_factory() as uow:
+        (notification,) = uow.outbox.all()
+    assert notification.delivered_at is not None
+    assert (notification.attempts, notification.last_error) == (1, None)  # one attempt of ours

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.moderation import moderation_card
-from bot.notices import tell_moderators
-from bot.workflow import Submission, SubmissionState
-from tests.adapters.discord.fake_discord import GUILD_ID, MODERATION_CHANNEL_ID, FakeDiscord
+from adapters.discord.config import PLATFORM
+from bot.core import PracticeBank
+from bot.workflow import SubmissionState
+from store.platform_state import PlatformState
+from tests.adapters.discord.fake_discord import MODERATION_CHANNEL_ID, FakeDiscord
 from tests.adapters.discord.harness import (
     ALICE,
     ALICE_ID,
@@ -20,47 +21,8 @@ from tests.adapters.discord.harness import (
     play,
     running_bot,
     sent_message,
+    submit_for_moderation,
 )
-
-ANSWERS = {
-    "title": "Bike marking at railway stations",
-    "summary": "Free cycle marking sessions at stations to deter bicycle theft.",
-    "effectiveness": "promising",
-    "focus": ["prevention"],
-    "topics": ["cycle theft"],
-    "organisation": "Example Transport Police",
-    "description": "Officers marked and registered bikes at commuter stations.",
-    "learning": "Pair marking with secure racks.",
-}
-
-
-def submit_for_moderation(world) -> Submission:
-    """A submitted practice and its moderation card queued in the outbox, as sharing leaves them."""
-    now = world.clock.now()
-    with world.uow_factory() as uow:
-        submission = uow.submissions.add(
-            Submission(
-                id=0,
-                contributor_key=f"discord:{GUILD_ID}:{ALICE_ID}",
-                contributor_name="Alice",
-                platform="discord",
-                workspace_id=GUILD_ID,
-                state=SubmissionState.SUBMITTED,
-                answers=ANSWERS,
-                created_at=now,
-                submitted_at=now,
-            )
-        )
-        settings = uow.workspaces.get("discord", GUILD_ID)
-        tell_moderators(
-            uow,
-            settings,
-            reply=moderation_card(submission),
-            key=f"submission:{submission.id}",
-            now=now,
-        )
-        uow.commit()
-    return submission
 
 
 async def _post_card(fake, client):
@@ -206,23 +168,30 @@ def test_reject_tells_the_contributor_by_direct_message(world):
 
 
 def test_non_moderator_click_is_refused_privately(world):
-    """Alice, no moderator, pressing Approve gets an ephemeral refusal and no modal."""
+    """Alice, no moderator, pressing Approve gets an ephemeral refusal; nothing is decided."""
     submission = submit_for_moderation(world)
 
     async def steps(fake, client):
         card = await _post_card(fake, client)
-        return await _press(fake, click(card, f"mod:approve:{submission.id}", ALICE))
+        answer = await _press(fake, click(card, f"mod:approve:{submission.id}", ALICE))
+        await client.delivery.deliver_due()
+        return answer, fake
 
-    answer = play(world, steps)
+    answer, fake = play(world, steps)
     assert answer["type"] == 4
     assert answer["data"]["flags"] == 64
     assert answer["data"]["content"].startswith(
         "Only this workspace's practice bank moderators can do that."
     )
+    assert fake.calls("PATCH", "channels/") == []
+    assert len(fake.calls("POST", "channels/")) == 1  # the card; no DM, no second card
+    with world.uow_factory() as uow:
+        assert uow.submissions.get(submission.id).state is SubmissionState.SUBMITTED
 
 
 def test_button_on_a_card_posted_before_a_restart_still_works(world):
-    """A card posted by the previous process opens its modal when clicked after a restart."""
+    """A card posted by the previous process is decided after a restart (new client, new core,
+    same database): the modal opens, the decision is saved and that old card is edited."""
     submission = submit_for_moderation(world)
 
     async def scenario():
@@ -232,13 +201,30 @@ def test_button_on_a_card_posted_before_a_restart_still_works(world):
             options = dict(uow_factory=world.uow_factory, clock=world.clock, memory=world.memory)
             async with running_bot(fake, world.bank, **options) as first:
                 card = await _post_card(fake, first)
-            async with running_bot(fake, world.bank, **options):
-                return await _press(
+            # The restart: nothing of the first process survives but the database.
+            restarted = dict(
+                uow_factory=world.uow_factory,
+                clock=world.clock,
+                memory=PlatformState(world.engine, PLATFORM),
+            )
+            bank = PracticeBank(world.uow_factory, world.clock)
+            async with running_bot(fake, bank, **restarted) as second:
+                assert second is not first
+                opened = await _press(
                     fake, click(card, f"mod:approve:{submission.id}", MO, roles=moderator_roles())
                 )
+                values = {"effectiveness": ["worked"], "focus": ["prevention"], "note": ""}
+                sent = modal_submit(opened["data"], values, MO, roles=moderator_roles())
+                answered = await _press(fake, sent)
+                await second.delivery.deliver_due()
+                return opened, answered, card, fake
         finally:
             await fake.stop()
 
-    answer = asyncio.run(scenario())
-    assert answer["type"] == 9
-    assert answer["data"]["title"] == f"Approve {submission.ref}"
+    opened, answered, card, fake = asyncio.run(scenario())
+    assert opened["type"] == 9
+    assert opened["data"]["title"] == f"Approve {submission.ref}"
+    assert answered["data"]["content"].startswith(f"Approved {submission.ref}: published as PB901")
+    (edit,) = fake.calls("PATCH", f"channels/{MODERATION_CHANNEL_ID}/messages/{card['id']}")
+    assert edit.body["components"] == []
+    assert "Approved by Mo" in edit.body["content"]

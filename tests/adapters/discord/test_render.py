@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from adapters.discord.config import ConfigError, DiscordConfig
 from adapters.discord.render import (
+    DETAIL_FIELDS,
     ButtonSpec,
     SelectSpec,
     escape,
     render_card,
     render_reply,
 )
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 from bot.replies import Action, Buttons, CardDetail, Choice, Choices, PracticeCard, Reply, text
+from tests.adapters.discord.harness import huge_practice
 
 HUGE = "x" * 100_000
 HOSTILE = [
@@ -146,3 +150,56 @@ def test_config_refuses_a_guild_id_that_is_not_a_snowflake():
     """DISCORD_GUILD_ID must be digits."""
     with pytest.raises(ConfigError, match="DISCORD_GUILD_ID"):
         DiscordConfig.from_env({"DISCORD_TOKEN": "t", "DISCORD_GUILD_ID": "my guild"})
+
+
+def test_practice_of_20_kb_in_every_field_fits_every_embed_limit():
+    """Every field 20 kB: title, description, fields and the 6,000 total stay within limits."""
+    practice = huge_practice()
+    for detail in CardDetail:
+        embed = render_card(PracticeCard(practice, detail, rank=1))
+        _within_limits(embed)
+        data = embed.to_dict()
+        assert len(data["title"]) == 256 and data["title"].endswith("…")
+        assert data["description"].endswith("…")
+        assert data["fields"][2]["name"] == "Organisation"
+        assert data["fields"][2]["value"].endswith("…")
+
+
+def test_full_card_of_a_huge_practice_shows_every_field_cut_fairly():
+    """The full card of a 20 kB practice shows all 22 fields, the long ones cut to equal shares."""
+    data = render_card(PracticeCard(huge_practice(), CardDetail.FULL)).to_dict()
+    assert [f["name"] for f in data["fields"]] == [label for label, _ in DETAIL_FIELDS]
+    long_ones = [len(f["value"]) for f in data["fields"] if f["value"].endswith("…")]
+    shares = [len(data["description"]), *long_ones]
+    assert max(shares) - min(shares) <= 1  # one fair share each (less a trailing space cut)
+    assert len(data["description"]) > 300
+
+
+def test_restricted_huge_practice_keeps_its_footer_within_limits():
+    """The police-only footer is never cut away by long text."""
+    embed = render_card(
+        PracticeCard(replace(huge_practice(), visibility=Visibility.RESTRICTED), CardDetail.FULL)
+    )
+    _within_limits(embed)
+    assert embed.footer.text == "Restricted: police only"
+
+
+def test_card_in_a_small_budget_drops_trailing_fields_rather_than_showing_slivers():
+    """With room for little, the card keeps its first fields readable and drops the rest."""
+    embed = render_card(PracticeCard(huge_practice(), CardDetail.FULL), budget=600)
+    assert len(embed) <= 600
+    values = [f["value"] for f in embed.to_dict()["fields"]]
+    assert 0 < len(values) < len(DETAIL_FIELDS)
+    assert all(len(v) >= 10 for v in values)
+
+
+def test_reply_of_ten_20_kb_practices_splits_within_message_limits():
+    """Ten 20 kB cards and 100 kB of text: each message within 2,000 / 10 embeds / 6,000."""
+    cards = tuple(PracticeCard(huge_practice(f"PB{n:03d}"), CardDetail.FULL) for n in range(10))
+    rendered = render_reply(Reply((text(HUGE), *cards)))
+    assert len(rendered.messages[0].content) == 2000
+    assert sum(len(m.embeds) for m in rendered.messages) == 10
+    for message in rendered.messages:
+        assert sum(len(e) for e in message.embeds) <= 6000
+        for embed in message.embeds:
+            _within_limits(embed)

@@ -4,14 +4,23 @@ when the person's DMs are closed (error 50007).
 
 from __future__ import annotations
 
-from tests.adapters.discord.fake_discord import APP_ID, dm_channel_id
+import asyncio
+from dataclasses import replace
+
+from adapters.discord.config import PLATFORM
+from bot.core import PracticeBank
+from store.platform_state import PlatformState
+from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID, FakeDiscord, dm_channel_id
 from tests.adapters.discord.harness import (
     ALICE,
     ALICE_ID,
+    CONFIG,
     click,
     dm_message,
+    message_of,
     modal_submit,
     play,
+    running_bot,
     sent_message,
     slash,
 )
@@ -121,3 +130,81 @@ def test_typed_answer_modal_answers_in_the_channel(world):
     assert answer["type"] == 4
     assert answer["data"]["flags"] == 64
     assert answer["data"]["content"].startswith(SECOND_QUESTION)
+
+
+def _restartable(world):
+    """Run `first` then `second` against one fake, each with a new client, core and state."""
+
+    async def scenario(first, second, config=CONFIG, **fake_options):
+        fake = FakeDiscord(**fake_options)
+        await fake.start()
+        try:
+            results = []
+            for steps in (first, second):
+                options = dict(
+                    uow_factory=world.uow_factory,
+                    clock=world.clock,
+                    memory=PlatformState(world.engine, PLATFORM),
+                    config=config,
+                )
+                bank = PracticeBank(world.uow_factory, world.clock)
+                async with running_bot(fake, bank, **options) as client:
+                    results.append(await steps(fake, client))
+            return results
+        finally:
+            await fake.stop()
+
+    return scenario
+
+
+def test_dm_guild_is_remembered_across_a_restart_without_a_home_guild(world):
+    """DISCORD_GUILD_ID unset: after a restart, Alice's DM still reaches the draft she started
+    in the guild (the guild her DMs belong to is kept in the database): she is offered to resume
+    it, rather than her words being read as a search in a workspace of its own."""
+    no_home = replace(CONFIG, guild_id=None)
+
+    async def start(fake, client):
+        await _start(fake)
+        return fake.calls("PUT", f"applications/{APP_ID}/commands")
+
+    async def answer_after_restart(fake, client):
+        seen = len(fake.calls("POST", f"channels/{ALICE_DM}/messages"))
+        await fake.dispatch("MESSAGE_CREATE", dm_message(ALICE, "Bike marking at stations"))
+        await fake.wait_for(
+            lambda r: len(fake.calls("POST", f"channels/{ALICE_DM}/messages")) > seen
+        )
+        return fake.calls("POST", f"channels/{ALICE_DM}/messages")[seen]
+
+    synced, second = asyncio.run(_restartable(world)(start, answer_after_restart, no_home))
+    assert len(synced) == 1  # commands synced globally: there is no home guild
+    assert second.body["content"] == (
+        "You were in the middle of a draft you started. Continue where you left off, or discard it?"
+    )
+    assert _ids(second.body) == ["share:resume", "share:discard"]
+    with world.uow_factory() as uow:
+        assert len(uow.submissions.open_for(f"discord:{GUILD_ID}:{ALICE_ID}")) == 1
+        assert uow.submissions.open_for(f"discord:dm:{ALICE_ID}") == []
+
+
+def test_sharing_in_the_channel_is_remembered_across_a_restart(world):
+    """DMs closed: after a restart, the questions asked in the channel still offer
+    *Type your answer* (the mode is kept in the database)."""
+
+    async def start(fake, client):
+        _, _, said = await _start(fake)
+        return await fake.wait_for(
+            lambda r: r.path.startswith("webhooks/") and r is not said and r.method == "POST"
+        )
+
+    async def back_after_restart(fake, client):
+        asked = fake.calls("POST", "webhooks/")[-1]
+        back = click(message_of(fake, asked), "share:back")
+        await fake.interact(back)
+        return (await fake.callback(back["id"])).body
+
+    closed = frozenset({ALICE_DM})
+    first, answer = asyncio.run(_restartable(world)(start, back_after_restart, closed_dms=closed))
+    assert _ids(first.body)[-1] == "dc:answer"
+    assert answer["data"]["flags"] == 64
+    assert FIRST_QUESTION in answer["data"]["content"]
+    assert _ids(answer["data"]) == ["share:back", "share:cancel", "dc:answer"]
