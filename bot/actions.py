@@ -108,6 +108,13 @@ class ConfirmRetirement:
 
 
 @dataclass(frozen=True)
+class DeclineRetirement:
+    """A moderator keeps the practice a contributor asked to retire (the "Keep it" button)."""
+
+    reminder_id: int
+
+
+@dataclass(frozen=True)
 class AnswerCall:
     """Share a practice in answer to call for practice `call_id`."""
 
@@ -129,6 +136,7 @@ BotAction = (
     | OpenSubmission
     | AnswerFollowUp
     | ConfirmRetirement
+    | DeclineRetirement
     | AnswerCall
     | OpenCall
 )
@@ -155,6 +163,8 @@ def encode(action: BotAction) -> str:
             return f"followup:{answer.value}:{reminder_id}"
         case ConfirmRetirement(reminder_id=reminder_id):
             return f"mod:retire:{reminder_id}"
+        case DeclineRetirement(reminder_id=reminder_id):
+            return f"mod:keep:{reminder_id}"
         case AnswerCall(call_id=call_id):
             return f"call:answer:{call_id}"
         case OpenCall():
@@ -221,6 +231,8 @@ def _decode_workflow(verb: str, parts: list[str]) -> BotAction | None:
         return OpenSubmission(record_id)
     if verb == "mod" and word == "retire":
         return ConfirmRetirement(record_id)
+    if verb == "mod" and word == "keep":
+        return DeclineRetirement(record_id)
     if verb == "followup" and word in {answer.value for answer in FollowUpAnswer}:
         return AnswerFollowUp(FollowUpAnswer(word), record_id)
     if verb == "call" and word == "answer":

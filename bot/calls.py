@@ -17,7 +17,7 @@ from bot import actions
 from bot.access import is_moderator
 from bot.actions import AnswerCall, OpenCall
 from bot.events import Actor
-from bot.moderation import clean_note, proposed_practice, refuse_non_moderator
+from bot.moderation import proposed_practice, refuse_non_moderator
 from bot.notices import tell_moderators, user_id_of
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.replies import (
@@ -32,7 +32,7 @@ from bot.replies import (
     bold,
     text,
 )
-from bot.requests import clean_text
+from bot.text import clean_note, clean_text
 from bot.when import format_day
 from bot.workflow import CallForPractice, Submission, SubmissionState
 

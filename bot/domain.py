@@ -163,6 +163,26 @@ PRACTICE_FIELDS: tuple[str, ...] = (
     "version",
 )
 
+# Groups of `Practice` fields by type, in PRACTICE_FIELDS order, so storage, the reply codec and
+# the sharing answers convert the same fields the same way.
+OPTIONAL_TEXT_FIELDS: tuple[str, ...] = (
+    "organisation",
+    "region",
+    "target_group",
+    "stage",
+    "aim",
+    "intended_outcome",
+    "description",
+    "evaluation",
+    "learning",
+    "resources",
+    "contact_name",
+    "contact_email",
+)
+TEXT_LIST_FIELDS: tuple[str, ...] = ("topics", "partners", "links")
+DATE_FIELDS: tuple[str, ...] = ("start_date", "end_date")
+TIMESTAMP_FIELDS: tuple[str, ...] = ("added_at", "updated_at", "reviewed_at", "archived_at")
+
 MULTI_VALUED_FIELDS: frozenset[str] = frozenset(
     {"focus", "topics", "partners", "links", "linked_to"}
 )

@@ -5,7 +5,8 @@ due while the bot was down go out at once) sends due reminders, nudges once afte
 without an answer and then tells the moderators. Every step claims the reminder with a
 compare-and-set on its state in the same unit of work as its notification, so two sweepers never
 send the same message. `FollowUp` handles the contributor's answer (No changes / Update / Retire)
-and a moderator's confirmation of a retirement: the practice is archived, never deleted.
+and a moderator's decision on a retirement: confirmed, the practice is archived (never deleted);
+kept, the contributor is told and the next follow-up is booked.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from datetime import datetime
 
 from bot import actions
 from bot.access import is_moderator
-from bot.actions import AnswerFollowUp, ConfirmRetirement, FollowUpAnswer, ShowPractice
+from bot.actions import (
+    AnswerFollowUp,
+    ConfirmRetirement,
+    DeclineRetirement,
+    FollowUpAnswer,
+    ShowPractice,
+)
 from bot.domain import Practice
 from bot.events import Actor
 from bot.moderation import moderator_name, refuse_non_moderator
 from bot.notices import tell_moderators, tell_person
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory, WorkspaceSettings
 from bot.publication import cancel_open_reminders, schedule_reminder
 from bot.replies import (
     Action,
@@ -233,7 +240,7 @@ class FollowUpResult:
 
 
 class FollowUp:
-    """Contributors' answers to follow-ups, and moderators' confirmation of retirements."""
+    """Contributors' answers to follow-ups, and moderators' decisions on retirement requests."""
 
     def __init__(
         self, uow_factory: UnitOfWorkFactory, clock: Clock, settings: CoreSettings
@@ -323,63 +330,149 @@ class FollowUp:
         """Archive the practice a contributor asked to retire, once a moderator confirms."""
         attempted = actions.encode(ConfirmRetirement(reminder_id))
         with self._uow_factory() as uow:
-            workspace = uow.workspaces.get(actor.platform, actor.workspace_id)
-            if not is_moderator(actor, workspace):
-                return refuse_non_moderator(actor, attempted)
-            reminder = uow.reminders.get(reminder_id)
-            if reminder is None or (reminder.platform, reminder.workspace_id) != (
-                actor.platform,
-                actor.workspace_id,
-            ):
-                return _say("That retirement request no longer exists.")
-            ref = reminder.practice_ref
-            practice = uow.practices.get(ref)
-            if practice is None:
-                return _say(f"{ref} is no longer in the bank.")
-            if practice.archived_at is not None:
-                return _say(
-                    f"{ref} is already retired (since {format_moment(practice.archived_at)})."
-                )
-            later = [r for r in uow.reminders.for_practice(ref) if r.id > reminder.id]
-            if reminder.state is not ReminderState.ANSWERED or later:
-                return _say(f"There is no retirement of {ref} waiting to be confirmed.")
-            now = self._clock.now()
-            closed = dataclasses.replace(reminder, state=ReminderState.CANCELLED)
-            if uow.reminders.transition(closed, ReminderState.ANSWERED, now) is None:
-                return _say(f"There is no retirement of {ref} waiting to be confirmed.")
+            claimed = _claim_retirement_request(uow, actor, reminder_id, attempted, self._clock)
+            if isinstance(claimed, Reply):
+                return claimed
+            reminder, practice, workspace, now = claimed
+            ref = practice.ref
             uow.practices.upsert_many([dataclasses.replace(practice, archived_at=now)])
             cancel_open_reminders(uow, ref, now)
-            _record_retirement(uow, actor, ref, reminder, now)
-            tell_person(
+            _record_retirement_decision(
                 uow,
-                platform=reminder.platform,
-                workspace_id=reminder.workspace_id,
-                actor_key=reminder.contributor_key,
-                reply=_say(
+                actor,
+                ref,
+                Decision.RETIRE,
+                f"Retired {ref} at the contributor's request (follow-up {reminder.id}).",
+                now,
+            )
+            _tell_retirement_outcome(
+                uow,
+                workspace,
+                reminder,
+                to_contributor=(
                     f"{ref} “{practice.title}” is retired, as you asked: it no longer appears in "
                     "search, and its record is kept. Thank you for keeping the bank current."
                 ),
-                key=f"retire:{reminder.id}",
-                now=now,
-            )
-            tell_moderators(
-                uow,
-                workspace,
-                reply=Reply(
-                    (
-                        text(
-                            f"{ref} “{practice.title}” was retired by {moderator_name(actor)} at "
-                            f"{format_moment(now)}, at its contributor's request."
-                        ),
-                    ),
-                    private=False,
+                to_moderators=(
+                    f"{ref} “{practice.title}” was retired by {moderator_name(actor)} at "
+                    f"{format_moment(now)}, at its contributor's request."
                 ),
-                key=f"retire:{reminder.id}",
                 now=now,
-                replace=True,
             )
             uow.commit()
         return _say(f"Retired {ref}: archived, hidden from search, and its contributor was told.")
+
+    def decline_retirement(self, actor: Actor, reminder_id: int) -> Reply:
+        """Keep a practice its contributor asked to retire; the follow-ups carry on.
+
+        A moderator may know the practice still helps others (or wants its "didn't work" lesson
+        kept in search). The contributor is told, and the next reminder is booked as after any
+        other answer, so the practice keeps being asked about.
+        """
+        attempted = actions.encode(DeclineRetirement(reminder_id))
+        with self._uow_factory() as uow:
+            claimed = _claim_retirement_request(uow, actor, reminder_id, attempted, self._clock)
+            if isinstance(claimed, Reply):
+                return claimed
+            reminder, practice, workspace, now = claimed
+            ref = practice.ref
+            next_due = now + self._settings.reminder_interval
+            schedule_reminder(
+                uow,
+                ref=ref,
+                contributor_key=reminder.contributor_key,
+                platform=reminder.platform,
+                workspace_id=reminder.workspace_id,
+                due_at=next_due,
+            )
+            _record_retirement_decision(
+                uow,
+                actor,
+                ref,
+                Decision.KEEP,
+                f"Kept {ref}, which its contributor asked to retire (follow-up {reminder.id}).",
+                now,
+            )
+            _tell_retirement_outcome(
+                uow,
+                workspace,
+                reminder,
+                to_contributor=(
+                    f"The moderators kept {ref} “{practice.title}” in the bank rather than "
+                    "retiring it, so others can still learn from it. I will ask about it again in "
+                    f"{format_interval(self._settings.reminder_interval)}; if something changed, "
+                    "answer Update then."
+                ),
+                to_moderators=(
+                    f"{ref} “{practice.title}” was kept by {moderator_name(actor)} at "
+                    f"{format_moment(now)}: its contributor's request to retire it was declined."
+                ),
+                now=now,
+            )
+            uow.commit()
+        return _say(
+            f"Kept {ref}: its contributor was told, and the next follow-up is due on "
+            f"{format_day(next_due.date())}."
+        )
+
+
+def _claim_retirement_request(
+    uow: UnitOfWork, actor: Actor, reminder_id: int, attempted: str, clock: Clock
+) -> tuple[Reminder, Practice, WorkspaceSettings | None, datetime] | Reply:
+    """Claim a retirement request for the moderator deciding it, or say why they cannot.
+
+    The request is the contributor's Retire answer: a reminder left ANSWERED with no later one
+    booked. Confirming and keeping both close it (ANSWERED → CANCELLED) with a compare-and-set,
+    so of two moderators deciding at once only one wins.
+    """
+    workspace = uow.workspaces.get(actor.platform, actor.workspace_id)
+    if not is_moderator(actor, workspace):
+        return refuse_non_moderator(actor, attempted)
+    reminder = uow.reminders.get(reminder_id)
+    if reminder is None or (reminder.platform, reminder.workspace_id) != (
+        actor.platform,
+        actor.workspace_id,
+    ):
+        return _say("That retirement request no longer exists.")
+    ref = reminder.practice_ref
+    practice = uow.practices.get(ref)
+    if practice is None:
+        return _say(f"{ref} is no longer in the bank.")
+    if practice.archived_at is not None:
+        return _say(f"{ref} is already retired (since {format_moment(practice.archived_at)}).")
+    not_waiting = _say(f"There is no retirement of {ref} waiting to be confirmed.")
+    later = [r for r in uow.reminders.for_practice(ref) if r.id > reminder.id]
+    if reminder.state is not ReminderState.ANSWERED or later:
+        return not_waiting
+    now = clock.now()
+    closed = dataclasses.replace(reminder, state=ReminderState.CANCELLED)
+    if uow.reminders.transition(closed, ReminderState.ANSWERED, now) is None:
+        return not_waiting
+    return reminder, practice, workspace, now
+
+
+def _tell_retirement_outcome(
+    uow: UnitOfWork,
+    workspace: WorkspaceSettings | None,
+    reminder: Reminder,
+    *,
+    to_contributor: str,
+    to_moderators: str,
+    now: datetime,
+) -> None:
+    """Tell the contributor how their retirement request ended, and replace the moderators' card."""
+    key = f"retire:{reminder.id}"
+    tell_person(
+        uow,
+        platform=reminder.platform,
+        workspace_id=reminder.workspace_id,
+        actor_key=reminder.contributor_key,
+        reply=_say(to_contributor),
+        key=key,
+        now=now,
+    )
+    outcome = Reply((text(to_moderators),), private=False)
+    tell_moderators(uow, workspace, reply=outcome, key=key, now=now, replace=True)
 
 
 def _closed(reminder: Reminder) -> Reply:
@@ -400,7 +493,10 @@ def _retirement_request(actor: Actor, practice: Practice, reminder: Reminder) ->
             text(
                 f"{who} asks to retire {practice.ref} “{practice.title}” (answer to its follow-up)."
             ),
-            text("Retiring archives it: hidden from search, record kept."),
+            text(
+                "Retiring archives it: hidden from search, record kept. Keeping it leaves it "
+                "in the bank, and its follow-ups carry on."
+            ),
             Buttons(
                 (
                     Action(
@@ -408,6 +504,7 @@ def _retirement_request(actor: Actor, practice: Practice, reminder: Reminder) ->
                         f"Confirm retiring {practice.ref}",
                         ActionStyle.DANGER,
                     ),
+                    Action(actions.encode(DeclineRetirement(reminder.id)), "Keep it"),
                     Action(actions.encode(ShowPractice(practice.ref)), f"Show {practice.ref}"),
                 )
             ),
@@ -416,26 +513,18 @@ def _retirement_request(actor: Actor, practice: Practice, reminder: Reminder) ->
     )
 
 
-def _record_retirement(
-    uow: UnitOfWork, actor: Actor, ref: str, reminder: Reminder, now: datetime
+def _record_retirement_decision(
+    uow: UnitOfWork, actor: Actor, ref: str, decision: Decision, note: str, now: datetime
 ) -> None:
-    """Add the retirement to the audit trail of the submission that published the practice."""
+    """Add a retire / keep decision to the audit trail of the submission that published `ref`."""
     published = [
         s
         for s in uow.submissions.list_by_state(SubmissionState.PUBLISHED)
         if s.published_ref == ref
     ]
     if not published:
-        log.info("retired %s has no submission on record (imported): no review written", ref)
+        log.info("%s has no submission on record (imported): no review written", ref)
         return
     uow.reviews.add(
-        Review(
-            0,
-            published[-1].id,
-            actor.key,
-            moderator_name(actor),
-            Decision.RETIRE,
-            f"Retired {ref} at the contributor's request (follow-up {reminder.id}).",
-            now,
-        )
+        Review(0, published[-1].id, actor.key, moderator_name(actor), decision, note, now)
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeVar
@@ -47,7 +46,9 @@ from bot.replies import (
 )
 from bot.settings import CoreSettings
 from bot.sharing.answers import practice_from_answers
+from bot.sharing.render import last_change_request
 from bot.sharing.render import moderation_card as submission_card
+from bot.text import clean_note
 from bot.when import format_moment
 from bot.workflow import Decision, Review, Submission, SubmissionState
 
@@ -65,6 +66,7 @@ DECISION_LABELS: dict[Decision, str] = {
     Decision.REQUEST_CHANGES: "changes requested",
     Decision.REJECT: "rejected",
     Decision.RETIRE: "retired",
+    Decision.KEEP: "kept",
 }
 _FORM_TITLES: dict[Decision, str] = {
     Decision.APPROVE: "Approve",
@@ -94,17 +96,6 @@ def _quoted(value: str) -> str:
     """Quote a rejected value back, cleaned of control characters and short."""
     cleaned = " ".join(clean_note(value).split())
     return f"“{cleaned[:QUOTED_CHARS]}{'…' if len(cleaned) > QUOTED_CHARS else ''}”"
-
-
-def clean_note(raw: str) -> str:
-    """Keep a note as typed (markup, mentions, emoji, any script), minus control characters.
-
-    Renderers escape user text, so markup is harmless stored verbatim; control characters other
-    than newlines and tabs mean nothing in a note and PostgreSQL cannot store NUL.
-    """
-    unified = raw.replace("\r\n", "\n").replace("\r", "\n")
-    kept = "".join(ch for ch in unified if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return kept.strip()
 
 
 def moderator_name(actor: Actor) -> str:
@@ -163,14 +154,18 @@ def proposed_practice(submission: Submission) -> Practice:
 
 
 def moderation_card(
-    submission: Submission, review: Review | None = None, published: Practice | None = None
+    submission: Submission,
+    review: Review | None = None,
+    published: Practice | None = None,
+    changes_requested: Review | None = None,
 ) -> Reply:
     """The moderation channel's card for a submission: decision buttons, or the outcome.
 
     `bot.sharing` posts the card (key `submission:<id>`) when a submission arrives; a decision
-    replaces it with the same card, showing who decided what and when, without buttons.
+    replaces it with the same card, showing who decided what and when, without buttons. A
+    resubmission's card keeps saying which earlier request (`changes_requested`) it answers.
     """
-    card = submission_card(submission)
+    card = submission_card(submission, changes_requested)
     if review is None:
         return card
     blocks: list[Block] = [b for b in card.blocks if not isinstance(b, Buttons)]
@@ -385,7 +380,8 @@ class Moderation:
             published = None
             if submission.published_ref:
                 published = uow.practices.get(submission.published_ref)
-        card = moderation_card(submission, review, published)
+            requested = _request_answered(uow, submission, review)
+        card = moderation_card(submission, review, published, requested)
         return dataclasses.replace(card, private=True)
 
     def decide(
@@ -422,6 +418,7 @@ class Moderation:
                     )
                 )
             now = self._clock.now()
+            requested = last_change_request(uow.reviews.for_submission(submission.id))
             published = self._apply(uow, submission, decision, approval, now)
             if published is False:
                 lost = True
@@ -435,7 +432,7 @@ class Moderation:
                 tell_moderators(
                     uow,
                     settings,
-                    reply=moderation_card(submission, review, practice),
+                    reply=moderation_card(submission, review, practice, requested),
                     key=f"submission:{submission.id}",
                     now=now,
                     replace=True,
@@ -531,6 +528,14 @@ class Moderation:
             key=f"submission:{submission.id}",
             now=now,
         )
+
+
+def _request_answered(
+    uow: UnitOfWork, submission: Submission, outcome: Review | None
+) -> Review | None:
+    """The change request a submission was resubmitted after (not the outcome on show)."""
+    earlier = [r for r in uow.reviews.for_submission(submission.id) if r != outcome]
+    return last_change_request(earlier)
 
 
 def _settings_of(uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from bot.bankfile.write import practice_record
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.domain import OPTIONAL_TEXT_FIELDS, Effectiveness, Focus, LinkedTo, Practice, Visibility
 from bot.replies import (
     Action,
     ActionStyle,
@@ -221,21 +221,6 @@ _BLOCK_DECODERS: dict[str, Callable[[Mapping[str, Any], str], Block]] = {
     "form": _form,
 }
 
-_OPTIONAL_TEXT = (
-    "organisation",
-    "region",
-    "target_group",
-    "stage",
-    "aim",
-    "intended_outcome",
-    "description",
-    "evaluation",
-    "learning",
-    "resources",
-    "contact_name",
-    "contact_email",
-)
-
 
 def _practice(record: Mapping[str, Any], where: str) -> Practice:
     """Rebuild a practice from `practice_record` output, field by field and without cleaning.
@@ -265,7 +250,7 @@ def _practice(record: Mapping[str, Any], where: str) -> Practice:
             reviewed_at=_timestamp(record["reviewed_at"], f"{where} reviewed_at"),
             archived_at=_timestamp(record["archived_at"], f"{where} archived_at"),
             version=version,
-            **{name: _optional_str(record, name, where) for name in _OPTIONAL_TEXT},
+            **{name: _optional_str(record, name, where) for name in OPTIONAL_TEXT_FIELDS},
         )
     except KeyError as missing:
         raise ReplyDecodeError(f"{where}: practice lacks {missing}") from None

@@ -7,10 +7,10 @@ message, or as a line in the terminal; this module turns all of them into one `R
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from bot.domain import format_ref
+from bot.text import clean_text
 
 SEARCH = "search"
 SHOW = "show"
@@ -49,16 +49,6 @@ class Request:
 
     verb: str
     text: str
-
-
-def clean_text(raw: str) -> str:
-    """Remove control characters and collapse runs of white space to one space.
-
-    Control characters (terminal escapes, NUL, bells) have no meaning in a query and must not be
-    stored or echoed; format characters such as emoji joiners are kept.
-    """
-    without_controls = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in raw)
-    return " ".join(without_controls.split())
 
 
 def normalise_ref(raw: str) -> str | None:

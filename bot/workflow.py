@@ -66,12 +66,13 @@ class Submission:
 
 
 class Decision(StrEnum):
-    """A moderator's decision on a submission (or on a retirement request)."""
+    """A moderator's decision on a submission (or on a retirement request: retire or keep)."""
 
     APPROVE = "approve"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
     RETIRE = "retire"
+    KEEP = "keep"  # a moderator declined a contributor's request to retire their practice
 
 
 @dataclass(frozen=True)

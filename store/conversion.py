@@ -12,29 +12,22 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.domain import (
+    DATE_FIELDS,
+    OPTIONAL_TEXT_FIELDS,
+    TEXT_LIST_FIELDS,
+    TIMESTAMP_FIELDS,
+    Effectiveness,
+    Focus,
+    LinkedTo,
+    Practice,
+    Visibility,
+)
 
 REF_MAX_LENGTH = 32
 KEY_MAX_LENGTH = 255
 
-_TEXT_FIELDS: tuple[str, ...] = (
-    "title",
-    "summary",
-    "organisation",
-    "region",
-    "target_group",
-    "stage",
-    "aim",
-    "intended_outcome",
-    "description",
-    "evaluation",
-    "learning",
-    "resources",
-    "contact_name",
-    "contact_email",
-)
-_TIMESTAMP_FIELDS: tuple[str, ...] = ("added_at", "updated_at", "reviewed_at", "archived_at")
-_DATE_FIELDS: tuple[str, ...] = ("start_date", "end_date")
+_TEXT_FIELDS: tuple[str, ...] = ("title", "summary", *OPTIONAL_TEXT_FIELDS)
 
 
 def storable_text(text: str) -> str:
@@ -93,11 +86,8 @@ def practice_to_values(practice: Practice) -> dict[str, Any]:
         "ref": valid_ref(practice.ref),
         "effectiveness": Effectiveness(practice.effectiveness).value,
         "focus": [Focus(item).value for item in practice.focus],
-        "topics": _texts(practice.topics),
-        "partners": _texts(practice.partners),
         "start_date": practice.start_date,
         "end_date": practice.end_date,
-        "links": _texts(practice.links),
         "linked_to": [LinkedTo(item).value for item in practice.linked_to],
         "visibility": Visibility(practice.visibility).value,
         "version": int(practice.version),
@@ -105,50 +95,37 @@ def practice_to_values(practice: Practice) -> dict[str, Any]:
     for name in _TEXT_FIELDS:
         text = getattr(practice, name)
         values[name] = None if text is None else storable_text(text)
-    for name in _TIMESTAMP_FIELDS:
+    for name in TEXT_LIST_FIELDS:
+        values[name] = _texts(getattr(practice, name))
+    for name in TIMESTAMP_FIELDS:
         values[name] = utc(getattr(practice, name))
     return values
 
 
 def practice_from_values(values: Mapping[Any, Any]) -> Practice:
     """Rebuild the practice a `practices` row (or `practice_to_values` output) describes."""
+    columns: dict[str, Any] = {name: values[name] for name in OPTIONAL_TEXT_FIELDS}
+    columns |= {name: tuple(values[name] or ()) for name in TEXT_LIST_FIELDS}
+    columns |= {name: utc(values[name]) for name in TIMESTAMP_FIELDS}
     return Practice(
         ref=values["ref"],
         title=values["title"],
         summary=values["summary"],
         effectiveness=Effectiveness(values["effectiveness"]),
         focus=tuple(Focus(item) for item in values["focus"] or ()),
-        topics=tuple(values["topics"] or ()),
-        organisation=values["organisation"],
-        region=values["region"],
-        partners=tuple(values["partners"] or ()),
-        target_group=values["target_group"],
-        stage=values["stage"],
-        start_date=values["start_date"],
-        end_date=values["end_date"],
-        aim=values["aim"],
-        intended_outcome=values["intended_outcome"],
-        description=values["description"],
-        evaluation=values["evaluation"],
-        learning=values["learning"],
-        resources=values["resources"],
-        contact_name=values["contact_name"],
-        contact_email=values["contact_email"],
-        links=tuple(values["links"] or ()),
         linked_to=tuple(LinkedTo(item) for item in values["linked_to"] or ()),
         visibility=Visibility(values["visibility"]),
-        added_at=utc(values["added_at"]),
-        updated_at=utc(values["updated_at"]),
-        reviewed_at=utc(values["reviewed_at"]),
-        archived_at=utc(values["archived_at"]),
         version=int(values["version"]),
+        start_date=values["start_date"],
+        end_date=values["end_date"],
+        **columns,
     )
 
 
 def practice_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
     """Make a JSON-safe copy of `practice_to_values` output for the version history."""
     snapshot = dict(values)
-    for name in _DATE_FIELDS + _TIMESTAMP_FIELDS:
+    for name in DATE_FIELDS + TIMESTAMP_FIELDS:
         moment = snapshot[name]
         snapshot[name] = None if moment is None else moment.isoformat()
     return snapshot
@@ -157,9 +134,9 @@ def practice_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
 def practice_from_snapshot(snapshot: Mapping[str, Any]) -> Practice:
     """Rebuild the practice a version-history snapshot describes."""
     values = dict(snapshot)
-    for name in _DATE_FIELDS:
+    for name in DATE_FIELDS:
         values[name] = None if values[name] is None else date.fromisoformat(values[name])
-    for name in _TIMESTAMP_FIELDS:
+    for name in TIMESTAMP_FIELDS:
         values[name] = None if values[name] is None else datetime.fromisoformat(values[name])
     return practice_from_values(values)
 

@@ -19,7 +19,7 @@ from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
 from bot.search.index import PracticeIndex
 from bot.search.model import Hit, SearchFilters, SearchResult
-from bot.search.query import MAX_QUERY_CHARS, clean_text, parse_query
+from bot.search.query import MAX_QUERY_CHARS, blank_invisible, parse_query
 
 MAX_LIMIT = 50
 POSTINGS_CAP = 2000
@@ -117,7 +117,9 @@ class PracticeSearch:
         hits = [
             Hit(self._index.practices[d], round(s, 6)) for d, s in ranked[offset : offset + limit]
         ]
-        return result(hits, total, self._did_you_mean(concepts, clean_text(shown_text)), without)
+        return result(
+            hits, total, self._did_you_mean(concepts, blank_invisible(shown_text)), without
+        )
 
     def _listing(self, gate: _Gate, offset: int, limit: int) -> tuple[list[Hit], int]:
         """Filter-only search: the page of matching practices in ref order, and their count."""

@@ -111,8 +111,12 @@ _RATING_HEADS = frozenset({"didnt", "did", "not", "doesnt", "does", "new"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
-def clean_text(text: str) -> str:
-    """Replace control, format and unassigned characters with spaces (RTL marks, NULs, ZWJ)."""
+def blank_invisible(text: str) -> str:
+    """Replace control, format and unassigned characters with spaces (RTL marks, NULs, ZWJ).
+
+    Stricter than `bot.text.clean_text`, which keeps format characters: in a query they only
+    split or hide words.
+    """
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
@@ -254,7 +258,7 @@ def parse_query(text: str) -> ParsedQuery:
         notices.append(
             f"Your search was very long, so I only used its first {MAX_QUERY_CHARS} characters."
         )
-    text = clean_text(text)
+    text = blank_invisible(text)
     reader = _FilterReader()
     kept: list[str] = []
     position = 0

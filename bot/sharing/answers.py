@@ -11,23 +11,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
-
-_TEXT_FIELDS = (
-    "organisation",
-    "region",
-    "target_group",
-    "stage",
-    "aim",
-    "intended_outcome",
-    "description",
-    "evaluation",
-    "learning",
-    "resources",
-    "contact_name",
-    "contact_email",
+from bot.domain import (
+    OPTIONAL_TEXT_FIELDS,
+    TEXT_LIST_FIELDS,
+    Effectiveness,
+    Focus,
+    LinkedTo,
+    Practice,
+    Visibility,
 )
-_LIST_FIELDS = ("topics", "partners", "links")
 
 
 def _text(answers: Mapping[str, Any], name: str) -> str | None:
@@ -71,31 +63,21 @@ def practice_from_answers(answers: Mapping[str, Any], ref: str) -> Practice:
         LinkedTo(v) for v in _strings(answers, "linked_to") if v in LinkedTo.__members__.values()
     )
     restricted = answers.get("visibility") == Visibility.RESTRICTED.value
+    texts: dict[str, Any] = {name: _text(answers, name) for name in OPTIONAL_TEXT_FIELDS}
     return Practice(
         ref=ref,
         title=_text(answers, "title") or "(untitled)",
         summary=_text(answers, "summary") or "",
         effectiveness=_effectiveness(answers),
         focus=focus,
-        topics=_strings(answers, "topics"),
-        partners=_strings(answers, "partners"),
-        links=_strings(answers, "links"),
         linked_to=linked,
         start_date=_date(answers, "start_date"),
         end_date=_date(answers, "end_date"),
         visibility=Visibility.RESTRICTED if restricted else Visibility.PUBLIC,
-        organisation=_text(answers, "organisation"),
-        region=_text(answers, "region"),
-        target_group=_text(answers, "target_group"),
-        stage=_text(answers, "stage"),
-        aim=_text(answers, "aim"),
-        intended_outcome=_text(answers, "intended_outcome"),
-        description=_text(answers, "description"),
-        evaluation=_text(answers, "evaluation"),
-        learning=_text(answers, "learning"),
-        resources=_text(answers, "resources"),
-        contact_name=_text(answers, "contact_name"),
-        contact_email=_text(answers, "contact_email"),
+        topics=_strings(answers, "topics"),
+        partners=_strings(answers, "partners"),
+        links=_strings(answers, "links"),
+        **texts,
     )
 
 
@@ -109,9 +91,9 @@ def answers_from_practice(practice: Practice) -> dict[str, Any]:
         "linked_to": [link.value for link in practice.linked_to],
         "visibility": practice.visibility.value,
     }
-    for name in _TEXT_FIELDS:
+    for name in OPTIONAL_TEXT_FIELDS:
         answers[name] = getattr(practice, name)
-    for name in _LIST_FIELDS:
+    for name in TEXT_LIST_FIELDS:
         answers[name] = list(getattr(practice, name))
     for name in ("start_date", "end_date"):
         value = getattr(practice, name)

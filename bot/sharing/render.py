@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot import actions
 from bot.actions import (
     CancelShare,
     DiscardShare,
@@ -17,12 +18,14 @@ from bot.actions import (
     PickAnswer,
     PreviousQuestion,
     ResumeShare,
+    ReviewSubmission,
     SkipQuestion,
     SubmitShare,
     UpdatePractice,
     encode_share,
 )
 from bot.domain import Practice, Visibility
+from bot.notices import user_id_of
 from bot.replies import (
     Action,
     ActionStyle,
@@ -48,7 +51,8 @@ from bot.sharing.questions import (
     is_required,
     prompt_for,
 )
-from bot.workflow import Submission
+from bot.when import format_moment
+from bot.workflow import Decision, Review, Submission
 
 MAX_SHOWN_ANSWER = 300
 MAX_SHOWN_TITLE = 80
@@ -282,35 +286,58 @@ def similar_blocks(similar: Sequence[Practice]) -> list[Block]:
     return blocks
 
 
-def moderation_card(submission: Submission) -> Reply:
+def last_change_request(reviews: Sequence[Review]) -> Review | None:
+    """The latest "request changes" among a submission's reviews: what a resubmission answers."""
+    requests = [r for r in reviews if r.decision is Decision.REQUEST_CHANGES]
+    return requests[-1] if requests else None
+
+
+def moderation_card(submission: Submission, changes_requested: Review | None = None) -> Reply:
     """The card posted to the moderation channel for a submitted (or resubmitted) submission.
 
-    Its buttons carry the moderation action ids (`mod:approve:<id>`, ...), which
-    `bot.moderation` answers.
+    `changes_requested` is the moderators' earlier request when this is a resubmission: the card
+    says so and quotes the note, so the moderator can check the request was met. Its buttons
+    carry the moderation action ids (`mod:approve:<id>`, ...), which `bot.moderation` answers.
     """
     ref = submission.target_ref or submission.ref
     practice = practice_from_answers(submission.answers, ref)
-    who = submission.contributor_name or submission.contributor_key.rsplit(":", 1)[-1]
+    who = submission.contributor_name or user_id_of(submission.contributor_key)
     headline: list[str | Span] = [bold(f"Submission {submission.ref}"), f" from {who}"]
     if submission.target_ref:
         headline.append(f": an update of {submission.target_ref}")
     if submission.call_id is not None:
         headline.append(f", answering call for practice #{submission.call_id}")
+    if changes_requested is not None:
+        headline.append(", resubmitted after changes were requested")
     headline.append(".")
     blocks: list[Block] = [text(*headline)]
+    if changes_requested is not None:
+        blocks.append(
+            text(
+                f"Changes requested by {changes_requested.moderator_name} at "
+                f"{format_moment(changes_requested.at)}: ",
+                Span(changes_requested.note, italic=True),
+            )
+        )
     if practice.visibility is Visibility.RESTRICTED:
         blocks.append(text(bold("Marked police only by the contributor (restricted).")))
     blocks.append(PracticeCard(practice, CardDetail.FULL))
     blocks.append(
         Buttons(
             (
-                Action(f"mod:approve:{submission.id}", "Approve", ActionStyle.PRIMARY),
-                Action(f"mod:changes:{submission.id}", "Request changes"),
-                Action(f"mod:reject:{submission.id}", "Reject", ActionStyle.DANGER),
+                _decision_button(submission, Decision.APPROVE, "Approve", ActionStyle.PRIMARY),
+                _decision_button(submission, Decision.REQUEST_CHANGES, "Request changes"),
+                _decision_button(submission, Decision.REJECT, "Reject", ActionStyle.DANGER),
             )
         )
     )
     return Reply(tuple(blocks), private=False)
+
+
+def _decision_button(
+    submission: Submission, decision: Decision, label: str, style: ActionStyle = ActionStyle.DEFAULT
+) -> Action:
+    return Action(actions.encode(ReviewSubmission(decision, submission.id)), label, style)
 
 
 def share_button(label: str = "Share a practice") -> Action:

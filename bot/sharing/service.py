@@ -40,6 +40,7 @@ from bot.actions import (
 )
 from bot.domain import Practice
 from bot.events import Actor
+from bot.notices import tell_moderators, tell_person
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Action, Block, Buttons, Reply, Span, bold, text
 from bot.requests import normalise_ref
@@ -65,6 +66,7 @@ from bot.sharing.dialogue import (
 from bot.sharing.render import (
     help_blocks,
     intro_blocks,
+    last_change_request,
     moderation_card,
     notice_blocks,
     resume_offer,
@@ -75,10 +77,7 @@ from bot.sharing.render import (
 )
 from bot.sharing.similar import similar_practices
 from bot.workflow import (
-    Audience,
     Conversation,
-    Decision,
-    Notification,
     Submission,
     SubmissionState,
 )
@@ -109,11 +108,6 @@ def _no_draft() -> Reply:
 
 def _busy() -> Reply:
     return _say("You are in the middle of something else with me; finish that first.")
-
-
-def recipient_of(actor_key: str) -> str:
-    """The platform user id in an actor key `platform:workspace:user` (a DM's recipient)."""
-    return actor_key.rsplit(":", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -368,19 +362,15 @@ def _submit(uow: UnitOfWork, open_draft: OpenDraft, draft: Draft, now: datetime)
         return [_conflict()]
     uow.conversations.delete(open_draft.conversation.actor_key)
     settings = uow.workspaces.get(saved.platform, saved.workspace_id)
-    channel = settings.moderation_channel if settings is not None else None
-    if channel:
-        uow.outbox.add(
-            Notification(
-                platform=saved.platform,
-                workspace_id=saved.workspace_id,
-                audience=Audience.CHANNEL,
-                recipient=channel,
-                reply=moderation_card(saved),
-                key=f"submission:{saved.id}",
-                created_at=now,
-            )
-        )
+    requested = last_change_request(uow.reviews.for_submission(saved.id))
+    posted = tell_moderators(
+        uow,
+        settings,
+        reply=moderation_card(saved, requested),
+        key=f"submission:{saved.id}",
+        now=now,
+    )
+    channel = posted is not None
     blocks: list[Block] = [text(f"Thanks — {saved.ref} is with the moderators.")]
     if not channel:
         blocks.append(
@@ -662,14 +652,10 @@ class Sharing:
             similar_for=submission.answers.get("title"),
         )
         uow.conversations.save(conversation)
-        notes = [
-            r.note
-            for r in uow.reviews.for_submission(submission.id)
-            if r.decision is Decision.REQUEST_CHANGES and r.note
-        ]
+        requested = last_change_request(uow.reviews.for_submission(submission.id))
         blocks: list[Block] = [text(bold(f"Revising {submission.ref}"), ".")]
-        if notes:
-            blocks.append(text("The moderators asked: ", Span(notes[-1], italic=True)))
+        if requested is not None and requested.note:
+            blocks.append(text("The moderators asked: ", Span(requested.note, italic=True)))
         blocks.extend(step_blocks(draft, submission.target_ref or submission.ref))
         return [Reply(tuple(blocks))]
 
@@ -733,7 +719,7 @@ def sweep_stale_drafts(uow: UnitOfWork, now: datetime) -> None:
                 f"Your draft {title_of(submission.answers)} ({submission.ref}) was discarded "
                 "after 30 days without an answer. Type share whenever you want to start again."
             )
-            uow.outbox.add(_to_contributor(submission, Reply((text(message),)), now))
+            _tell_contributor(uow, submission, Reply((text(message),)), now)
         elif conversation.data.get("warned") is not True:
             uow.conversations.save(
                 replace(conversation, data={**conversation.data, "warned": True})
@@ -749,16 +735,17 @@ def sweep_stale_drafts(uow: UnitOfWork, now: datetime) -> None:
                     *resume_offer(submission)[1:],
                 )
             )
-            uow.outbox.add(_to_contributor(submission, reply, now))
+            _tell_contributor(uow, submission, reply, now)
 
 
-def _to_contributor(submission: Submission, reply: Reply, now: datetime) -> Notification:
-    return Notification(
+def _tell_contributor(uow: UnitOfWork, submission: Submission, reply: Reply, now: datetime) -> None:
+    """Queue a message about a stale draft to its contributor (key `draft:<id>`)."""
+    tell_person(
+        uow,
         platform=submission.platform,
         workspace_id=submission.workspace_id,
-        audience=Audience.PERSON,
-        recipient=recipient_of(submission.contributor_key),
+        actor_key=submission.contributor_key,
         reply=reply,
         key=f"draft:{submission.id}",
-        created_at=now,
+        now=now,
     )

@@ -8,10 +8,11 @@ as `@everyone` are kept as text: renderers escape them for their platform.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
+
+from bot.text import has_controls
 
 MAX_LIST_ITEMS = 10
 MAX_LIST_ITEM_CHARS = 100
@@ -25,8 +26,6 @@ _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _UK_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _LIST_SEPARATOR = re.compile(r"[,;\n]+")
-# Line breaks and tabs are white space a person may paste; every other control character is not.
-_ALLOWED_CONTROLS = frozenset("\n\t\r")
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,6 @@ class Invalid:
     """Why an answer was refused, in words the person can act on."""
 
     reason: str
-
-
-def _has_controls(raw: str) -> bool:
-    """Whether the text holds control characters other than line breaks and tabs."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in raw)
 
 
 CONTROL_REASON = (
@@ -56,7 +50,7 @@ def _too_long(length: int, limit: int) -> Invalid:
 
 def read_line(raw: str, max_length: int) -> str | Invalid:
     """One line of text: white space collapsed, not empty, no control characters, not too long."""
-    if _has_controls(raw):
+    if has_controls(raw):
         return Invalid(CONTROL_REASON)
     value = " ".join(raw.split())
     if not value:
@@ -68,7 +62,7 @@ def read_line(raw: str, max_length: int) -> str | Invalid:
 
 def read_long_text(raw: str, max_length: int) -> str | Invalid:
     """Several lines of text: paragraphs kept, trailing spaces and extra blank lines removed."""
-    if _has_controls(raw):
+    if has_controls(raw):
         return Invalid(CONTROL_REASON)
     lines = [" ".join(line.split()) for line in raw.replace("\r\n", "\n").split("\n")]
     value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -81,7 +75,7 @@ def read_long_text(raw: str, max_length: int) -> str | Invalid:
 
 def read_list(raw: str, max_length: int) -> list[str] | Invalid:
     """Several short items separated by commas, semicolons or lines (duplicates dropped)."""
-    if _has_controls(raw):
+    if has_controls(raw):
         return Invalid(CONTROL_REASON)
     if len(raw) > max_length:
         return _too_long(len(raw), max_length)
@@ -117,7 +111,7 @@ def read_email(raw: str, max_length: int = MAX_EMAIL_CHARS) -> str | Invalid:
 
 def read_links(raw: str, max_length: int) -> list[str] | Invalid:
     """Web addresses starting with http:// or https://, separated by spaces, commas or lines."""
-    if _has_controls(raw):
+    if has_controls(raw):
         return Invalid(CONTROL_REASON)
     if len(raw) > max_length:
         return _too_long(len(raw), max_length)

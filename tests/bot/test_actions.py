@@ -6,6 +6,8 @@ import pytest
 
 from bot.actions import (
     MAX_ACTION_ID_LENGTH,
+    ConfirmRetirement,
+    DeclineRetirement,
     DropFilters,
     MoreResults,
     ShowHelp,
@@ -26,6 +28,8 @@ from bot.actions import (
         (TrySuggestion(7), "suggest:7"),
         (DropFilters(9), "unfiltered:9"),
         (ShowHelp(), "help"),
+        (ConfirmRetirement(7), "mod:retire:7"),
+        (DeclineRetirement(7), "mod:keep:7"),
     ],
 )
 def test_encode_then_decode_gives_the_same_action(action, encoded):
@@ -78,6 +82,8 @@ def test_encoded_ids_fit_discord_custom_id_limit():
         "help:me",
         "HELP",
         "mod:approve:S-0042",
+        "mod:keep:0",
+        "mod:keep:S-0042",
         "show:PB046" + "0" * 200,
         "x" * 100_000,
         "🙂:🙂",

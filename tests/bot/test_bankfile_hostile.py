@@ -8,6 +8,7 @@ import pytest
 
 from bot.bankfile import BankFileError, RowProblem, parse_bank_text, read_bank_file, write_bank
 from bot.domain import Effectiveness, Focus, Practice
+from tests.support.bank import practice_record
 
 HEADER = "ref,title,summary,effectiveness,focus"
 GOOD_ROW = "PB001,Title,Summary,worked,prevention"
@@ -26,15 +27,7 @@ def _problems_of_text(text: str, fmt: str) -> list[RowProblem]:
 
 
 def _json_with(**fields: object) -> str:
-    record: dict[str, object] = {
-        "ref": "PB001",
-        "title": "Title",
-        "summary": "Summary.",
-        "effectiveness": "worked",
-        "focus": ["prevention"],
-    }
-    record.update(fields)
-    return json.dumps({"practices": [record]})
+    return json.dumps({"practices": [practice_record(**fields)]})
 
 
 @pytest.mark.parametrize("name", ["empty.json", "empty.csv"])

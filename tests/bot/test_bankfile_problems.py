@@ -5,6 +5,7 @@ import json
 import pytest
 
 from bot.bankfile import BankFileError, RowProblem, parse_bank_text
+from tests.support.bank import practice_record
 
 HEADER = "ref,title,summary,effectiveness,focus"
 
@@ -19,16 +20,8 @@ def _csv_rows(count: int, bad: dict[int, str] | None = None) -> str:
 
 
 def _json_problems(**fields: object) -> list[RowProblem]:
-    record: dict[str, object] = {
-        "ref": "PB001",
-        "title": "Title",
-        "summary": "Summary.",
-        "effectiveness": "worked",
-        "focus": ["prevention"],
-    }
-    record.update(fields)
     with pytest.raises(BankFileError) as caught:
-        parse_bank_text(json.dumps({"practices": [record]}), "json")
+        parse_bank_text(json.dumps({"practices": [practice_record(**fields)]}), "json")
     return caught.value.problems
 
 

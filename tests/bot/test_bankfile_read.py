@@ -9,25 +9,14 @@ import pytest
 import bot
 from bot.bankfile import BankFileError, RowProblem, parse_bank_text, read_bank_file
 from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from tests.support.bank import practice_record
 
 DEMO_BANK = Path(bot.__file__).parent / "data" / "demo_bank.json"
 HEADER = "ref,title,summary,effectiveness,focus"
 
 
-def _record(**fields: object) -> dict[str, object]:
-    record: dict[str, object] = {
-        "ref": "PB001",
-        "title": "Title",
-        "summary": "Summary.",
-        "effectiveness": "worked",
-        "focus": ["prevention"],
-    }
-    record.update(fields)
-    return record
-
-
 def _one(**fields: object) -> Practice:
-    [practice] = parse_bank_text(json.dumps({"practices": [_record(**fields)]}), "json")
+    [practice] = parse_bank_text(json.dumps({"practices": [practice_record(**fields)]}), "json")
     return practice
 
 
@@ -42,7 +31,9 @@ def test_demo_bank_reads_as_63_practices():
 
 def test_bare_list_of_practices_is_accepted():
     """A JSON file may be just a list of practice objects."""
-    practices = parse_bank_text(json.dumps([_record(), _record(ref="PB002")]), "json")
+    practices = parse_bank_text(
+        json.dumps([practice_record(), practice_record(ref="PB002")]), "json"
+    )
     assert [practice.ref for practice in practices] == ["PB001", "PB002"]
 
 
@@ -59,7 +50,7 @@ def test_minimal_json_record_fills_defaults():
 
 def test_unknown_json_keys_are_ignored_with_a_warning():
     """Keys that are not practice fields do not block the import but are named in warnings."""
-    records = [_record(colour="red"), _record(ref="PB002", colour="blue", score=3)]
+    records = [practice_record(colour="red"), practice_record(ref="PB002", colour="blue", score=3)]
     practices = parse_bank_text(json.dumps({"practices": records, "source": "x"}), "json")
     assert len(practices) == 2
     assert practices.warnings == (
@@ -190,7 +181,7 @@ def test_blank_optional_text_is_none():
 
 def test_format_name_is_case_insensitive():
     """parse_bank_text accepts 'JSON' as well as 'json'."""
-    assert len(parse_bank_text(json.dumps([_record()]), "JSON")) == 1  # type: ignore[arg-type]
+    assert len(parse_bank_text(json.dumps([practice_record()]), "JSON")) == 1  # type: ignore[arg-type]
 
 
 def test_unknown_format_name_is_an_error():
@@ -224,7 +215,7 @@ def test_missing_file_is_a_bank_file_error(tmp_path: Path):
 
 def test_progress_is_reported_every_thousand_records_and_at_the_end():
     """The progress callback gets (done, total) at 0, every 1,000 records and at the end."""
-    records = [_record(ref=f"PB{number:04d}") for number in range(1, 2501)]
+    records = [practice_record(ref=f"PB{number:04d}") for number in range(1, 2501)]
     calls: list[tuple[int, int]] = []
     parse_bank_text(
         json.dumps(records), "json", progress=lambda done, total: calls.append((done, total))

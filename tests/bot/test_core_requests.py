@@ -9,7 +9,6 @@ from bot.requests import (
     SEARCH,
     SHOW,
     Request,
-    clean_text,
     normalise_ref,
     read_request,
     request_for_command,
@@ -77,11 +76,6 @@ def test_command_named_after_the_bot_reads_its_text():
     """A `/practice` command reads its text like a typed line."""
     assert request_for_command("/practice", "help") == Request(HELP, "")
     assert request_for_command("practice", "knife crime") == Request(SEARCH, "knife crime")
-
-
-def test_clean_text_removes_controls_and_collapses_space():
-    """Control characters go and white space collapses; emoji joiners stay."""
-    assert clean_text("a\tb\n\x07c  👩‍⚕️") == "a b c 👩‍⚕️"
 
 
 def test_very_long_line_is_read_without_error():

@@ -224,7 +224,7 @@ def test_retire_asks_the_moderators_to_confirm(world):
     assert reply.plain.startswith("I asked the moderators to confirm retiring PB064.")
     [request] = to_channel(world)
     assert (request.recipient, request.key) == ("C-MOD", "retire:1")
-    assert button_ids(request.reply) == ["mod:retire:1", "show:PB064"]
+    assert button_ids(request.reply) == ["mod:retire:1", "mod:keep:1", "show:PB064"]
     with world.uows() as uow:
         assert uow.practices.get("PB064").archived_at is None
 
@@ -289,3 +289,109 @@ def test_reminders_of_a_retired_practice_are_cancelled_not_sent(world):
     later(world, YEAR)
     assert sweep(world) == 0
     assert reminders(world)[0].state is ReminderState.CANCELLED
+
+
+def test_keeping_a_practice_tells_the_contributor(world):
+    """A moderator's Keep it leaves the practice in the bank and tells its contributor why."""
+    retire(world)
+    [reply] = click(world, MOIRA, "mod:keep:1")
+    assert reply.plain == (
+        "Kept PB064: its contributor was told, and the next follow-up is due on 1 Mar 2027."
+    )
+    with world.uows() as uow:
+        assert uow.practices.get("PB064").archived_at is None
+        reviews = uow.reviews.for_submission(1)
+    assert card_refs(say(world, ALICE, "bike marking railway"))[0] == "PB064"
+    assert [r.decision.value for r in reviews] == ["approve", "keep"]
+    told = to_person(world, "U-ALICE")[-1]
+    assert (told.key, told.reply.plain) == (
+        "retire:1",
+        "The moderators kept PB064 “Bike marking at railway stations” in the bank rather than "
+        "retiring it, so others can still learn from it. I will ask about it again in 12 months; "
+        "if something changed, answer Update then.",
+    )
+    outcome = to_channel(world)[-1]
+    assert (outcome.key, outcome.replace) == ("retire:1", True)
+    assert outcome.reply.plain == (
+        "PB064 “Bike marking at railway stations” was kept by Moira at 1 Mar 2026 09:30 UTC: "
+        "its contributor's request to retire it was declined."
+    )
+
+
+def test_keeping_a_practice_books_the_next_follow_up(world):
+    """After Keep it the request is closed and the practice is asked about again a year on."""
+    retire(world)
+    click(world, MOIRA, "mod:keep:1")
+    assert [(r.state, r.due_at) for r in reminders(world)] == [
+        (ReminderState.CANCELLED, world.clock.now()),
+        (ReminderState.PENDING, world.clock.now() + YEAR),
+    ]
+    later(world, YEAR)
+    assert sweep(world) == 1
+    assert to_person(world, "U-ALICE")[-1].reply.plain.startswith("12 months ago you shared PB064")
+
+
+def test_confirming_after_keep_is_refused(world):
+    """Once kept, a second moderator's (or replayed) Confirm or Keep changes nothing."""
+    retire(world)
+    click(world, MOIRA, "mod:keep:1")
+    sent = len(outbox(world))
+    assert click(world, MOIRA, "mod:retire:1")[0].plain == (
+        "There is no retirement of PB064 waiting to be confirmed."
+    )
+    assert click(world, MOIRA, "mod:keep:1")[0].plain == (
+        "There is no retirement of PB064 waiting to be confirmed."
+    )
+    with world.uows() as uow:
+        assert uow.practices.get("PB064").archived_at is None
+    assert len(reminders(world)) == 2
+    assert len(outbox(world)) == sent
+
+
+def test_keep_after_a_confirmed_retirement_is_refused(world):
+    """A Keep it pressed after another moderator confirmed says it is already retired."""
+    retire(world)
+    click(world, MOIRA, "mod:retire:1")
+    [reply] = click(world, MOIRA, "mod:keep:1")
+    assert reply.plain == "PB064 is already retired (since 1 Mar 2026 09:30 UTC)."
+    assert [r.state for r in reminders(world)] == [ReminderState.CANCELLED]
+
+
+def test_non_moderator_cannot_keep_a_practice(world, caplog):
+    """Only moderators decide a retirement request; the attempt is logged and nothing changes."""
+    retire(world)
+    with caplog.at_level(logging.WARNING, logger="bot.moderation"):
+        [reply] = click(world, EVE, "mod:keep:1")
+    assert reply.plain.startswith("Only this workspace's practice bank moderators")
+    assert "mod:keep:1" in caplog.text
+    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
+
+
+STALE_BUTTON = "That button no longer works. Type what you are looking for, or `help`."
+
+
+@pytest.mark.parametrize(
+    ("forged", "expected"),
+    [
+        ("mod:keep:999", "That retirement request no longer exists."),
+        ("mod:keep:0", STALE_BUTTON),
+        ("mod:keep:1<!channel>", STALE_BUTTON),
+        ("mod:keep:1\n@everyone", STALE_BUTTON),
+    ],
+)
+def test_forged_keep_ids_change_nothing(world, forged, expected):
+    """Unknown or malformed Keep it ids are answered politely and book nothing."""
+    retire(world)
+    [reply] = click(world, MOIRA, forged)
+    assert reply.plain == expected
+    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
+
+
+def test_keep_without_a_retirement_request_is_refused(world):
+    """A forged Keep it for a follow-up answered "No changes" books no extra reminder."""
+    later(world, YEAR)
+    sweep(world)
+    answer(world, ALICE, "keep")
+    [reply] = click(world, MOIRA, "mod:keep:1")
+    assert reply.plain == "There is no retirement of PB064 waiting to be confirmed."
+    assert len(reminders(world)) == 2

@@ -21,6 +21,7 @@ from bot.workflow import (
     SubmissionState,
 )
 from tests.support.bank import ALICE, ALICE_PLACE, button_ids, button_labels, memory_bank
+from tests.support.hostile import HOSTILE_ANSWERS
 
 BOB = Actor("slack", "T-PUBLIC", "U-BOB2", "Bob")
 MODERATED = WorkspaceSettings("slack", "T-PUBLIC", moderation_channel="C-MOD")
@@ -43,16 +44,6 @@ STORED = {
     "focus": ["prevention", "location"],
     "visibility": "public",
 }
-
-HOSTILE = [
-    "",
-    "x" * 100_000,
-    "bell\x07 and \x1b[2J escape",
-    "🚓 Operation 👮‍♀️",
-    "منع الجريمة في الأحياء",
-    "'; DROP TABLE submissions; --",
-    "<!channel> @everyone <b>hi</b> *bold*",
-]
 
 
 @pytest.fixture
@@ -618,7 +609,41 @@ def test_revise_reopens_the_review_and_resubmits(bank, uows, clock):
         "Repeat burglary fell by a third against matched estates."
     )
     assert [n.key for n in outbox(uows)] == ["submission:1", "submission:1"]
-    assert outbox(uows)[1].reply == moderation_card(stored)
+    with uows() as uow:
+        [requested] = uow.reviews.for_submission(1)
+    assert outbox(uows)[1].reply == moderation_card(stored, requested)
+
+
+def resubmit(bank, uows, clock, note: str = "Please add the evaluation results.") -> Reply:
+    """Submit, have changes requested with `note`, revise one answer and submit again."""
+    fill(bank, uows)
+    say(bank, "submit")
+    request_changes(uows, clock, note)
+    click(bank, "share:revise:1")
+    say(bank, "edit evaluation")
+    say(bank, "Repeat burglary fell by a third against matched estates.")
+    return say(bank, "submit")
+
+
+def test_resubmission_card_says_so_and_quotes_the_earlier_note(bank, uows, clock):
+    """The moderators' card of a resubmission names it so and shows the note it answers."""
+    resubmit(bank, uows, clock)
+    first, again = outbox(uows)
+    assert first.reply.plain == "Submission S-0001 from Alice."
+    assert again.reply.plain == (
+        "Submission S-0001 from Alice, resubmitted after changes were requested.\n"
+        "Changes requested by Mo at 1 Mar 2025 09:30 UTC: Please add the evaluation results."
+    )
+    assert button_ids(again.reply) == ["mod:approve:1", "mod:changes:1", "mod:reject:1"]
+
+
+@pytest.mark.parametrize("note", HOSTILE_ANSWERS[1:])
+def test_resubmission_card_quotes_hostile_notes_verbatim(bank, uows, clock, note):
+    """Whatever the earlier note holds, the card carries it as text for the renderer to escape."""
+    resubmit(bank, uows, clock, note)
+    quoted = outbox(uows)[1].reply.blocks[1]
+    assert quoted.spans[-1].text == note
+    assert quoted.spans[-1].italic is True
 
 
 def test_cancel_while_revising_withdraws(bank, uows, clock):
@@ -694,7 +719,7 @@ def test_two_people_share_at_once(bank, uows):
 # --- hostile input ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("raw", HOSTILE_ANSWERS, ids=range(len(HOSTILE_ANSWERS)))
 @pytest.mark.parametrize("where", ["title", "contact_email", "focus", "review", "confirm", "offer"])
 def test_hostile_input_at_each_kind_of_step(bank, uows, clock, raw, where):
     """Hostile text at a question, the review, the confirmation or the offer: no crash."""
@@ -718,8 +743,8 @@ def test_hostile_input_at_each_kind_of_step(bank, uows, clock, raw, where):
     else:
         stored = after.answers.get(where)
         assert stored is None or stored == " ".join(raw.split())
-    if raw == HOSTILE[-1] and where == "title":
-        assert after.answers["title"] == HOSTILE[-1]
+    if raw == HOSTILE_ANSWERS[-1] and where == "title":
+        assert after.answers["title"] == HOSTILE_ANSWERS[-1]
 
 
 def test_place_does_not_matter(bank, uows):

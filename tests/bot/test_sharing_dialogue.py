@@ -38,6 +38,7 @@ from bot.sharing.dialogue import (
 from bot.sharing.questions import BY_FIELD, ORDER, QUESTIONS, Kind, missing, read_answer
 from bot.sharing.similar import similar_practices
 from bot.sharing.validate import Invalid, parse_date
+from tests.support.hostile import HOSTILE_ANSWERS
 
 COMPLETE = {
     "title": "Doorstep letters against repeat burglary",
@@ -52,16 +53,6 @@ COMPLETE = {
     "contact_email": "pat.lee@example.police.uk",
     "visibility": "public",
 }
-
-HOSTILE = [
-    "",
-    "x" * 100_000,
-    "bell\x07 and \x1b[2J escape",
-    "🚓 Operation 👮‍♀️",
-    "منع الجريمة في الأحياء",
-    "'; DROP TABLE submissions; --",
-    "<!channel> @everyone <b>hi</b> *bold* [link](http://x)",
-]
 
 
 def at(step: str, **answers) -> Draft:
@@ -340,7 +331,7 @@ def test_day_first_dates():
 
 
 @pytest.mark.parametrize("field", ORDER)
-@pytest.mark.parametrize("raw", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("raw", HOSTILE_ANSWERS, ids=range(len(HOSTILE_ANSWERS)))
 def test_hostile_input_at_every_question(field, raw):
     """Every question answers hostile text with a stored value or a reason, never a crash."""
     outcome = advance(Draft(step=field, answers=dict(COMPLETE)), Answer(raw))

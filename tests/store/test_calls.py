@@ -9,7 +9,7 @@ import pytest
 
 from bot.workflow import CallForPractice
 from tests.conftest import STORE_NOW
-from tests.store.hostile import HOSTILE_TEXT
+from tests.support.hostile import HOSTILE_TEXT
 
 
 def call(theme: str = "Knife crime", **changes: object) -> CallForPractice:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.workflow import Conversation
 from tests.conftest import STORE_NOW
-from tests.store.hostile import HOSTILE_TEXT
+from tests.support.hostile import HOSTILE_TEXT
 
 KEY = "slack:T1:U1"
 

@@ -22,7 +22,7 @@ from bot.replies import (
 )
 from bot.workflow import Audience, Notification
 from tests.conftest import STORE_NOW
-from tests.store.hostile import HOSTILE_TEXT
+from tests.support.hostile import HOSTILE_TEXT
 
 LATER = STORE_NOW + timedelta(minutes=5)
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.workflow import CallForPractice, Decision, Review, Submission, SubmissionState
 from tests.conftest import STORE_NOW
-from tests.store.hostile import HOSTILE_TEXT
+from tests.support.hostile import HOSTILE_TEXT
 
 LATER = STORE_NOW + timedelta(hours=1)
 

@@ -28,6 +28,19 @@ PC_BOB_PLACE = Place("slack", "T-POLICE", "C-OPS")
 POLICE_ONLY = WorkspaceSettings("slack", "T-POLICE", police_only=True)
 
 
+def practice_record(**fields: object) -> dict[str, object]:
+    """A minimal valid bank-file practice record (the required fields), changed by `fields`."""
+    record: dict[str, object] = {
+        "ref": "PB001",
+        "title": "Title",
+        "summary": "Summary.",
+        "effectiveness": "worked",
+        "focus": ["prevention"],
+    }
+    record.update(fields)
+    return record
+
+
 def fill_bank(uow_factory: UnitOfWorkFactory, *, restricted: bool = True) -> None:
     """Load the shipped demo bank (and the restricted practice) and mark T-POLICE police-only."""
     with uow_factory() as uow:
