@@ -9,7 +9,17 @@ work, so several workers never answer one event twice.
 
 Where answers go: a private reply to a slash command or a click is ephemeral (`response_url`),
 in a direct message it is a message, to a mention it is a reply in the thread; `replace` edits
-the message the button sat on. Sharing always happens in the person's DM with the bot.
+the message the button sat on. Sharing always happens in the person's DM with the bot, and so
+do answers to buttons on the Home tab (a view has no channel or `response_url`).
+
+Decisions kept deliberately narrow:
+- Practice refs are unfurled when the bot is mentioned (`@Practice bank PB046` shows the card in
+  a thread), not in every channel message: reading all messages would need `channels:history`
+  and `groups:history`, i.e. the bot reading every conversation it sits in. The manifest asks
+  for `app_mentions:read` only.
+- Moderators are configured by Slack user id (`SLACK_MODERATORS`, or the workspace settings);
+  `Actor.roles` stays empty in Slack. Resolving user groups would need `usergroups:read` and a
+  `usergroups.users.list` call per click; a workspace that wants a group lists its members.
 """
 
 from __future__ import annotations
@@ -45,11 +55,12 @@ from adapters.slack.render import (
     notice_modal,
     render_buttons,
     render_card_summary,
+    render_home,
     render_message,
     render_modal,
 )
 from adapters.slack.text import mrkdwn
-from bot.events import Click, Command, Event, Place
+from bot.events import Actor, Click, Command, Event, Place
 from bot.ports import Clock
 from bot.replies import Action, Buttons, Form, PracticeCard, Reply, text
 from store.platform_state import PlatformState
@@ -87,17 +98,24 @@ class SlackAdapter:
         state: PlatformState,
         clock: Clock,
         after_event: Callable[[], None] | None = None,
+        form_wait: float = FORM_WAIT,
+        home: Callable[[Actor], Reply] | None = None,
     ) -> None:
         """Bind the core, the Web API client and the database state.
 
         `after_event` runs after each event the core handled (the delivery loop's `wake`, since
         the core may just have queued notifications such as the updated moderation card).
+        `form_wait` is how long a click with a `trigger_id` waits for the core before a loading
+        modal is opened (tests shorten it). `home` builds a person's App Home page
+        (`bot.home.Home.for_actor`); without it the Home tab is left alone.
         """
         self._bank = bank
         self._client = client
         self._state = state
         self._clock = clock
         self._after_event = after_event or (lambda: None)
+        self._form_wait = form_wait
+        self._home = home
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-core")
 
     # --- wiring ------------------------------------------------------------------------------
@@ -110,6 +128,7 @@ class SlackAdapter:
         app.action(re.compile(r".+"))(self.on_block_action)
         app.view(re.compile(r".+"))(self.on_view_submission)
         app.event("app_mention")(self.on_app_mention)
+        app.event("app_home_opened")(self.on_app_home_opened)
         app.event("message")(self.on_message)
 
     def skip_retried_events(
@@ -147,6 +166,10 @@ class SlackAdapter:
         inbound = on_block_actions(body)
         event = inbound.event
         assert isinstance(event, Click)  # noqa: S101 - on_block_actions makes clicks
+        if not inbound.source.channel:
+            inbound = self._in_dm(inbound)  # a click on the Home tab: answer in the DM
+            event = inbound.event
+            assert isinstance(event, Click)  # noqa: S101 - still the same click
         if not inbound.source.is_direct and SHARE_ACTION.fullmatch(event.action):
             self._move_to_dm(inbound)
             return
@@ -155,7 +178,7 @@ class SlackAdapter:
             return
         future = self._executor.submit(self._ask, event)
         try:
-            replies = future.result(timeout=FORM_WAIT)
+            replies = future.result(timeout=self._form_wait)
         except FutureTimeout:
             self._answer_slowly(inbound, future.result)
             return
@@ -223,7 +246,30 @@ class SlackAdapter:
         inbound = on_direct_message(body)
         self._answer(inbound, self._ask(inbound.event))
 
+    def on_app_home_opened(self, body: dict[str, Any]) -> None:
+        """The Home tab was opened: publish the person's page (`views.publish`)."""
+        event = body.get("event") or {}
+        user = event.get("user")
+        if self._home is None or event.get("tab") != "home" or not isinstance(user, str):
+            return
+        if not _USER_ID.fullmatch(user):
+            return
+        team = str(body.get("team_id") or "")
+        self._client.views_publish(user_id=user, view=render_home(self._home(actor_of(team, user))))
+
     # --- answering ---------------------------------------------------------------------------
+
+    def _in_dm(self, inbound: Inbound) -> Inbound:
+        """The same event, as if it came from the person's DM with the bot (Home tab clicks)."""
+        source = inbound.source
+        opened = self._client.conversations_open(users=source.user)
+        dm = str(opened["channel"]["id"])
+        event = inbound.event
+        place = Place(event.place.platform, event.place.workspace_id, dm, is_direct=True)
+        dm_source = Source(
+            channel=dm, user=source.user, trigger_id=source.trigger_id, is_direct=True
+        )
+        return Inbound(replace(event, place=place), dm_source)
 
     def _ask(self, event: Event) -> list[Reply]:
         try:
@@ -233,17 +279,9 @@ class SlackAdapter:
 
     def _move_to_dm(self, inbound: Inbound) -> None:
         """Start sharing in the person's DM, and say so where they asked."""
-        source = inbound.source
-        opened = self._client.conversations_open(users=source.user)
-        dm = str(opened["channel"]["id"])
-        event = inbound.event
-        place = Place(event.place.platform, event.place.workspace_id, dm, is_direct=True)
-        moved = replace(event, place=place)
-        dm_source = Source(
-            channel=dm, user=source.user, trigger_id=source.trigger_id, is_direct=True
-        )
+        moved = self._in_dm(inbound)
         self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
-        self._answer(Inbound(moved, dm_source), self._ask(moved))
+        self._answer(moved, self._ask(moved.event))
 
     def _answer_slowly(self, inbound: Inbound, result: Callable[[], list[Reply]]) -> None:
         """The core is slow: spend the trigger on a loading modal, then fill it in."""

@@ -380,3 +380,17 @@ def notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
     view = loading_modal(metadata)
     view["blocks"] = [b for b in render_blocks(reply) if b["type"] != "actions"] or view["blocks"]
     return view
+
+
+HOME_MAX_BLOCKS = 100
+
+
+def render_home(reply: Reply) -> JsonDict:
+    """A reply as the App Home tab's view (`views.publish`); no *Share in channel* there."""
+    blocks: list[JsonDict] = []
+    for index, block in enumerate(reply.blocks):
+        blocks.extend(_render_block(block, index, share_buttons=False))
+    if len(blocks) > HOME_MAX_BLOCKS:
+        blocks = blocks[: HOME_MAX_BLOCKS - 1]
+        blocks.append({"type": "context", "elements": [mrkdwn("… (more than fits here)")]})
+    return {"type": "home", "blocks": blocks}

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from adapters.slack.app import SlackAdapter, build_app, workspace_from
 from adapters.slack.delivery import DeliveryLoop, SlackDelivery
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
+from bot.home import Home
 from bot.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
 from practicebank.bootstrap import Store, build_bank, load_demo_bank_if_empty, open_store
 from practicebank.scheduler import Sweep, core_sweeps, start_scheduler, sweep_seconds_from_env
@@ -97,7 +98,8 @@ def create_slack_bot(settings: SlackSettings, store: Store, clock: Clock | None 
     delivery = SlackDelivery(client, store.uow_factory, clock, state)
     loop = DeliveryLoop(delivery, interval=settings.delivery_seconds)
     bank = build_bank(store, clock)
-    adapter = SlackAdapter(bank, client, state, clock, after_event=loop.wake)
+    home = Home(store.uow_factory, clock)
+    adapter = SlackAdapter(bank, client, state, clock, after_event=loop.wake, home=home.for_actor)
     app = build_app(adapter, client, settings.signing_secret, socket_mode=settings.socket_mode)
     sweeps = core_sweeps(store.uow_factory, clock, bank.settings)
     return SlackBot(app, client, delivery, loop, team_id, sweeps)
@@ -141,13 +143,21 @@ def serve_http(settings: SlackSettings, database_url: str | None = None) -> None
     _Gunicorn(lambda: wsgi_application(settings, database_url), options).run()
 
 
+def socket_mode_handler(bot: SlackBot, settings: SlackSettings) -> SocketModeHandler:
+    """The Socket Mode connection for `bot`: `apps.connections.open` on `SLACK_API_URL`.
+
+    The handler acks each envelope with its `envelope_id` once our listener calls `ack()`;
+    answers go out through `response_url` and the Web API exactly as in HTTP mode.
+    """
+    return SocketModeHandler(bot.app, settings.app_token, web_client=bot.client)
+
+
 def serve_socket_mode(settings: SlackSettings, database_url: str | None = None) -> None:
     """Connect to Slack over a websocket (no public URL needed) and deliver in the background."""
     bot = create_slack_bot(settings, open_store(database_url))
     bot.start_background()
     try:
-        handler = SocketModeHandler(bot.app, settings.app_token, web_client=bot.client)
-        handler.start()  # type: ignore[no-untyped-call]
+        socket_mode_handler(bot, settings).start()  # type: ignore[no-untyped-call]
     finally:
         bot.stop_background()
 

@@ -26,6 +26,7 @@ class Call:
     method: str
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    answer: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,12 +118,15 @@ class FakeSlack:
         method = path.removeprefix("/api/").split("?")[0] if path.startswith("/api/") else path[1:]
         body = _parse(raw, headers.get("Content-Type") or headers.get("content-type") or "")
         with self._changed:
-            self.calls.append(Call(method, body, headers))
             scripted = self._scripted[method].popleft() if self._scripted[method] else None
-            self._changed.notify_all()
             if scripted is not None:
+                self.calls.append(Call(method, body, headers, scripted.body))
+                self._changed.notify_all()
                 return scripted.status, scripted.body, scripted.headers
-            return 200, self._ok(method, body), {}
+            answer = self._ok(method, body)
+            self.calls.append(Call(method, body, headers, answer))
+            self._changed.notify_all()
+            return 200, answer, {}
 
     def _ok(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method.startswith("respond/"):

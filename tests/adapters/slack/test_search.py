@@ -249,3 +249,24 @@ def _all_text(value):
     if isinstance(value, list):
         return "\n".join(_all_text(v) for v in value)
     return value if isinstance(value, str) else ""
+
+
+def test_practice_ref_in_a_mention_is_unfurled_as_a_card_in_the_thread(slack):
+    """`@Practice bank PB017` in a channel shows that practice's card in a thread."""
+    slack.event(
+        {
+            "type": "app_mention",
+            "user": "U0ALICE",
+            "text": "<@U0BOT> PB017",
+            "ts": "1700000100.000300",
+            "channel": "C0GENERAL",
+            "team": TEAM,
+        }
+    )
+
+    call = slack.fake.wait_for("chat.postMessage")[0]
+    assert (call.body["channel"], call.body["thread_ts"]) == ("C0GENERAL", "1700000100.000300")
+    assert call.body["blocks"][0] == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "*Habitual knife carrier index* · `PB017`"},
+    }

@@ -119,3 +119,17 @@ def test_manifest_asks_only_for_the_scopes_the_bot_uses():
         scopes.append(line.removeprefix("      - ").split("#")[0].strip())
 
     assert scopes == ["commands", "chat:write", "im:write", "im:history", "app_mentions:read"]
+
+
+def test_manifest_subscribes_to_the_events_the_adapter_listens_to():
+    """Home tab, mentions and DMs: exactly the bot events the adapter registers listeners for."""
+    lines = (ROOT / "slack" / "manifest.yml").read_text().splitlines()
+    start = lines.index("    bot_events:") + 1
+    events = []
+    for line in lines[start:]:
+        if not line.startswith("      - "):
+            break
+        events.append(line.removeprefix("      - ").split("#")[0].strip())
+
+    assert events == ["app_home_opened", "app_mention", "message.im"]
+    assert "home_tab_enabled: true" in lines[lines.index("  app_home:") + 1]
