@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeGuard
 
+from bot.domain import Effectiveness, Focus
 from bot.workflow import Decision
 
 MAX_ACTION_ID_LENGTH = 100
@@ -51,6 +52,14 @@ class DropFilters:
     """Run a recorded search again with its filters removed."""
 
     search_id: int
+
+
+@dataclass(frozen=True)
+class AddFilter:
+    """Run a recorded search again with one more filter: an effectiveness rating or a focus."""
+
+    search_id: int
+    value: Effectiveness | Focus
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,7 @@ BotAction = (
     | MoreResults
     | TrySuggestion
     | DropFilters
+    | AddFilter
     | ShowHelp
     | ReviewSubmission
     | OpenSubmission
@@ -153,6 +163,9 @@ def encode(action: BotAction) -> str:
             return f"suggest:{search_id}"
         case DropFilters(search_id=search_id):
             return f"unfiltered:{search_id}"
+        case AddFilter(search_id=search_id, value=value):
+            kind = "e" if isinstance(value, Effectiveness) else "f"
+            return f"filter:{search_id}:{kind}:{value.value}"
         case ShowHelp():
             return "help"
         case ReviewSubmission(decision=decision, submission_id=submission_id):
@@ -208,11 +221,32 @@ def decode(raw: object) -> BotAction | ShareAction | None:
         if search_id is None:
             return None
         return TrySuggestion(search_id) if verb == "suggest" else DropFilters(search_id)
+    if verb == "filter":
+        return _decode_filter(parts)
     if verb in ("mod", "followup", "call"):
         return _decode_workflow(verb, parts)
     if verb == "share":
         return _decode_share(raw, parts)
     return None
+
+
+# `filter:<search id>:<kind>:<value>`: `e` an effectiveness rating, `f` a focus, by enum value.
+_FILTER_VALUES: dict[str, dict[str, Effectiveness | Focus]] = {
+    "e": {rating.value: rating for rating in Effectiveness},
+    "f": {focus.value: focus for focus in Focus},
+}
+
+
+def _decode_filter(parts: list[str]) -> AddFilter | None:
+    """Decode `filter:42:e:promising` or `filter:42:f:diversion`; anything else is None."""
+    if len(parts) != 3:
+        return None
+    raw_id, kind, raw_value = parts
+    search_id = _search_id(raw_id)
+    value = _FILTER_VALUES.get(kind, {}).get(raw_value)
+    if search_id is None or value is None:
+        return None
+    return AddFilter(search_id, value)
 
 
 def _decode_workflow(verb: str, parts: list[str]) -> BotAction | None:
@@ -301,6 +335,11 @@ class ShareHelp:
 
 
 @dataclass(frozen=True)
+class ShareForm:
+    """Fill in the long answers in one form (and, as a form id, the values sent back)."""
+
+
+@dataclass(frozen=True)
 class EditAnswer:
     """Change the answer for `field` from the review card."""
 
@@ -332,6 +371,7 @@ ShareAction = (
     | PreviousQuestion
     | FinishChoices
     | ShareHelp
+    | ShareForm
     | EditAnswer
     | UpdatePractice
     | ReviseSubmission
@@ -350,6 +390,7 @@ _SHARE_FIXED: dict[str, ShareAction] = {
     "share:back": PreviousQuestion(),
     "share:done": FinishChoices(),
     "share:help": ShareHelp(),
+    "share:form": ShareForm(),
 }
 _SHARE_FIXED_IDS: dict[ShareAction, str] = {action: id_ for id_, action in _SHARE_FIXED.items()}
 
@@ -370,6 +411,7 @@ _SHARE_TYPES = (
     PreviousQuestion,
     FinishChoices,
     ShareHelp,
+    ShareForm,
     EditAnswer,
     UpdatePractice,
     ReviseSubmission,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from bot import actions
 from bot.actions import (
+    AddFilter,
     AnswerCall,
     AnswerFollowUp,
     ConfirmRetirement,
@@ -23,6 +24,7 @@ from bot.actions import (
     OpenCall,
     OpenSubmission,
     ReviewSubmission,
+    ShareForm,
     ShowHelp,
     ShowPractice,
     TrySuggestion,
@@ -173,6 +175,8 @@ class PracticeBank:
                 return self._searching.handle_suggestion(event.actor, search_id)
             case DropFilters(search_id=search_id):
                 return self._searching.handle_without_filters(event.actor, search_id)
+            case AddFilter(search_id=search_id, value=value):
+                return self._searching.handle_filter(event.actor, search_id, value)
             case ShowHelp():
                 return self.handle_help(event.actor, "")
             case ReviewSubmission(decision=decision, submission_id=submission_id):
@@ -201,6 +205,8 @@ class PracticeBank:
                 return [self._moderation.decide(event.actor, decision, submission_id, event.values)]
             case OpenCall():
                 return [self._calls.open_call(event.actor, event.values)]
+            case ShareForm():
+                return self._sharing.handle_form(event.actor, event.values)
             case _:
                 return [_say("That form is no longer in use. Type `help` to see what I can do.")]
 

@@ -1,14 +1,26 @@
-"""Finding practices in chat: search, the next page, "did you mean", without filters, show one.
+"""Finding practices in chat: search, the next page, "did you mean", filters, show one.
 
 Every search is recorded (for paging buttons and the moderators' gaps report) and re-run for
 whoever clicks a paging button, with their own rights over restricted practices.
+
+Under a page of matches come two choice lists, *Filter by effectiveness* and *Filter by focus*
+(options already in force are left out). Picking one re-runs the recorded search for the clicker
+with that filter added and records the result as a new search whose text carries the filter
+inline (`knife crime rating:promising`), so paging, "without filters" and further filters work on
+it as on a typed search, and the gaps report reads it as typed. Filters add up as typed ones do:
+values of one kind are OR-ed, kinds AND-ed; each of the nine values is added at most once, so the
+recorded text stays short. Size: a full page is header, five cards with their
+*Details* buttons, *More results* and the two lists; in Slack about 22 of the 50 blocks, in Discord
+four of the five action rows (the renderer packs the five *Details* buttons into one row; *More
+results* and *Share in channel* share the second; each menu takes a row), so both lists stay.
 """
 
 from __future__ import annotations
 
 from bot import actions
 from bot.access import may_see_restricted
-from bot.actions import DropFilters, MoreResults, ShowPractice, TrySuggestion
+from bot.actions import AddFilter, DropFilters, MoreResults, ShowPractice, TrySuggestion
+from bot.domain import Effectiveness, Focus
 from bot.events import Actor
 from bot.help import EXAMPLE_SEARCH, help_reply
 from bot.ports import Clock, SearchRecord, UnitOfWork, UnitOfWorkFactory, WorkspaceSettings
@@ -18,6 +30,8 @@ from bot.replies import (
     Block,
     Buttons,
     CardDetail,
+    Choice,
+    Choices,
     Paragraph,
     PracticeCard,
     Reply,
@@ -39,6 +53,16 @@ MAX_QUOTED_CHARS = 60
 # Slack caps button labels at 75 characters.
 MAX_LABEL_CHARS = 60
 
+EFFECTIVENESS_PROMPT = "Filter by effectiveness"
+FOCUS_PROMPT = "Filter by focus"
+# How a picked filter is written into the recorded search's text, in the words a person would type.
+_INLINE_EFFECTIVENESS: dict[Effectiveness, str] = {
+    Effectiveness.WORKED: "rating:worked",
+    Effectiveness.PROMISING: "rating:promising",
+    Effectiveness.UNTESTED: "rating:untested",
+    Effectiveness.DIDNT_WORK: 'rating:"didn\'t work"',
+}
+
 
 def _shorten(value: str, limit: int) -> str:
     """Cut `value` to `limit` characters, on a word boundary when one is near, with an ellipsis."""
@@ -59,6 +83,39 @@ def _quoted(query: str) -> str:
 def _plural(count: int, noun: str) -> str:
     """Count a noun: `1 practice`, `2 practices`."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _as_filters(value: Effectiveness | Focus) -> SearchFilters:
+    """One effectiveness rating or focus as search filters."""
+    if isinstance(value, Effectiveness):
+        return SearchFilters(effectiveness=frozenset({value}))
+    return SearchFilters(focus=frozenset({value}))
+
+
+def _inline_filter(value: Effectiveness | Focus) -> str:
+    """The inline filter a person would type for this rating or focus."""
+    if isinstance(value, Effectiveness):
+        return _INLINE_EFFECTIVENESS[value]
+    return f"focus:{value.value}"
+
+
+def with_filter(query: str, value: Effectiveness | Focus) -> str:
+    """The search text `query` with one more inline filter, its words and other filters kept.
+
+    The filter goes at the end, where it reads naturally; if that would change how the text
+    parses (it ends inside an open quote, `org:"Thames`, or on a filter name awaiting a value),
+    it goes at the start instead. A filter already in force leaves the text as it is.
+    """
+    before = parse_query(query)
+    wanted = before.filters.merged(_as_filters(value))
+    if wanted == before.filters:
+        return query
+    token = _inline_filter(value)
+    appended = f"{query} {token}" if query else token
+    after = parse_query(appended)
+    if after.text == before.text and after.filters == wanted:
+        return appended
+    return f"{token} {query}"
 
 
 def _say(*paragraphs: Paragraph | str) -> Reply:
@@ -97,11 +154,17 @@ class Searching:
             notices.append(
                 f"Your search was long, so only its first {MAX_QUERY_CHARS} characters were used."
             )
+        return [self._search_and_record(actor, query, notices)]
+
+    def handle_filter(
+        self, actor: Actor, search_id: int, value: Effectiveness | Focus
+    ) -> list[Reply]:
+        """Re-run a recorded search for the clicker with one more filter, as a new search."""
         with self._uow_factory() as uow:
-            result = self._search(uow, actor, query, SearchFilters(), offset=0)
-            record = uow.searches.record(actor.key, query, result.total, self._clock.now())
-            uow.commit()
-        return [self._results_reply(record, result, notices)]
+            record = uow.searches.get(search_id)
+        if record is None:
+            return [self._stale_search()]
+        return [self._search_and_record(actor, with_filter(record.text, value), [])]
 
     def handle_more(self, actor: Actor, search_id: int, offset: int) -> list[Reply]:
         """Show the next page of a recorded search, re-run for the clicker with their rights."""
@@ -172,6 +235,14 @@ class Searching:
             ]
         return [Reply((PracticeCard(practice, CardDetail.FULL),))]
 
+    def _search_and_record(self, actor: Actor, query: str, notices: list[str]) -> Reply:
+        """Run page one of a search for the actor, record it, and show it."""
+        with self._uow_factory() as uow:
+            result = self._search(uow, actor, query, SearchFilters(), offset=0)
+            record = uow.searches.record(actor.key, query, result.total, self._clock.now())
+            uow.commit()
+        return self._results_reply(record, result, notices)
+
     def _settings(self, uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:
         return uow.workspaces.get(actor.platform, actor.workspace_id)
 
@@ -226,7 +297,22 @@ class Searching:
             blocks.append(
                 Buttons((Action(actions.encode(more), "More results", ActionStyle.PRIMARY),))
             )
+        blocks.extend(self._filter_choices(record, result.filters))
         return Reply(tuple(blocks))
+
+    def _filter_choices(self, record: SearchRecord, filters: SearchFilters) -> list[Block]:
+        """The *Filter by* lists under a page of matches, without the values already in force."""
+        ratings = [e for e in Effectiveness if e not in filters.effectiveness]
+        focuses = [f for f in Focus if f not in filters.focus]
+        lists = ((EFFECTIVENESS_PROMPT, ratings), (FOCUS_PROMPT, focuses))
+        return [
+            Choices(
+                prompt,
+                tuple(Choice(actions.encode(AddFilter(record.id, v)), v.label) for v in values),
+            )
+            for prompt, values in lists
+            if values
+        ]
 
     def _notices(self, notices: list[str], result: SearchResult) -> list[Block]:
         """Say in italics what the search ignored or cut."""

@@ -36,7 +36,8 @@ class Draft:
 
     `step` is a question's field, `REVIEW` or `CONFIRM_CANCEL`; `history` holds the questions
     answered on the way (for `back`); `editing` means an answer was reopened from the review, so
-    the dialogue returns there afterwards; `before_cancel` is where a declined cancel returns.
+    the dialogue returns there afterwards; `before_cancel` is where a declined cancel returns;
+    `filled` are the fields answered in the sharing form, which the first pass does not ask again.
     """
 
     step: str
@@ -44,6 +45,7 @@ class Draft:
     history: tuple[str, ...] = ()
     editing: bool = False
     before_cancel: str = ""
+    filled: tuple[str, ...] = ()
 
     @property
     def question(self) -> Question | None:
@@ -302,8 +304,9 @@ def _after_answer(draft: Draft, answers: dict[str, Any]) -> Outcome:
         return Outcome(replace(draft, step=REVIEW, answers=answers, editing=False))
     index = ORDER.index(draft.step)
     history = (*draft.history, draft.step)
-    if index + 1 < len(ORDER):
-        return Outcome(replace(draft, step=ORDER[index + 1], answers=answers, history=history))
+    later = [f for f in ORDER[index + 1 :] if not _given_in_form(draft, answers, f)]
+    if later:
+        return Outcome(replace(draft, step=later[0], answers=answers, history=history))
     if needed:
         return Outcome(replace(draft, step=needed[0], answers=answers, editing=True))
     return Outcome(replace(draft, step=REVIEW, answers=answers, history=history))
@@ -317,3 +320,33 @@ def first_step(answers: Mapping[str, Any]) -> Draft:
     if needed:
         return Draft(step=needed[0], answers=answers, editing=True)
     return Draft(step=REVIEW, answers=answers)
+
+
+def _given_in_form(draft: Draft, answers: Mapping[str, Any], name: str) -> bool:
+    """Whether a question was answered in the sharing form (so the first pass passes it by)."""
+    return name in draft.filled and bool(answers.get(name))
+
+
+def fill(draft: Draft, values: Mapping[str, Any]) -> Draft:
+    """Take answers given at once in the sharing form and move to the first question still to ask.
+
+    On the first pass the dialogue carries on from where it stood, passing by what the form
+    answered (those questions go into `history`, so `back` can reopen them); a draft already
+    reviewed, being edited or waiting for a cancel confirmation returns to what is missing, or to
+    the review. The values must already be read (`bot.sharing.form.read_form`).
+    """
+    answers = {**draft.answers, **values}
+    filled = tuple(f for f in ORDER if f in values or f in draft.filled)
+    filling = replace(draft, answers=answers, filled=filled, before_cancel="")
+    step = draft.before_cancel if draft.step == CONFIRM_CANCEL else draft.step
+    if not draft.editing and step in ORDER:
+        passed: list[str] = []
+        for name in ORDER[ORDER.index(step) :]:
+            if not _given_in_form(filling, answers, name):
+                return replace(filling, step=name, history=(*draft.history, *passed))
+            passed.append(name)
+        filling = replace(filling, history=(*draft.history, *passed))
+    needed = missing(answers)
+    if needed:
+        return replace(filling, step=needed[0], editing=True)
+    return replace(filling, step=REVIEW, editing=False)

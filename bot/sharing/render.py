@@ -19,6 +19,7 @@ from bot.actions import (
     PreviousQuestion,
     ResumeShare,
     ReviewSubmission,
+    ShareForm,
     SkipQuestion,
     SubmitShare,
     UpdatePractice,
@@ -248,6 +249,8 @@ def intro_blocks(target_ref: str | None, call_theme: str | None) -> list[Block]:
             )
         )
     )
+    if not target_ref:
+        blocks.append(Buttons((_button(ShareForm(), "Fill in a form instead"),)))
     return blocks
 
 

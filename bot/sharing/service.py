@@ -15,6 +15,7 @@ longer see.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from bot.actions import (
     ResumeShare,
     ReviseSubmission,
     ShareAction,
+    ShareForm,
     SkipQuestion,
     StartShare,
     SubmitShare,
@@ -60,8 +62,16 @@ from bot.sharing.dialogue import (
     Skip,
     Submit,
     advance,
+    fill,
     first_step,
     read_move,
+)
+from bot.sharing.form import (
+    FormRefused,
+    form_intro_blocks,
+    read_form,
+    refusal_blocks,
+    share_form,
 )
 from bot.sharing.render import (
     help_blocks,
@@ -130,6 +140,9 @@ class OpenDraft:
             else (),
             editing=data.get("editing") is True,
             before_cancel=str(data.get("before_cancel") or ""),
+            filled=tuple(f for f in filled if isinstance(f, str))
+            if isinstance(filled := data.get("filled"), list)
+            else (),
         )
 
     @property
@@ -194,6 +207,7 @@ def _save(
             "history": list(draft.history),
             "editing": draft.editing,
             "before_cancel": draft.before_cancel,
+            "filled": list(draft.filled),
             "warned": False,
             **data,
         },
@@ -244,6 +258,7 @@ def _new_conversation(
             "history": list(draft.history),
             "editing": draft.editing,
             "before_cancel": draft.before_cancel,
+            "filled": list(draft.filled),
             **data,
         },
         updated_at=now,
@@ -302,6 +317,28 @@ def _start(
     if call_id is not None:
         call = uow.calls.get(call_id)
         call_theme = call.theme if call is not None else None
+    opened = _new_draft(
+        uow, actor, now, answers, target_ref=target_ref, call_id=call_id, instance=instance
+    )
+    draft, submission = opened.draft, opened.submission
+    blocks = [
+        *intro_blocks(target_ref, call_theme),
+        *step_blocks(draft, target_ref or submission.ref),
+    ]
+    return [Reply(tuple(blocks))]
+
+
+def _new_draft(
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    answers: dict[str, Any],
+    *,
+    target_ref: str | None = None,
+    call_id: int | None = None,
+    instance: str | None = None,
+) -> OpenDraft:
+    """Open a draft submission and its conversation at the dialogue's first step."""
     submission = uow.submissions.add(
         Submission(
             id=0,
@@ -320,12 +357,9 @@ def _start(
     draft = first_step(answers)
     data: dict[str, Any] = {"instance": instance} if instance else {}
     kind = UPDATE_KIND if target_ref else SHARE_KIND
-    uow.conversations.save(_new_conversation(actor.key, kind, draft, submission.id, now, **data))
-    blocks = [
-        *intro_blocks(target_ref, call_theme),
-        *step_blocks(draft, target_ref or submission.ref),
-    ]
-    return [Reply(tuple(blocks))]
+    conversation = _new_conversation(actor.key, kind, draft, submission.id, now, **data)
+    uow.conversations.save(conversation)
+    return OpenDraft(conversation, submission)
 
 
 def start_share(
@@ -402,9 +436,58 @@ class Sharing:
 
     # --- entry points for bot.core --------------------------------------------------------
 
-    def handle_share(self, actor: Actor, _text: str = "") -> list[Reply]:
-        """`share`: start a draft, or offer the one in progress (words after it are ignored)."""
+    def handle_share(self, actor: Actor, words: str = "") -> list[Reply]:
+        """`share`: start a draft, or offer the one in progress; `share form` offers the form.
+
+        Other words after `share` are ignored.
+        """
+        if _is_form_word(words):
+            return self.offer_form(actor)
         return self.start(actor)
+
+    def offer_form(self, actor: Actor) -> list[Reply]:
+        """`share form` or *Fill in a form instead*: the long answers in one form.
+
+        It is pre-filled from the draft in progress, which its submission fills (one open draft
+        per person); with no draft, nothing is created until the form is sent.
+        """
+        with self._uow_factory() as uow:
+            found = _find(uow, actor.key)
+            uow.commit()  # a sharing conversation whose submission closed was forgotten
+        if found is not None and not isinstance(found, OpenDraft):
+            return [_busy()]
+        answers = found.submission.answers if isinstance(found, OpenDraft) else {}
+        return [Reply((*form_intro_blocks(), share_form(answers)))]
+
+    def handle_form(self, actor: Actor, values: Mapping[str, Any]) -> list[Reply]:
+        """The form sent back: fill the person's own draft, then carry on with the dialogue.
+
+        Refused values bring the form back with the reasons and what was typed. The actor is
+        the key: the values only ever reach the sender's draft, opened now if they have none.
+        """
+        given = read_form(values)
+        if isinstance(given, FormRefused):
+            return [Reply((*refusal_blocks(given), share_form(given.defaults)))]
+        now = self._clock.now()
+        with self._uow_factory() as uow:
+            found = _find(uow, actor.key)
+            if found is not None and not isinstance(found, OpenDraft):
+                return [_busy()]
+            if found is None:
+                found = _new_draft(uow, actor, now, {}, instance=self._instance)
+            draft = fill(found.draft, given)
+            saved = _save(uow, found, draft, now, instance=self._instance, offered=False)
+            if saved is None:
+                return [_conflict()]
+            uow.commit()
+        return [
+            Reply(
+                (
+                    text("Thanks, those answers are saved in your draft."),
+                    *step_blocks(draft, saved.ref),
+                )
+            )
+        ]
 
     def start(
         self, actor: Actor, *, call_id: int | None = None, update_of: str | None = None
@@ -428,8 +511,8 @@ class Sharing:
             conversation = uow.conversations.get(actor.key)
             if conversation is None or conversation.kind not in KINDS:
                 return None
-            if raw.lstrip().startswith("/") or raw.strip().casefold() == "share":
-                return None  # a command: `share` itself offers the draft in progress
+            if raw.lstrip().startswith("/") or _is_share_command(raw):
+                return None  # a command: `share` offers the draft, `share form` the form
             found = _find(uow, actor.key)
             if not isinstance(found, OpenDraft):
                 uow.commit()  # the conversation of a closed submission was forgotten
@@ -453,6 +536,8 @@ class Sharing:
         match action:
             case StartShare():
                 return self.handle_share(actor)
+            case ShareForm():
+                return self.offer_form(actor)
             case UpdatePractice(ref=ref):
                 return self.handle_update(actor, ref)
             case ReviseSubmission(submission_id=submission_id):
@@ -658,6 +743,19 @@ class Sharing:
             blocks.append(text("The moderators asked: ", Span(requested.note, italic=True)))
         blocks.extend(step_blocks(draft, submission.target_ref or submission.ref))
         return [Reply(tuple(blocks))]
+
+
+def _is_form_word(words: str) -> bool:
+    """Whether the words after `share` ask for the form."""
+    return len(words) < 100 and " ".join(words.split()).casefold() == "form"
+
+
+def _is_share_command(raw: str) -> bool:
+    """Whether typed text is `share` or `share form` rather than an answer to a question."""
+    if len(raw) >= 100:
+        return False
+    words = " ".join(raw.split()).casefold()
+    return words == "share" or (words.startswith("share ") and _is_form_word(words[6:]))
 
 
 def _closed_reason(submission: Submission) -> str:

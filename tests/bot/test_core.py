@@ -16,6 +16,8 @@ from bot.replies import (
     ActionStyle,
     Buttons,
     CardDetail,
+    Choice,
+    Choices,
     PracticeCard,
     Reply,
     Span,
@@ -45,6 +47,37 @@ TIPS = text(
 )
 SHARING = text("Know a practice that belongs here? Type ", bold("share"), " to add it.")
 SHARE_BUTTON = Buttons((Action("share", "Share a practice", ActionStyle.PRIMARY),))
+
+
+def filter_choices(search_id: int) -> tuple[Choices, Choices]:
+    """The two *Filter by* lists under a page of matches of search `search_id`."""
+    return (
+        Choices(
+            "Filter by effectiveness",
+            tuple(
+                Choice(f"filter:{search_id}:e:{value}", label)
+                for value, label in [
+                    ("worked", "Worked"),
+                    ("promising", "Promising"),
+                    ("untested", "Untested – new or innovative"),
+                    ("didnt_work", "Didn't work"),
+                ]
+            ),
+        ),
+        Choices(
+            "Filter by focus",
+            tuple(
+                Choice(f"filter:{search_id}:f:{value}", value.capitalize())
+                for value in [
+                    "prevention",
+                    "diversion",
+                    "reoffending",
+                    "organisational",
+                    "location",
+                ]
+            ),
+        ),
+    )
 
 
 @pytest.fixture
@@ -98,6 +131,7 @@ def test_search_shows_cards_with_details_buttons(bank):
             Buttons((Action("show:PB017", "Details PB017"),)),
             PracticeCard(DEMO["PB058"], CardDetail.SUMMARY, rank=2),
             Buttons((Action("show:PB058", "Details PB058"),)),
+            *filter_choices(1),
         )
     )
 
@@ -142,7 +176,8 @@ def test_first_page_offers_more_results(bank):
     reply = say(bank, "crime")
     assert reply.plain == "11 practices for “crime” (showing 1–5 of 11)."
     assert [c.rank for c in reply.blocks if isinstance(c, PracticeCard)] == [1, 2, 3, 4, 5]
-    assert reply.blocks[-1] == Buttons((Action("more:1:5", "More results", ActionStyle.PRIMARY),))
+    assert reply.blocks[-3] == Buttons((Action("more:1:5", "More results", ActionStyle.PRIMARY),))
+    assert reply.blocks[-2:] == filter_choices(1)
 
 
 def test_more_results_shows_the_next_page(bank):

@@ -115,7 +115,7 @@ def fill(bank, uows, actor: Actor = ALICE, **answers: str) -> Reply:
 
 @pytest.mark.parametrize("line", ["share", "SHARE", "/practice share"])
 def test_share_asks_the_title_first(bank, uows, line):
-    """`share` introduces the dialogue and asks the title, with back and cancel buttons."""
+    """`share` introduces the dialogue, offers the form, and asks the title (back, cancel)."""
     reply = say(bank, line)
     assert reply.plain == (
         "Let's share your practice. I'll ask one question at a time; your answers are saved as "
@@ -124,7 +124,7 @@ def test_share_asks_the_title_first(bank, uows, line):
         "answers.\n"
         "What is the practice called? A short title, as you would like it listed.  (1/21)"
     )
-    assert button_ids(reply) == ["share:back", "share:cancel"]
+    assert button_ids(reply) == ["share:form", "share:back", "share:cancel"]
     assert submission(uows).state is SubmissionState.DRAFT
 
 

@@ -56,7 +56,20 @@ def test_misspelt_search_shows_knife_crime_cards(session):
         "2. PB017 · Habitual knife carrier index",
         "   Untested – new or innovative · Prevention, Diversion · Sussex Police",
     ]
-    assert lines[-1] == "   [7] More results"
+    assert lines[-12:] == [
+        "   [7] More results",
+        "Filter by effectiveness",
+        "   [8] Worked",
+        "   [9] Promising",
+        "   [10] Untested – new or innovative",
+        "   [11] Didn't work",
+        "Filter by focus",
+        "   [12] Prevention",
+        "   [13] Diversion",
+        "   [14] Reoffending",
+        "   [15] Organisational",
+        "   [16] Location",
+    ]
 
 
 def test_number_presses_the_button_with_that_number(session):
@@ -93,7 +106,7 @@ def test_show_prints_the_full_card(session, line):
 def test_more_results_pages_through(session):
     """The More results button prints the next page, numbered on from the first."""
     first = session.push("crime")[0]
-    assert first.splitlines()[-1] == "   [6] More results"
+    assert first.splitlines()[-12] == "   [6] More results"
     second = session.push("6")[0].splitlines()
     assert second[0] == "11 practices for “crime” (showing 6–10 of 11)."
     assert second[1].startswith("6. PB")
@@ -188,13 +201,13 @@ def test_mentions_are_printed_as_plain_text(session):
 
 
 @pytest.mark.parametrize(
-    ("line", "number"), [("9", 9), ("0", 0), ("[42]", 42), ("123456789", 123456789)]
+    ("line", "number"), [("12", 12), ("0", 0), ("[42]", 42), ("123456789", 123456789)]
 )
 def test_pressing_a_button_number_that_does_not_exist(world, line, number):
     """A number with no button says which numbers exist and sends nothing to the core."""
     session, uow_factory = world
     session.push("knife")
-    assert session.push(line) == [f"There is no button {number}: pick 1–2, or type a search."]
+    assert session.push(line) == [f"There is no button {number}: pick 1–11, or type a search."]
     with uow_factory() as uow:
         assert uow.searches.get(2) is None
 

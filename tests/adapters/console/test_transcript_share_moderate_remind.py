@@ -122,7 +122,7 @@ def test_share_moderate_publish_remind_update(world: World) -> None:
     # --- alice shares a practice: back, a restart, skip, an invalid email, edit from review ---
     assert alice.say("share").endswith(
         "What is the practice called? A short title, as you would like it listed.  (1/21)\n"
-        "   [1] Back  [2] Cancel"
+        "   [2] Back  [3] Cancel"
     )
     alice.say("Street Triage")
     assert alice.say("back") == (

@@ -26,7 +26,10 @@ def test_more_results_shows_the_next_page(world):
     assert answer["type"] == 4
     data = answer["data"]
     assert data["flags"] == EPHEMERAL
-    assert data["content"] == "**11 practices** for “knife crime” (showing 6–10 of 11)."
+    assert data["content"] == (
+        "**11 practices** for “knife crime” (showing 6–10 of 11)."
+        "\nFilter by effectiveness\nFilter by focus"
+    )
     assert [e["title"].split(" · ")[0] for e in data["embeds"]] == [
         "6. PB048",
         "7. PB060",
@@ -35,7 +38,7 @@ def test_more_results_shows_the_next_page(world):
         "10. PB034",
     ]
     ids = [c["custom_id"] for row in data["components"] for c in row["components"]]
-    assert ids[-2:] == ["more:1:10", "dc:post"]
+    assert ids[-4:] == ["more:1:10", "dc:post", "dc:choice:0", "dc:choice:1"]
 
 
 def test_details_shows_the_practice_in_full(world):

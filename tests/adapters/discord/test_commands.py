@@ -54,7 +54,10 @@ def test_search_answers_with_ephemeral_knife_crime_embeds(world):
     data = answer["data"]
     assert data["flags"] == EPHEMERAL
     assert data["allowed_mentions"] == NO_PINGS
-    assert data["content"] == "**11 practices** for “knife crime” (showing 1–5 of 11)."
+    assert data["content"] == (
+        "**11 practices** for “knife crime” (showing 1–5 of 11)."
+        "\nFilter by effectiveness\nFilter by focus"
+    )
     assert [e["title"] for e in data["embeds"]] == [
         "1. PB058 · Using community impact statements for knife crime",
         "2. PB017 · Habitual knife carrier index",
@@ -78,6 +81,8 @@ def test_search_answers_with_ephemeral_knife_crime_embeds(world):
         "show:PB029",
         "more:1:5",
         "dc:post",
+        "dc:choice:0",
+        "dc:choice:1",
     ]
 
 

@@ -62,7 +62,10 @@ def test_slow_search_is_deferred_in_time_then_followed_up(world):
     deferred, followup = play(world, steps, bank=slow, defer_after=0.01)
     assert deferred.status == 200
     assert deferred.body == {"type": 5, "data": {"flags": 64}}
-    assert followup.body["content"] == "**11 practices** for “knife crime” (showing 1–5 of 11)."
+    assert followup.body["content"] == (
+        "**11 practices** for “knife crime” (showing 1–5 of 11)."
+        "\nFilter by effectiveness\nFilter by focus"
+    )
     assert followup.body["flags"] == 64
     assert len(followup.body["embeds"]) == 5
 

@@ -211,7 +211,7 @@ def test_share_moderate_revise_publish_and_find(world):
     assert seen["first"]["content"].endswith(
         "**What is the practice called? A short title, as you would like it listed.**  (1/21)"
     )
-    assert ids(seen["first"]) == ["share:back", "share:cancel"]
+    assert ids(seen["first"]) == ["share:form", "share:back", "share:cancel"]
     assert ids(seen["focus"]) == [
         "share:pick:prevention",
         "share:pick:diversion",

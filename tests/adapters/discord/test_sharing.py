@@ -55,7 +55,7 @@ def test_share_starts_the_conversation_in_direct_messages(world):
     assert deferred.body == {"type": 5, "data": {"flags": 64}}
     assert said.body["content"] == "I have sent you a direct message: let's carry on there."
     assert question.body["content"].endswith(FIRST_QUESTION)
-    assert _ids(question.body) == ["share:back", "share:cancel"]
+    assert _ids(question.body) == ["share:form", "share:back", "share:cancel"]
     assert question.body["allowed_mentions"] == {"parse": []}
 
 
@@ -106,7 +106,7 @@ def test_closed_dms_keep_the_conversation_private_in_the_channel(world):
     assert said.body["flags"] == 64
     assert question.body["flags"] == 64
     assert question.body["content"].endswith(FIRST_QUESTION)
-    assert _ids(question.body) == ["share:back", "share:cancel", "dc:answer"]
+    assert _ids(question.body) == ["share:form", "share:back", "share:cancel", "dc:answer"]
 
 
 def test_typed_answer_modal_answers_in_the_channel(world):
