@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import date, datetime
 
+from bot.cards import card_rows, field_text
 from bot.domain import Practice
 from bot.replies import (
     Buttons,
@@ -83,20 +83,6 @@ def render_paragraph(paragraph: Paragraph) -> str:
     return textwrap.fill("".join(render_span(s) for s in paragraph.spans), WIDTH) or ""
 
 
-def _value(value: object) -> str:
-    """Show a practice field's value as text; enums show their labels."""
-    if isinstance(value, tuple):
-        return ", ".join(_value(v) for v in value)
-    label = getattr(value, "label", None)
-    if isinstance(label, str):
-        return label
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _wrapped(label: str, value: str, indent: str = INDENT) -> str:
     return textwrap.fill(
         f"{label}: {value}" if label else value,
@@ -109,58 +95,21 @@ def _wrapped(label: str, value: str, indent: str = INDENT) -> str:
 def render_card_summary(practice: Practice, rank: int | None) -> str:
     """Render a result: rank, ref and title; rating, focus and organisation; summary."""
     head = f"{rank}. " if rank is not None else ""
-    facts = [practice.effectiveness.label, _value(practice.focus), practice.organisation or ""]
+    facts = [practice.effectiveness.label, field_text(practice.focus), practice.organisation or ""]
     lines = [
         f"{head}{practice.ref} · {safe(practice.title)}",
         _wrapped("", " · ".join(safe(f) for f in facts if f)),
         _wrapped("", safe(practice.summary)),
     ]
     if practice.is_restricted:
-        lines.append(f"{INDENT}(restricted: police only)")
+        lines.append(f"{INDENT}({field_text(practice.visibility)})")
     return "\n".join(lines)
 
 
-# Label and field, in the order the detail card lists them; ref, title and summary lead the card.
-DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
-    ("Effectiveness", "effectiveness"),
-    ("Focus", "focus"),
-    ("Topics", "topics"),
-    ("Organisation", "organisation"),
-    ("Region", "region"),
-    ("Partners", "partners"),
-    ("Target group", "target_group"),
-    ("Stage", "stage"),
-    ("Started", "start_date"),
-    ("Ended", "end_date"),
-    ("Aim", "aim"),
-    ("Intended outcome", "intended_outcome"),
-    ("What was done", "description"),
-    ("Evaluation", "evaluation"),
-    ("Learning", "learning"),
-    ("Resources", "resources"),
-    ("Contact", "contact_name"),
-    ("Contact email", "contact_email"),
-    ("Links", "links"),
-    ("Linked to", "linked_to"),
-    ("Added", "added_at"),
-    ("Updated", "updated_at"),
-    ("Reviewed", "reviewed_at"),
-    ("Archived", "archived_at"),
-)
-
-
 def render_card_full(practice: Practice) -> str:
-    """Render a practice in full: every field that has a value, labelled, one per paragraph."""
+    """Render a practice in full: every row the core's card lists, labelled, one per paragraph."""
     lines = [f"{practice.ref} · {safe(practice.title)}", _wrapped("", safe(practice.summary))]
-    for label, name in DETAIL_FIELDS:
-        value = getattr(practice, name)
-        if value in (None, "", ()):
-            continue
-        lines.append(_wrapped(label, safe(_value(value))))
-    if practice.version > 1:  # a first version is the norm; only an updated practice says so
-        lines.append(_wrapped("Version", str(practice.version)))
-    if practice.is_restricted:
-        lines.append(_wrapped("Visibility", "restricted: police only"))
+    lines += [_wrapped(row.label, safe(row.text)) for row in card_rows(practice)]
     return "\n".join(lines)
 
 

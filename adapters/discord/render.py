@@ -12,10 +12,10 @@ every send uses. Discord's size limits are respected by cutting text with an ell
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 import discord
 
+from bot.cards import card_rows, field_text
 from bot.domain import Effectiveness, Practice
 from bot.replies import (
     ActionStyle,
@@ -60,32 +60,10 @@ COLOURS: dict[Effectiveness, int] = {
     Effectiveness.DIDNT_WORK: 0xC62828,  # red
 }
 
-# The full card's fields after the summary, in order: label and `Practice` attribute.
-DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
-    ("Effectiveness", "effectiveness"),
-    ("Focus", "focus"),
-    ("Organisation", "organisation"),
-    ("Linked to", "linked_to"),
-    ("Topics", "topics"),
-    ("Region", "region"),
-    ("Partners", "partners"),
-    ("Target group", "target_group"),
-    ("Stage", "stage"),
-    ("Started", "start_date"),
-    ("Ended", "end_date"),
-    ("Aim", "aim"),
-    ("Intended outcome", "intended_outcome"),
-    ("What was done", "description"),
-    ("Evaluation", "evaluation"),
-    ("Learning", "learning"),
-    ("Resources", "resources"),
-    ("Contact", "contact_name"),
-    ("Contact email", "contact_email"),
-    ("Links", "links"),
-    ("Updated", "updated_at"),
-    ("Reviewed", "reviewed_at"),
-)
-_INLINE = frozenset({"effectiveness", "focus", "organisation", "linked_to"})
+# Fields shown side by side (inline) at the top of every card, and the one shown as its footer;
+# the full card's other rows follow, one per line, in the core's order.
+INLINE_FIELDS = frozenset({"effectiveness", "focus", "organisation", "linked_to"})
+IN_FOOTER = frozenset({"visibility"})
 
 
 @dataclass(frozen=True)
@@ -171,28 +149,12 @@ def render_paragraph(paragraph: Paragraph) -> str:
     return "".join(render_span(span) for span in paragraph.spans)
 
 
-def _value(value: object) -> str:
-    """A practice field's value as text; enums show their labels."""
-    if isinstance(value, tuple):
-        return ", ".join(_value(v) for v in value)
-    label = getattr(value, "label", None)
-    if isinstance(label, str):
-        return label
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def _fields(practice: Practice, detail: CardDetail) -> list[tuple[str, str, bool]]:
-    names = DETAIL_FIELDS if detail is CardDetail.FULL else DETAIL_FIELDS[:4]
-    fields: list[tuple[str, str, bool]] = []
-    for label, name in names:
-        value = getattr(practice, name)
-        if value in (None, "", ()):
-            continue
-        fields.append((label, escape(_value(value)), name in _INLINE))
+    """The card's embed fields: the inline ones first, then the rest (label, text, inline)."""
+    rows = [row for row in card_rows(practice, detail) if row.name not in IN_FOOTER]
+    ordered = [row for row in rows if row.name in INLINE_FIELDS]
+    ordered += [row for row in rows if row.name not in INLINE_FIELDS]
+    fields = [(row.label, escape(row.text), row.name in INLINE_FIELDS) for row in ordered]
     return fields[:EMBED_FIELDS_MAX]
 
 
@@ -223,7 +185,7 @@ def render_card(card: PracticeCard, budget: int = EMBEDS_TOTAL_MAX) -> discord.E
     practice = card.practice
     head = f"{card.rank}. " if card.rank is not None else ""
     title = shorten(f"{head}{practice.ref} · {escape(practice.title)}", EMBED_TITLE_MAX)
-    footer = "Restricted: police only" if practice.is_restricted else ""
+    footer = field_text(practice.visibility).capitalize() if practice.is_restricted else ""
     summary = escape(practice.summary)
     fields = _fields(practice, card.detail)
     while True:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 from adapters.slack.text import (
@@ -37,6 +36,7 @@ from adapters.slack.text import (
     one_line,
     plain,
 )
+from bot.cards import card_rows, field_text
 from bot.domain import Effectiveness, Practice
 from bot.replies import (
     ActionStyle,
@@ -70,29 +70,8 @@ _PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
 _SAFE_LINK = re.compile(r"(https?://|mailto:)[^\s<>|]+", re.IGNORECASE)
 _STYLES = {ActionStyle.PRIMARY: "primary", ActionStyle.DANGER: "danger"}
 
-# Label and field of the detail card, after title and summary.
-DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
-    ("Topics", "topics"),
-    ("Region", "region"),
-    ("Partners", "partners"),
-    ("Target group", "target_group"),
-    ("Stage", "stage"),
-    ("Started", "start_date"),
-    ("Ended", "end_date"),
-    ("Aim", "aim"),
-    ("Intended outcome", "intended_outcome"),
-    ("What was done", "description"),
-    ("Evaluation", "evaluation"),
-    ("Learning", "learning"),
-    ("Resources", "resources"),
-    ("Contact", "contact_name"),
-    ("Contact email", "contact_email"),
-    ("Links", "links"),
-    ("Linked to", "linked_to"),
-    ("Added", "added_at"),
-    ("Updated", "updated_at"),
-    ("Reviewed", "reviewed_at"),
-)
+# Fields the facts line under the title shows, so the detail sections below leave them out.
+IN_FACTS_LINE = frozenset({"effectiveness", "focus", "organisation", "visibility"})
 
 
 @dataclass(frozen=True)
@@ -132,19 +111,6 @@ def render_paragraph(paragraph: Paragraph) -> str:
     return "".join(render_span(span) for span in paragraph.spans)
 
 
-def _value(value: object) -> str:
-    if isinstance(value, tuple):
-        return ", ".join(_value(v) for v in value)
-    label = getattr(value, "label", None)
-    if isinstance(label, str):
-        return label
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 # --- practice cards ----------------------------------------------------------------------------
 
 
@@ -152,7 +118,7 @@ def card_facts(practice: Practice) -> str:
     """The line under a card's title: effectiveness badge, focus and organisation."""
     facts = [f"{BADGES[practice.effectiveness]} *{escape(practice.effectiveness.label)}*"]
     if practice.focus:
-        facts.append("Focus: " + escape(_value(practice.focus)))
+        facts.append("Focus: " + escape(field_text(practice.focus)))
     if practice.organisation:
         facts.append(escape(one_line(practice.organisation)))
     if practice.is_restricted:
@@ -189,11 +155,9 @@ def render_card_full(practice: Practice) -> list[JsonDict]:
         {"type": "context", "elements": [mrkdwn(card_facts(practice), CONTEXT_TEXT)]},
         {"type": "section", "text": mrkdwn(escape(practice.summary))},
     ]
-    for label, name in DETAIL_FIELDS:
-        value = getattr(practice, name)
-        if value in (None, "", ()):
-            continue
-        blocks.append({"type": "section", "text": mrkdwn(f"*{label}*\n{escape(_value(value))}")})
+    for row in card_rows(practice):
+        if row.name not in IN_FACTS_LINE:
+            blocks.append({"type": "section", "text": mrkdwn(f"*{row.label}*\n{escape(row.text)}")})
     return blocks
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from adapters.discord.config import ConfigError, DiscordConfig
 from adapters.discord.render import (
-    DETAIL_FIELDS,
     ButtonSpec,
     SelectSpec,
     escape,
@@ -28,6 +27,31 @@ HOSTILE = [
     "\u202eright-to-left \u05e9\u05dc\u05d5\u05dd",
     "'; DROP TABLE practices; --",
     "@everyone @here <@&123456789012345678> <@123456789012345678> **bold** `code` ||spoiler||",
+]
+# The fields of `huge_practice()`'s full card: the inline four first, then the core's order.
+HUGE_FIELDS = [
+    "Effectiveness",
+    "Focus",
+    "Organisation",
+    "Linked to",
+    "Topics",
+    "Region",
+    "Partners",
+    "Target group",
+    "Stage",
+    "Started",
+    "Ended",
+    "Aim",
+    "Intended outcome",
+    "What was done",
+    "Evaluation",
+    "Learning",
+    "Resources",
+    "Contact",
+    "Contact email",
+    "Links",
+    "Updated",
+    "Reviewed",
 ]
 
 
@@ -168,7 +192,7 @@ def test_practice_of_20_kb_in_every_field_fits_every_embed_limit():
 def test_full_card_of_a_huge_practice_shows_every_field_cut_fairly():
     """The full card of a 20 kB practice shows all 22 fields, the long ones cut to equal shares."""
     data = render_card(PracticeCard(huge_practice(), CardDetail.FULL)).to_dict()
-    assert [f["name"] for f in data["fields"]] == [label for label, _ in DETAIL_FIELDS]
+    assert [f["name"] for f in data["fields"]] == HUGE_FIELDS
     long_ones = [len(f["value"]) for f in data["fields"] if f["value"].endswith("…")]
     shares = [len(data["description"]), *long_ones]
     assert max(shares) - min(shares) <= 1  # one fair share each (less a trailing space cut)
@@ -189,7 +213,7 @@ def test_card_in_a_small_budget_drops_trailing_fields_rather_than_showing_sliver
     embed = render_card(PracticeCard(huge_practice(), CardDetail.FULL), budget=600)
     assert len(embed) <= 600
     values = [f["value"] for f in embed.to_dict()["fields"]]
-    assert 0 < len(values) < len(DETAIL_FIELDS)
+    assert 0 < len(values) < len(HUGE_FIELDS)
     assert all(len(v) >= 10 for v in values)
 
 
@@ -203,3 +227,18 @@ def test_reply_of_ten_20_kb_practices_splits_within_message_limits():
         assert sum(len(e) for e in message.embeds) <= 6000
         for embed in message.embeds:
             _within_limits(embed)
+
+
+def test_full_card_puts_version_among_fields_and_visibility_in_the_footer():
+    """An updated, restricted practice: Version is a field, police-only is the footer only."""
+    practice = _practice(visibility=Visibility.RESTRICTED, version=2, topics=("Knife crime",))
+    data = render_card(PracticeCard(practice, CardDetail.FULL)).to_dict()
+    assert [(f["name"], f["value"], f["inline"]) for f in data["fields"]] == [
+        ("Effectiveness", "Worked", True),
+        ("Focus", "Diversion", True),
+        ("Organisation", "Example Police", True),
+        ("Linked to", "Tilley award", True),
+        ("Topics", "Knife crime", False),
+        ("Version", "2", False),
+    ]
+    assert data["footer"]["text"] == "Restricted: police only"
