@@ -7,7 +7,8 @@ out of a submission.
 
 from bot.sharing.answers import answers_from_practice, practice_from_answers
 from bot.sharing.render import moderation_card, share_button
-from bot.sharing.service import Sharing, start_share, sweep_stale_drafts
+from bot.sharing.service import Sharing, start_share
+from bot.sharing.sweep import sweep_stale_drafts
 
 __all__ = [
     "Sharing",

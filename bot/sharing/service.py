@@ -3,7 +3,8 @@
 Each use case runs in one unit of work: the `Conversation` (where the dialogue stands) and the
 draft `Submission` (the answers) are written together after every answer, and a submit writes
 the state change and the moderators' notification together. The rules live in
-`bot.sharing.dialogue`; this module only loads, saves and words the outcome.
+`bot.sharing.dialogue`, loading and saving in `bot.sharing.drafts`, the submit step in
+`bot.sharing.submit`; this module starts drafts, applies one move and words the outcome.
 
 Text from a person with a sharing conversation in progress is an answer, except `share` itself
 and a line starting with `/` (a command, so `/practice knife crime` still searches mid-draft).
@@ -12,11 +13,9 @@ offer to continue or discard instead of being taken as an answer to a question t
 longer see.
 """
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +41,6 @@ from bot.actions import (
 )
 from bot.domain import Practice
 from bot.events import Actor
-from bot.notices import tell_moderators, tell_person
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Action, Block, Buttons, Reply, Span, bold, text
 from bot.requests import normalise_ref
@@ -66,6 +64,18 @@ from bot.sharing.dialogue import (
     first_step,
     read_move,
 )
+from bot.sharing.drafts import (
+    KINDS,
+    SHARE_KIND,
+    UPDATE_KIND,
+    OpenDraft,
+    conflict,
+    find,
+    new_conversation,
+    new_draft,
+    save,
+    withdraw,
+)
 from bot.sharing.form import (
     FormRefused,
     form_intro_blocks,
@@ -77,7 +87,6 @@ from bot.sharing.render import (
     help_blocks,
     intro_blocks,
     last_change_request,
-    moderation_card,
     notice_blocks,
     resume_offer,
     share_button,
@@ -86,20 +95,15 @@ from bot.sharing.render import (
     title_of,
 )
 from bot.sharing.similar import similar_practices
+from bot.sharing.submit import submit
 from bot.workflow import (
     Conversation,
     Submission,
     SubmissionState,
 )
 
-SHARE_KIND = "share"
-UPDATE_KIND = "update"
-KINDS = frozenset({SHARE_KIND, UPDATE_KIND})
 # A pause this long makes the next text an occasion to re-orient rather than an answer.
 RESUME_AFTER = timedelta(hours=1)
-WARN_AFTER = timedelta(days=23)
-DISCARD_AFTER = timedelta(days=30)
-EDITABLE_STATES = frozenset({SubmissionState.DRAFT, SubmissionState.CHANGES_REQUESTED})
 _RESUME_WORDS = frozenset({"continue", "resume"})
 
 
@@ -120,120 +124,6 @@ def _busy() -> Reply:
     return _say("You are in the middle of something else with me; finish that first.")
 
 
-@dataclass(frozen=True)
-class OpenDraft:
-    """A person's sharing conversation with its submission, and the dialogue state they hold."""
-
-    conversation: Conversation
-    submission: Submission
-
-    @property
-    def draft(self) -> Draft:
-        """The pure dialogue state; answers come from the submission, their one home."""
-        data = self.conversation.data
-        history = data.get("history")
-        return Draft(
-            step=self.conversation.step,
-            answers=dict(self.submission.answers),
-            history=tuple(h for h in history if isinstance(h, str))
-            if isinstance(history, list)
-            else (),
-            editing=data.get("editing") is True,
-            before_cancel=str(data.get("before_cancel") or ""),
-            filled=tuple(f for f in filled if isinstance(f, str))
-            if isinstance(filled := data.get("filled"), list)
-            else (),
-        )
-
-    @property
-    def ref(self) -> str:
-        """What the review card shows as the practice's ref: the target or the submission id."""
-        return self.submission.target_ref or self.submission.ref
-
-
-def _load(uow: UnitOfWork, conversation: Conversation) -> OpenDraft | None:
-    """The conversation's submission if it is still the person's and still editable."""
-    submission_id = conversation.data.get("submission_id")
-    if not isinstance(submission_id, int) or isinstance(submission_id, bool):
-        return None
-    submission = uow.submissions.get(submission_id)
-    if (
-        submission is None
-        or submission.contributor_key != conversation.actor_key
-        or submission.state not in EDITABLE_STATES
-    ):
-        return None
-    return OpenDraft(conversation, submission)
-
-
-def _find(uow: UnitOfWork, actor_key: str) -> OpenDraft | Conversation | None:
-    """The person's open sharing draft; another dialogue's conversation; or None.
-
-    A sharing conversation whose submission closed meanwhile is forgotten here.
-    """
-    conversation = uow.conversations.get(actor_key)
-    if conversation is None:
-        return None
-    if conversation.kind not in KINDS:
-        return conversation
-    found = _load(uow, conversation)
-    if found is None:
-        uow.conversations.delete(actor_key)
-    return found
-
-
-def _save(
-    uow: UnitOfWork,
-    open_draft: OpenDraft,
-    draft: Draft,
-    now: datetime,
-    **data: Any,
-) -> OpenDraft | None:
-    """Write the dialogue state and, if they changed, the answers; None if the draft moved on."""
-    submission = open_draft.submission
-    if dict(draft.answers) != submission.answers:
-        saved = uow.submissions.save(
-            replace(submission, answers=dict(draft.answers), updated_at=now),
-            expected_revision=submission.revision,
-        )
-        if saved is None:
-            return None
-        submission = saved
-    conversation = replace(
-        open_draft.conversation,
-        step=draft.step,
-        data={
-            **open_draft.conversation.data,
-            "history": list(draft.history),
-            "editing": draft.editing,
-            "before_cancel": draft.before_cancel,
-            "filled": list(draft.filled),
-            "warned": False,
-            **data,
-        },
-        updated_at=now,
-    )
-    uow.conversations.save(conversation)
-    return OpenDraft(conversation, submission)
-
-
-def _conflict() -> Reply:
-    return _say(
-        "This draft was changed elsewhere in the meantime, so I did not save that. "
-        "Type share to see where it stands."
-    )
-
-
-def _withdraw(uow: UnitOfWork, open_draft: OpenDraft, now: datetime) -> None:
-    """Discard a draft: its submission is withdrawn (kept for the record), its dialogue deleted."""
-    submission = open_draft.submission
-    uow.submissions.save(
-        replace(submission, state=SubmissionState.WITHDRAWN, updated_at=now),
-        expected_revision=submission.revision,
-    )
-    uow.conversations.delete(open_draft.conversation.actor_key)
-
-
 def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | None:
     """The practice if it exists, is not archived and the actor may see it."""
     practice = uow.practices.get(ref)
@@ -244,25 +134,6 @@ def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | Non
     ):
         return None
     return practice
-
-
-def _new_conversation(
-    actor_key: str, kind: str, draft: Draft, submission_id: int, now: datetime, **data: Any
-) -> Conversation:
-    return Conversation(
-        actor_key=actor_key,
-        kind=kind,
-        step=draft.step,
-        data={
-            "submission_id": submission_id,
-            "history": list(draft.history),
-            "editing": draft.editing,
-            "before_cancel": draft.before_cancel,
-            "filled": list(draft.filled),
-            **data,
-        },
-        updated_at=now,
-    )
 
 
 def _offer(uow: UnitOfWork, open_draft: OpenDraft, *, then: Action | None = None) -> list[Reply]:
@@ -295,7 +166,7 @@ def _start(
     instance: str | None = None,
 ) -> list[Reply]:
     """Start a draft, or offer the one in progress (one open draft per person)."""
-    found = _find(uow, actor.key)
+    found = find(uow, actor.key)
     if isinstance(found, OpenDraft):
         then = None
         if update_of is not None and (ref := normalise_ref(update_of)):
@@ -317,7 +188,7 @@ def _start(
     if call_id is not None:
         call = uow.calls.get(call_id)
         call_theme = call.theme if call is not None else None
-    opened = _new_draft(
+    opened = new_draft(
         uow, actor, now, answers, target_ref=target_ref, call_id=call_id, instance=instance
     )
     draft, submission = opened.draft, opened.submission
@@ -326,40 +197,6 @@ def _start(
         *step_blocks(draft, target_ref or submission.ref),
     ]
     return [Reply(tuple(blocks))]
-
-
-def _new_draft(
-    uow: UnitOfWork,
-    actor: Actor,
-    now: datetime,
-    answers: dict[str, Any],
-    *,
-    target_ref: str | None = None,
-    call_id: int | None = None,
-    instance: str | None = None,
-) -> OpenDraft:
-    """Open a draft submission and its conversation at the dialogue's first step."""
-    submission = uow.submissions.add(
-        Submission(
-            id=0,
-            contributor_key=actor.key,
-            contributor_name=actor.display_name or actor.user_id,
-            platform=actor.platform,
-            workspace_id=actor.workspace_id,
-            state=SubmissionState.DRAFT,
-            answers=answers,
-            target_ref=target_ref,
-            call_id=call_id,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    draft = first_step(answers)
-    data: dict[str, Any] = {"instance": instance} if instance else {}
-    kind = UPDATE_KIND if target_ref else SHARE_KIND
-    conversation = _new_conversation(actor.key, kind, draft, submission.id, now, **data)
-    uow.conversations.save(conversation)
-    return OpenDraft(conversation, submission)
 
 
 def start_share(
@@ -377,46 +214,6 @@ def start_share(
     offered to continue or discard it instead, since each person has one open draft.
     """
     return _start(uow, actor, clock.now(), call_id=call_id, update_of=update_of)
-
-
-def _submit(uow: UnitOfWork, open_draft: OpenDraft, draft: Draft, now: datetime) -> list[Reply]:
-    """Hand the draft to the moderators: state, conversation and notification in one go."""
-    submission = open_draft.submission
-    saved = uow.submissions.save(
-        replace(
-            submission,
-            answers=dict(draft.answers),
-            state=SubmissionState.SUBMITTED,
-            submitted_at=now,
-            updated_at=now,
-        ),
-        expected_revision=submission.revision,
-    )
-    if saved is None:
-        return [_conflict()]
-    uow.conversations.delete(open_draft.conversation.actor_key)
-    settings = uow.workspaces.get(saved.platform, saved.workspace_id)
-    requested = last_change_request(uow.reviews.for_submission(saved.id))
-    posted = tell_moderators(
-        uow,
-        settings,
-        reply=moderation_card(saved, requested),
-        key=f"submission:{saved.id}",
-        now=now,
-    )
-    channel = posted is not None
-    blocks: list[Block] = [text(f"Thanks — {saved.ref} is with the moderators.")]
-    if not channel:
-        blocks.append(
-            text(
-                "No moderation channel is set up for this workspace yet, so it waits in the "
-                "moderators' queue: they see it with ",
-                bold("queue"),
-                ".",
-            )
-        )
-    blocks.append(text("I'll tell you here when they have looked at it."))
-    return [Reply(tuple(blocks))]
 
 
 class Sharing:
@@ -452,7 +249,7 @@ class Sharing:
         per person); with no draft, nothing is created until the form is sent.
         """
         with self._uow_factory() as uow:
-            found = _find(uow, actor.key)
+            found = find(uow, actor.key)
             uow.commit()  # a sharing conversation whose submission closed was forgotten
         if found is not None and not isinstance(found, OpenDraft):
             return [_busy()]
@@ -470,15 +267,15 @@ class Sharing:
             return [Reply((*refusal_blocks(given), share_form(given.defaults)))]
         now = self._clock.now()
         with self._uow_factory() as uow:
-            found = _find(uow, actor.key)
+            found = find(uow, actor.key)
             if found is not None and not isinstance(found, OpenDraft):
                 return [_busy()]
             if found is None:
-                found = _new_draft(uow, actor, now, {}, instance=self._instance)
+                found = new_draft(uow, actor, now, {}, instance=self._instance)
             draft = fill(found.draft, given)
-            saved = _save(uow, found, draft, now, instance=self._instance, offered=False)
+            saved = save(uow, found, draft, now, instance=self._instance, offered=False)
             if saved is None:
-                return [_conflict()]
+                return [conflict()]
             uow.commit()
         return [
             Reply(
@@ -513,7 +310,7 @@ class Sharing:
                 return None
             if raw.lstrip().startswith("/") or _is_share_command(raw):
                 return None  # a command: `share` offers the draft, `share form` the form
-            found = _find(uow, actor.key)
+            found = find(uow, actor.key)
             if not isinstance(found, OpenDraft):
                 uow.commit()  # the conversation of a closed submission was forgotten
                 return None
@@ -545,7 +342,7 @@ class Sharing:
             case _:
                 pass
         with self._uow_factory() as uow:
-            found = _find(uow, actor.key)
+            found = find(uow, actor.key)
             now = self._clock.now()
             if not isinstance(found, OpenDraft):
                 uow.commit()
@@ -568,7 +365,7 @@ class Sharing:
         """
         now = self._clock.now()
         with self._uow_factory() as uow:
-            found = _find(uow, actor.key)
+            found = find(uow, actor.key)
             if (
                 isinstance(found, OpenDraft)
                 and found.conversation.step == REVIEW
@@ -601,15 +398,15 @@ class Sharing:
 
     def _resume(self, uow: UnitOfWork, found: OpenDraft, now: datetime) -> list[Reply]:
         draft = found.draft
-        saved = _save(uow, found, draft, now, instance=self._instance, offered=False)
+        saved = save(uow, found, draft, now, instance=self._instance, offered=False)
         if saved is None:
-            return [_conflict()]
+            return [conflict()]
         return [
             Reply((text("Welcome back. Here is where you were:"), *step_blocks(draft, found.ref)))
         ]
 
     def _discard(self, uow: UnitOfWork, found: OpenDraft, now: datetime) -> list[Reply]:
-        _withdraw(uow, found, now)
+        withdraw(uow, found, now)
         return [
             Reply(
                 (
@@ -631,7 +428,7 @@ class Sharing:
         if outcome.effect is Effect.SUBMIT:
             similar = self._similar(uow, actor, found, outcome.draft)
             if similar:
-                saved = _save(
+                saved = save(
                     uow,
                     found,
                     outcome.draft,
@@ -641,11 +438,11 @@ class Sharing:
                     similar_for=outcome.draft.answers.get("title"),
                     similar_refs=[p.ref for p in similar],
                 )
-                return [Reply(tuple(similar_blocks(similar)))] if saved else [_conflict()]
-            return _submit(uow, found, outcome.draft, now)
-        saved = _save(uow, found, outcome.draft, now, instance=self._instance, offered=False)
+                return [Reply(tuple(similar_blocks(similar)))] if saved else [conflict()]
+            return submit(uow, found, outcome.draft, now)
+        saved = save(uow, found, outcome.draft, now, instance=self._instance, offered=False)
         if saved is None:
-            return [_conflict()]
+            return [conflict()]
         blocks: list[Block] = notice_blocks(outcome.notices)
         if outcome.effect is Effect.HELP:
             blocks.extend(help_blocks())
@@ -682,10 +479,10 @@ class Sharing:
             expected_revision=found.submission.revision,
         )
         if submission is None:
-            return [_conflict()]
+            return [conflict()]
         draft = replace(found.draft, answers=answers, step=REVIEW, editing=False)
         conversation = replace(found.conversation, kind=UPDATE_KIND)
-        saved = _save(
+        saved = save(
             uow,
             OpenDraft(conversation, submission),
             draft,
@@ -695,7 +492,7 @@ class Sharing:
             similar_refs=[],
         )
         if saved is None:
-            return [_conflict()]
+            return [conflict()]
         return [
             Reply(
                 (
@@ -716,7 +513,7 @@ class Sharing:
             return [_say("There is no submission of yours with that number to revise.")]
         if submission.state is not SubmissionState.CHANGES_REQUESTED:
             return [_say(_closed_reason(submission))]
-        found = _find(uow, actor.key)
+        found = find(uow, actor.key)
         if isinstance(found, OpenDraft):
             if found.submission.id == submission.id:
                 return self._resume(uow, found, now)
@@ -727,7 +524,7 @@ class Sharing:
             return [_busy()]
         draft = first_step(submission.answers)
         kind = UPDATE_KIND if submission.target_ref else SHARE_KIND
-        conversation = _new_conversation(
+        conversation = new_conversation(
             actor.key,
             kind,
             draft,
@@ -793,57 +590,3 @@ def _move_for(action: ShareAction) -> Move:
             return Edit(field)
         case _:
             return Help()
-
-
-def sweep_stale_drafts(uow: UnitOfWork, now: datetime) -> None:
-    """Warn about drafts idle for 23 days and discard those idle for 30, telling the person.
-
-    Called by the scheduler inside a unit of work it commits. The warning is remembered in the
-    conversation without touching its `updated_at`, so the 30 days still count from the last
-    answer; any answer after the warning starts the count again.
-    """
-    for conversation in uow.conversations.idle_since(now - WARN_AFTER):
-        if conversation.kind not in KINDS or conversation.updated_at is None:
-            continue
-        found = _load(uow, conversation)
-        if found is None:
-            uow.conversations.delete(conversation.actor_key)
-            continue
-        submission = found.submission
-        idle = now - conversation.updated_at
-        if idle >= DISCARD_AFTER:
-            _withdraw(uow, found, now)
-            message = (
-                f"Your draft {title_of(submission.answers)} ({submission.ref}) was discarded "
-                "after 30 days without an answer. Type share whenever you want to start again."
-            )
-            _tell_contributor(uow, submission, Reply((text(message),)), now)
-        elif conversation.data.get("warned") is not True:
-            uow.conversations.save(
-                replace(conversation, data={**conversation.data, "warned": True})
-            )
-            deadline = (conversation.updated_at + DISCARD_AFTER).date().isoformat()
-            reply = Reply(
-                (
-                    text(
-                        f"Your draft {title_of(submission.answers)} ({submission.ref}) has "
-                        f"waited {idle.days} days for an answer. It will be discarded on "
-                        f"{deadline} unless you continue it."
-                    ),
-                    *resume_offer(submission)[1:],
-                )
-            )
-            _tell_contributor(uow, submission, reply, now)
-
-
-def _tell_contributor(uow: UnitOfWork, submission: Submission, reply: Reply, now: datetime) -> None:
-    """Queue a message about a stale draft to its contributor (key `draft:<id>`)."""
-    tell_person(
-        uow,
-        platform=submission.platform,
-        workspace_id=submission.workspace_id,
-        actor_key=submission.contributor_key,
-        reply=reply,
-        key=f"draft:{submission.id}",
-        now=now,
-    )

@@ -1,0 +1,195 @@
+"""Persistence of a person's open sharing draft and its conversation.
+
+The `Conversation` (where the dialogue stands) and the draft `Submission` (the answers) are
+loaded, saved, opened and withdrawn together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from bot.events import Actor
+from bot.ports import UnitOfWork
+from bot.replies import Reply, text
+from bot.sharing.dialogue import Draft, first_step
+from bot.workflow import Conversation, Submission, SubmissionState
+
+SHARE_KIND = "share"
+UPDATE_KIND = "update"
+KINDS = frozenset({SHARE_KIND, UPDATE_KIND})
+EDITABLE_STATES = frozenset({SubmissionState.DRAFT, SubmissionState.CHANGES_REQUESTED})
+
+
+@dataclass(frozen=True)
+class OpenDraft:
+    """A person's sharing conversation with its submission, and the dialogue state they hold."""
+
+    conversation: Conversation
+    submission: Submission
+
+    @property
+    def draft(self) -> Draft:
+        """The pure dialogue state; answers come from the submission, their one home."""
+        data = self.conversation.data
+        history = data.get("history")
+        return Draft(
+            step=self.conversation.step,
+            answers=dict(self.submission.answers),
+            history=tuple(h for h in history if isinstance(h, str))
+            if isinstance(history, list)
+            else (),
+            editing=data.get("editing") is True,
+            before_cancel=str(data.get("before_cancel") or ""),
+            filled=tuple(f for f in filled if isinstance(f, str))
+            if isinstance(filled := data.get("filled"), list)
+            else (),
+        )
+
+    @property
+    def ref(self) -> str:
+        """What the review card shows as the practice's ref: the target or the submission id."""
+        return self.submission.target_ref or self.submission.ref
+
+
+def load(uow: UnitOfWork, conversation: Conversation) -> OpenDraft | None:
+    """The conversation's submission if it is still the person's and still editable."""
+    submission_id = conversation.data.get("submission_id")
+    if not isinstance(submission_id, int) or isinstance(submission_id, bool):
+        return None
+    submission = uow.submissions.get(submission_id)
+    if (
+        submission is None
+        or submission.contributor_key != conversation.actor_key
+        or submission.state not in EDITABLE_STATES
+    ):
+        return None
+    return OpenDraft(conversation, submission)
+
+
+def find(uow: UnitOfWork, actor_key: str) -> OpenDraft | Conversation | None:
+    """The person's open sharing draft; another dialogue's conversation; or None.
+
+    A sharing conversation whose submission closed meanwhile is forgotten here.
+    """
+    conversation = uow.conversations.get(actor_key)
+    if conversation is None:
+        return None
+    if conversation.kind not in KINDS:
+        return conversation
+    found = load(uow, conversation)
+    if found is None:
+        uow.conversations.delete(actor_key)
+    return found
+
+
+def save(
+    uow: UnitOfWork,
+    open_draft: OpenDraft,
+    draft: Draft,
+    now: datetime,
+    **data: Any,
+) -> OpenDraft | None:
+    """Write the dialogue state and, if they changed, the answers; None if the draft moved on."""
+    submission = open_draft.submission
+    if dict(draft.answers) != submission.answers:
+        saved = uow.submissions.save(
+            replace(submission, answers=dict(draft.answers), updated_at=now),
+            expected_revision=submission.revision,
+        )
+        if saved is None:
+            return None
+        submission = saved
+    conversation = replace(
+        open_draft.conversation,
+        step=draft.step,
+        data={
+            **open_draft.conversation.data,
+            "history": list(draft.history),
+            "editing": draft.editing,
+            "before_cancel": draft.before_cancel,
+            "filled": list(draft.filled),
+            "warned": False,
+            **data,
+        },
+        updated_at=now,
+    )
+    uow.conversations.save(conversation)
+    return OpenDraft(conversation, submission)
+
+
+def conflict() -> Reply:
+    """The answer when `save` (or a submit) finds the draft changed elsewhere meanwhile."""
+    return Reply(
+        (
+            text(
+                "This draft was changed elsewhere in the meantime, so I did not save that. "
+                "Type share to see where it stands."
+            ),
+        )
+    )
+
+
+def withdraw(uow: UnitOfWork, open_draft: OpenDraft, now: datetime) -> None:
+    """Discard a draft: its submission is withdrawn (kept for the record), its dialogue deleted."""
+    submission = open_draft.submission
+    uow.submissions.save(
+        replace(submission, state=SubmissionState.WITHDRAWN, updated_at=now),
+        expected_revision=submission.revision,
+    )
+    uow.conversations.delete(open_draft.conversation.actor_key)
+
+
+def new_conversation(
+    actor_key: str, kind: str, draft: Draft, submission_id: int, now: datetime, **data: Any
+) -> Conversation:
+    """A sharing conversation for `submission_id`, standing where `draft` stands."""
+    return Conversation(
+        actor_key=actor_key,
+        kind=kind,
+        step=draft.step,
+        data={
+            "submission_id": submission_id,
+            "history": list(draft.history),
+            "editing": draft.editing,
+            "before_cancel": draft.before_cancel,
+            "filled": list(draft.filled),
+            **data,
+        },
+        updated_at=now,
+    )
+
+
+def new_draft(
+    uow: UnitOfWork,
+    actor: Actor,
+    now: datetime,
+    answers: dict[str, Any],
+    *,
+    target_ref: str | None = None,
+    call_id: int | None = None,
+    instance: str | None = None,
+) -> OpenDraft:
+    """Open a draft submission and its conversation at the dialogue's first step."""
+    submission = uow.submissions.add(
+        Submission(
+            id=0,
+            contributor_key=actor.key,
+            contributor_name=actor.display_name or actor.user_id,
+            platform=actor.platform,
+            workspace_id=actor.workspace_id,
+            state=SubmissionState.DRAFT,
+            answers=answers,
+            target_ref=target_ref,
+            call_id=call_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    draft = first_step(answers)
+    data: dict[str, Any] = {"instance": instance} if instance else {}
+    kind = UPDATE_KIND if target_ref else SHARE_KIND
+    conversation = new_conversation(actor.key, kind, draft, submission.id, now, **data)
+    uow.conversations.save(conversation)
+    return OpenDraft(conversation, submission)
