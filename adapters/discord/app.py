@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import Any
 
 import discord
@@ -163,6 +164,17 @@ class PracticeBankClient(discord.Client):
         await super().close()
 
 
+async def _serve(client: discord.Client, token: str) -> None:
+    """Run the client until it closes; SIGTERM (how platforms stop a worker) closes it cleanly.
+
+    `Client.run` only closes cleanly on Ctrl-C, so this is its loop with a SIGTERM handler added.
+    """
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
+    async with client:
+        await client.start(token)
+
+
 def run_discord(config: DiscordConfig, database_url: str | None = None) -> None:
     """`practicebank run discord`: connect and serve until interrupted (the Procfile's worker).
 
@@ -195,7 +207,9 @@ def run_discord(config: DiscordConfig, database_url: str | None = None) -> None:
     )
     log.info("starting the Discord adapter on %s", store.location)
     try:
-        client.run(config.token, log_handler=None)
+        asyncio.run(_serve(client, config.token))
+    except KeyboardInterrupt:
+        pass
     finally:
         scheduler.shutdown(wait=False)
         store.engine.dispose()

@@ -87,6 +87,7 @@ class FakeDiscord:
         self.retry_after = retry_after
         self.requests: list[Recorded] = []
         self.identify: dict[str, Any] | None = None
+        self.sessions = 0  # IDENTIFYs answered with READY and the guild
         self.messages: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(700000000000000001)
         self._dispatched: dict[str, float] = {}
@@ -143,6 +144,13 @@ class FakeDiscord:
         assert result is not None
         return result
 
+    async def wait_for_session(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The bot's IDENTIFY, once READY and the guild were sent back (interactions may follow)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.sessions > 0), timeout)
+        assert self.identify is not None
+        return self.identify
+
     async def callback(self, interaction_id: str, timeout: float = 10.0) -> Recorded:
         """The callback the bot made for an interaction."""
         return await self.wait_for(
@@ -174,6 +182,9 @@ class FakeDiscord:
             elif payload["op"] == 2:
                 self.identify = payload["d"]
                 await self._ready(socket)
+                async with self._changed:
+                    self.sessions += 1
+                    self._changed.notify_all()
         return socket
 
     async def _ready(self, socket: web.WebSocketResponse) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import discord
 import yarl
@@ -270,6 +271,53 @@ def play(
             await fake.stop()
 
     return asyncio.run(scenario())
+
+
+T = TypeVar("T")
+
+
+class FakeOnThread:
+    """A `FakeDiscord` served from an event loop on a thread of its own.
+
+    For tests of the bot in another process (the Procfile's worker): the test stays a plain
+    function and drives the fake with `call`, which runs one of its coroutines on that loop.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fake: FakeDiscord) -> None:
+        self.loop = loop
+        self.fake = fake
+
+    def call(self, work: Awaitable[T], timeout: float = 40.0) -> T:
+        """Run a coroutine of the fake on its loop and return its result (bounded wait)."""
+
+        async def wrapped() -> T:
+            return await work
+
+        return asyncio.run_coroutine_threadsafe(wrapped(), self.loop).result(timeout)
+
+
+@contextlib.contextmanager
+def fake_on_thread(**options: Any) -> Iterator[FakeOnThread]:
+    """A started `FakeDiscord(**options)` on a background loop; stopped and joined on exit."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-discord", daemon=True)
+    thread.start()
+
+    async def started() -> FakeDiscord:
+        fake = FakeDiscord(**options)  # made on its loop: its lock and condition belong there
+        await fake.start()
+        return fake
+
+    try:
+        served = FakeOnThread(loop, asyncio.run_coroutine_threadsafe(started(), loop).result(10))
+        try:
+            yield served
+        finally:
+            served.call(served.fake.stop(), timeout=10)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 def sent_message(recorded: Any, *, channel_id: str = CHANNEL_ID) -> dict[str, Any]:
