@@ -275,6 +275,7 @@ def _decode_workflow(verb: str, parts: list[str]) -> BotAction | None:
 
 
 # --- sharing: the guided submission dialogue (bot.sharing) ------------------------------------
+# The dialogue consumes these actions directly; typed commands (`back`, `skip`, ...) read into them.
 
 # Choice values and field names a sharing button may carry: short lower-case words.
 _SHARE_WORD = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -341,7 +342,7 @@ class ShareForm:
 
 @dataclass(frozen=True)
 class EditAnswer:
-    """Change the answer for `field` from the review card."""
+    """Change the answer for `field`: a button's field, or the loose name typed (`edit email`)."""
 
     field: str
 

@@ -1,5 +1,8 @@
 """The sharing dialogue as pure functions: a `Draft` and a `Move` give the next `Draft`.
 
+A move is one of the sharing actions of `bot.actions` (a button, or a typed command read into
+the same action) or an `Answer` typed to the question.
+
 No storage, clock or platform here: `bot.sharing.service` loads the draft from the person's
 `Conversation` and submission, applies one move, and saves the result. What the person is shown
 is built from the outcome by `bot.sharing.render`.
@@ -12,6 +15,16 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from bot.actions import (
+    CancelShare,
+    EditAnswer,
+    FinishChoices,
+    PickAnswer,
+    PreviousQuestion,
+    ShareHelp,
+    SkipQuestion,
+    SubmitShare,
+)
 from bot.sharing.questions import (
     BY_FIELD,
     ORDER,
@@ -58,63 +71,24 @@ class Draft:
 
 @dataclass(frozen=True)
 class Answer:
-    """Typed text answering the current question."""
+    """Typed text answering the current question (free text has no button, so no action id)."""
 
     text: str
 
 
-@dataclass(frozen=True)
-class Pick:
-    """A choice button pressed (a multi-choice toggles the value)."""
-
-    value: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """Finished picking options of a multi-choice question."""
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Leave the current optional question blank."""
-
-
-@dataclass(frozen=True)
-class Back:
-    """Go back one question."""
-
-
-@dataclass(frozen=True)
-class Cancel:
-    """Ask to discard the draft (confirmation follows)."""
-
-
-@dataclass(frozen=True)
-class Confirm:
-    """The answer to "discard this draft?"."""
-
-    yes: bool
-
-
-@dataclass(frozen=True)
-class Help:
-    """Explain the dialogue's commands."""
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Reopen one answer (named loosely: `contact email`, `email`, `contact_email`)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Submit:
-    """Send the draft to the moderators."""
-
-
-Move = Answer | Pick | Done | Skip | Back | Cancel | Confirm | Help | Edit | Submit
+# The sharing actions the dialogue consumes, whether a button carried them or `read_move` read
+# them from typed text; `EditAnswer.field` may be a loose name when typed (`edit email`).
+Move = (
+    Answer
+    | PickAnswer
+    | FinishChoices
+    | SkipQuestion
+    | PreviousQuestion
+    | CancelShare
+    | ShareHelp
+    | EditAnswer
+    | SubmitShare
+)
 
 
 class Effect(StrEnum):
@@ -136,11 +110,11 @@ class Outcome:
 
 
 _COMMANDS: dict[str, Move] = {
-    "back": Back(),
-    "skip": Skip(),
-    "cancel": Cancel(),
-    "help": Help(),
-    "?": Help(),
+    "back": PreviousQuestion(),
+    "skip": SkipQuestion(),
+    "cancel": CancelShare(),
+    "help": ShareHelp(),
+    "?": ShareHelp(),
 }
 _YES = frozenset({"yes", "y", "discard", "yes, discard"})
 _NO = frozenset({"no", "n", "keep", "keep going", "no, keep going"})
@@ -155,19 +129,19 @@ def read_move(draft: Draft, raw: str) -> Move:
     words = " ".join(raw.split()).casefold() if len(raw) <= 200 else ""
     if draft.step == CONFIRM_CANCEL:
         if words in _YES:
-            return Confirm(yes=True)
+            return CancelShare(confirmed=True)
         if words in _NO:
-            return Confirm(yes=False)
+            return CancelShare(confirmed=False)
     if words in _COMMANDS:
         return _COMMANDS[words]
     question = draft.question
     if question is not None and question.kind is Kind.MULTI_CHOICE and words == "done":
-        return Done()
+        return FinishChoices()
     if draft.step == REVIEW:
         if words in ("submit", "send"):
-            return Submit()
+            return SubmitShare()
         if words == "edit" or words.startswith("edit "):
-            return Edit(words.removeprefix("edit").strip())
+            return EditAnswer(words.removeprefix("edit").strip())
     return Answer(raw)
 
 
@@ -176,23 +150,23 @@ def advance(draft: Draft, move: Move) -> Outcome:
     if draft.step == CONFIRM_CANCEL:
         return _confirming(draft, move)
     match move:
-        case Help():
+        case ShareHelp():
             return Outcome(draft, effect=Effect.HELP)
-        case Cancel():
+        case CancelShare(confirmed=None):
             return Outcome(replace(draft, step=CONFIRM_CANCEL, before_cancel=draft.step))
-        case Confirm():
+        case CancelShare():
             return Outcome(draft, ("There is nothing to confirm right now.",))
-        case Back():
+        case PreviousQuestion():
             return _back(draft)
-        case Skip():
+        case SkipQuestion():
             return _skip(draft)
-        case Edit(name=name):
+        case EditAnswer(field=name):
             return _edit(draft, name)
-        case Submit():
+        case SubmitShare():
             return _submit(draft)
-        case Pick(value=value):
+        case PickAnswer(value=value):
             return _pick(draft, value)
-        case Done():
+        case FinishChoices():
             return _done(draft)
         case Answer(text=raw):
             return _answer(draft, raw)
@@ -200,12 +174,14 @@ def advance(draft: Draft, move: Move) -> Outcome:
 
 def _confirming(draft: Draft, move: Move) -> Outcome:
     """At "discard this draft?": yes discards, no returns to where the person was."""
-    if isinstance(move, Confirm) and move.yes:
+    if isinstance(move, CancelShare) and move.confirmed is True:
         return Outcome(draft, effect=Effect.DISCARD)
-    if isinstance(move, Confirm | Back):
+    if (isinstance(move, CancelShare) and move.confirmed is False) or isinstance(
+        move, PreviousQuestion
+    ):
         step = draft.before_cancel or REVIEW
         return Outcome(replace(draft, step=step, before_cancel=""), ("Carrying on.",))
-    if isinstance(move, Help):
+    if isinstance(move, ShareHelp):
         return Outcome(draft, effect=Effect.HELP)
     return Outcome(draft, ("Please answer yes to discard the draft, or no to keep going.",))
 

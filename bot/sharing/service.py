@@ -22,19 +22,12 @@ from typing import Any
 from bot.access import may_see_restricted
 from bot.actions import (
     AnswerCall,
-    CancelShare,
     DiscardShare,
-    EditAnswer,
-    FinishChoices,
-    PickAnswer,
-    PreviousQuestion,
     ResumeShare,
     ReviseSubmission,
     ShareAction,
     ShareForm,
-    SkipQuestion,
     StartShare,
-    SubmitShare,
     UpdatePractice,
     encode,
     encode_share,
@@ -47,18 +40,9 @@ from bot.requests import normalise_ref
 from bot.sharing.answers import answers_from_practice
 from bot.sharing.dialogue import (
     REVIEW,
-    Back,
-    Cancel,
-    Confirm,
-    Done,
     Draft,
-    Edit,
     Effect,
-    Help,
     Move,
-    Pick,
-    Skip,
-    Submit,
     advance,
     fill,
     first_step,
@@ -353,7 +337,7 @@ class Sharing:
                 case DiscardShare():
                     replies = self._discard(uow, found, now)
                 case _:
-                    replies = self._apply(uow, actor, found, _move_for(action), now)
+                    replies = self._apply(uow, actor, found, action, now)
             uow.commit()
         return replies
 
@@ -567,26 +551,3 @@ def _closed_reason(submission: Submission) -> str:
     if submission.state is SubmissionState.DRAFT:
         return f"{submission.ref} is still a draft: type share to continue it."
     return f"{submission.ref} is closed ({submission.state.value.replace('_', ' ')})."
-
-
-def _move_for(action: ShareAction) -> Move:
-    """The dialogue move a sharing button stands for."""
-    match action:
-        case SubmitShare():
-            return Submit()
-        case CancelShare(confirmed=None):
-            return Cancel()
-        case CancelShare(confirmed=confirmed):
-            return Confirm(yes=bool(confirmed))
-        case PickAnswer(value=value):
-            return Pick(value)
-        case SkipQuestion():
-            return Skip()
-        case PreviousQuestion():
-            return Back()
-        case FinishChoices():
-            return Done()
-        case EditAnswer(field=field):
-            return Edit(field)
-        case _:
-            return Help()

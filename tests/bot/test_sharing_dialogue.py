@@ -8,8 +8,12 @@ from bot import actions
 from bot.actions import (
     CancelShare,
     EditAnswer,
+    FinishChoices,
     PickAnswer,
+    PreviousQuestion,
     ReviseSubmission,
+    ShareHelp,
+    SkipQuestion,
     StartShare,
     SubmitShare,
     UpdatePractice,
@@ -20,17 +24,8 @@ from bot.sharing.dialogue import (
     CONFIRM_CANCEL,
     REVIEW,
     Answer,
-    Back,
-    Cancel,
-    Confirm,
-    Done,
     Draft,
-    Edit,
     Effect,
-    Help,
-    Pick,
-    Skip,
-    Submit,
     advance,
     first_step,
     read_move,
@@ -65,11 +60,11 @@ def at(step: str, **answers) -> Draft:
 @pytest.mark.parametrize(
     ("raw", "move"),
     [
-        ("back", Back()),
-        (" BACK ", Back()),
-        ("skip", Skip()),
-        ("cancel", Cancel()),
-        ("help", Help()),
+        ("back", PreviousQuestion()),
+        (" BACK ", PreviousQuestion()),
+        ("skip", SkipQuestion()),
+        ("cancel", CancelShare()),
+        ("help", ShareHelp()),
         ("back in 2019 we started", Answer("back in 2019 we started")),
         ("submit", Answer("submit")),
     ],
@@ -81,19 +76,19 @@ def test_commands_are_whole_messages(raw, move):
 
 def test_submit_and_edit_are_read_at_the_review():
     """At the review, `submit` and `edit <field>` are commands."""
-    assert read_move(Draft(step=REVIEW), "Submit") == Submit()
-    assert read_move(Draft(step=REVIEW), "edit contact email") == Edit("contact email")
+    assert read_move(Draft(step=REVIEW), "Submit") == SubmitShare()
+    assert read_move(Draft(step=REVIEW), "edit contact email") == EditAnswer("contact email")
 
 
 def test_yes_and_no_answer_the_cancel_confirmation():
     """At the confirmation, yes and no confirm or decline."""
-    assert read_move(Draft(step=CONFIRM_CANCEL), "yes") == Confirm(yes=True)
-    assert read_move(Draft(step=CONFIRM_CANCEL), "No") == Confirm(yes=False)
+    assert read_move(Draft(step=CONFIRM_CANCEL), "yes") == CancelShare(confirmed=True)
+    assert read_move(Draft(step=CONFIRM_CANCEL), "No") == CancelShare(confirmed=False)
 
 
 def test_done_finishes_a_multi_choice():
     """`done` finishes picking focus options."""
-    assert read_move(Draft(step="focus"), "done") == Done()
+    assert read_move(Draft(step="focus"), "done") == FinishChoices()
 
 
 # --- moving -------------------------------------------------------------------------------------
@@ -105,46 +100,46 @@ def test_an_answer_moves_to_the_next_question_and_remembers_the_way_back():
     assert outcome.draft == Draft(
         step="summary", answers={"title": "Doorstep letters"}, history=("title",)
     )
-    assert advance(outcome.draft, Back()).draft.step == "title"
+    assert advance(outcome.draft, PreviousQuestion()).draft.step == "title"
 
 
 def test_back_at_the_first_question_says_so():
     """There is nothing before the first question."""
-    outcome = advance(Draft(step="title"), Back())
+    outcome = advance(Draft(step="title"), PreviousQuestion())
     assert (outcome.draft.step, outcome.notices) == ("title", ("This is the first question.",))
 
 
 def test_required_questions_cannot_be_skipped():
     """Skipping a required question is refused with the reason."""
-    outcome = advance(Draft(step="learning"), Skip())
+    outcome = advance(Draft(step="learning"), SkipQuestion())
     assert outcome.draft.step == "learning"
     assert outcome.notices == ("Learning is required, so it can't be skipped.",)
 
 
 def test_optional_questions_can_be_skipped():
     """Skipping an optional question clears it and moves on."""
-    outcome = advance(Draft(step="region", answers={"region": "Kent"}), Skip())
+    outcome = advance(Draft(step="region", answers={"region": "Kent"}), SkipQuestion())
     assert (outcome.draft.step, outcome.draft.answers) == ("partners", {})
 
 
 def test_worked_makes_the_evaluation_required():
     """Claiming it worked asks for the evaluation and refuses to skip it."""
-    after = advance(Draft(step="effectiveness"), Pick("worked")).draft
+    after = advance(Draft(step="effectiveness"), PickAnswer("worked")).draft
     assert after.step == "evaluation"
-    refused = advance(after, Skip())
+    refused = advance(after, SkipQuestion())
     assert refused.draft.step == "evaluation"
     assert refused.notices == ("You said it worked, so the evaluation can't be skipped.",)
 
 
 def test_evaluation_is_optional_otherwise():
     """With any other rating the evaluation can be skipped."""
-    after = advance(Draft(step="effectiveness"), Pick("didnt_work")).draft
-    assert advance(after, Skip()).draft.step == "learning"
+    after = advance(Draft(step="effectiveness"), PickAnswer("didnt_work")).draft
+    assert advance(after, SkipQuestion()).draft.step == "learning"
 
 
 def test_changing_the_rating_to_worked_from_review_asks_for_the_evaluation():
     """An edit that makes the evaluation required asks it before returning to the review."""
-    editing = advance(at(REVIEW), Edit("rating")).draft
+    editing = advance(at(REVIEW), EditAnswer("rating")).draft
     after = advance(editing, Answer("worked")).draft
     assert (after.step, after.editing) == ("evaluation", True)
     back_at_review = advance(after, Answer("Before/after counts.")).draft
@@ -171,12 +166,12 @@ def test_choices_are_read_by_number_value_or_label(typed, value):
 def test_multi_choice_buttons_toggle_and_done_moves_on():
     """Focus buttons toggle options; Done needs one and moves on."""
     draft = Draft(step="focus")
-    assert advance(draft, Done()).notices == ("Pick at least one first.",)
-    draft = advance(draft, Pick("location")).draft
-    draft = advance(draft, Pick("prevention")).draft
-    draft = advance(draft, Pick("location")).draft
+    assert advance(draft, FinishChoices()).notices == ("Pick at least one first.",)
+    draft = advance(draft, PickAnswer("location")).draft
+    draft = advance(draft, PickAnswer("prevention")).draft
+    draft = advance(draft, PickAnswer("location")).draft
     assert draft.answers == {"focus": ["prevention"]}
-    assert advance(draft, Done()).draft.step == "effectiveness"
+    assert advance(draft, FinishChoices()).draft.step == "effectiveness"
 
 
 def test_multi_choice_can_be_typed():
@@ -187,7 +182,7 @@ def test_multi_choice_can_be_typed():
 
 def test_a_stale_choice_button_is_refused():
     """A choice button from another question does not answer this one."""
-    outcome = advance(Draft(step="title"), Pick("worked"))
+    outcome = advance(Draft(step="title"), PickAnswer("worked"))
     assert outcome.notices == ("That button belongs to an earlier question.",)
     assert outcome.draft == Draft(step="title")
 
@@ -201,16 +196,16 @@ def test_sensitive_tactics_mark_the_practice_restricted():
 
 def test_cancel_asks_and_no_returns_to_the_question():
     """Cancel asks to confirm; declining returns to where the person was."""
-    asking = advance(Draft(step="summary"), Cancel()).draft
+    asking = advance(Draft(step="summary"), CancelShare()).draft
     assert (asking.step, asking.before_cancel) == (CONFIRM_CANCEL, "summary")
-    declined = advance(asking, Confirm(yes=False))
+    declined = advance(asking, CancelShare(confirmed=False))
     assert (declined.draft.step, declined.notices) == ("summary", ("Carrying on.",))
-    assert advance(asking, Confirm(yes=True)).effect is Effect.DISCARD
+    assert advance(asking, CancelShare(confirmed=True)).effect is Effect.DISCARD
 
 
 def test_other_text_at_the_confirmation_asks_again():
     """Anything but yes or no at the confirmation repeats the question."""
-    asking = advance(Draft(step="summary"), Cancel()).draft
+    asking = advance(Draft(step="summary"), CancelShare()).draft
     outcome = advance(asking, Answer("maybe"))
     assert outcome.draft == asking
     assert outcome.notices == ("Please answer yes to discard the draft, or no to keep going.",)
@@ -218,13 +213,13 @@ def test_other_text_at_the_confirmation_asks_again():
 
 def test_help_keeps_the_step():
     """Help explains and stays on the question."""
-    outcome = advance(Draft(step="summary"), Help())
+    outcome = advance(Draft(step="summary"), ShareHelp())
     assert (outcome.draft, outcome.effect) == (Draft(step="summary"), Effect.HELP)
 
 
 def test_edit_from_review_returns_to_review():
     """An edited answer goes back to the review."""
-    editing = advance(at(REVIEW), Edit("email")).draft
+    editing = advance(at(REVIEW), EditAnswer("email")).draft
     assert (editing.step, editing.editing) == ("contact_email", True)
     done = advance(editing, Answer("new@example.org")).draft
     assert (done.step, done.answers["contact_email"]) == (REVIEW, "new@example.org")
@@ -232,20 +227,20 @@ def test_edit_from_review_returns_to_review():
 
 def test_back_while_editing_returns_to_review_unchanged():
     """Back from an edit leaves the answer as it was."""
-    editing = advance(at(REVIEW), Edit("summary")).draft
-    assert advance(editing, Back()).draft == at(REVIEW)
+    editing = advance(at(REVIEW), EditAnswer("summary")).draft
+    assert advance(editing, PreviousQuestion()).draft == at(REVIEW)
 
 
 def test_editing_an_unknown_field_lists_the_fields():
     """`edit` of something that is not a field says which fields exist."""
-    outcome = advance(at(REVIEW), Edit("x" * 500))
+    outcome = advance(at(REVIEW), EditAnswer("x" * 500))
     assert outcome.draft == at(REVIEW)
     assert outcome.notices[0].startswith(f"I don't know “{'x' * 40}” to edit. Type edit and one")
 
 
 def test_submit_asks_for_what_is_missing():
     """Submitting an incomplete draft asks the first missing question."""
-    outcome = advance(Draft(step=REVIEW, answers={"title": "T"}), Submit())
+    outcome = advance(Draft(step=REVIEW, answers={"title": "T"}), SubmitShare())
     assert outcome.effect is Effect.NONE
     assert outcome.draft.step == "summary"
     assert outcome.notices[0].startswith("Before submitting, I still need: summary, problem")
@@ -253,7 +248,7 @@ def test_submit_asks_for_what_is_missing():
 
 def test_submit_of_a_complete_draft():
     """A complete draft is submitted."""
-    assert advance(at(REVIEW), Submit()).effect is Effect.SUBMIT
+    assert advance(at(REVIEW), SubmitShare()).effect is Effect.SUBMIT
 
 
 def test_the_last_question_leads_to_the_review():
