@@ -40,6 +40,7 @@ from bot.replies import Paragraph, Reply, text
 from bot.requests import (
     CALL,
     HELP,
+    MORE,
     QUEUE,
     SEARCH,
     SHARE,
@@ -111,6 +112,7 @@ class PracticeBank:
             STATS: self.handle_stats,
             CALL: self.handle_call,
             SHARE: self._sharing.handle_share,
+            MORE: self._searching.handle_continue,
         }
 
     # --- entry point -------------------------------------------------------------------------

@@ -59,7 +59,9 @@ def help_reply() -> Reply:
                 bold("More"),
                 ": press ",
                 bold("More results"),
-                " under a list for the next page.",
+                " under a list, or type ",
+                bold("more"),
+                ", for the next page.",
             ),
             text(
                 bold("Share"),

@@ -131,13 +131,18 @@ class WorkspaceRepository(Protocol):
 
 @dataclass(frozen=True)
 class SearchRecord:
-    """One search somebody ran: kept for paging ("more results") and for the gaps report."""
+    """One search somebody ran: kept for paging ("more results") and for the gaps report.
+
+    `shown_until` is the offset after the last page its owner was shown: a typed `more`
+    continues from there.
+    """
 
     id: int
     actor_key: str
     text: str
     result_count: int
     at: datetime
+    shown_until: int = 0
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,18 @@ class SearchLogRepository(Protocol):
 
     def get(self, search_id: int) -> SearchRecord | None:
         """The search with this id, or None."""
+        ...
+
+    def latest_for(self, actor_key: str) -> SearchRecord | None:
+        """The person's most recently recorded search (highest id), or None when they ran none."""
+        ...
+
+    def mark_shown(self, search_id: int, until: int) -> None:
+        """Record that the search's owner has now seen its results up to offset `until`.
+
+        The value is replaced, not raised: paging back with an older button moves it back, so a
+        typed `more` follows the page last shown. An unknown id changes nothing.
+        """
         ...
 
     def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:

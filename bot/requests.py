@@ -1,4 +1,4 @@
-"""Reading what a person typed: which verb they meant (search, show, help) and on what.
+"""Reading what a person typed: which verb they meant (search, show, help, more) and on what.
 
 The same words arrive as a slash command (`/practice show PB046`), as plain text in a direct
 message, or as a line in the terminal; this module turns all of them into one `Request`.
@@ -7,6 +7,7 @@ message, or as a line in the terminal; this module turns all of them into one `R
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.domain import format_ref
@@ -21,6 +22,8 @@ STATS = "stats"
 CALL = "call"
 # Sharing a practice (bot.sharing).
 SHARE = "share"
+# The next page of the person's latest search (bot.searching).
+MORE = "more"
 
 # Words a person may start with to name a verb; anything else is the start of a search.
 VERB_WORDS: dict[str, str] = {
@@ -35,6 +38,9 @@ VERB_WORDS: dict[str, str] = {
     "call": CALL,
     "share": SHARE,
 }
+
+# Whole lines that ask for the next page; `more burglary` is a search, so these are not verb words.
+MORE_PHRASES = frozenset({"more", "next", "more results", "next page"})
 
 # Slash-command names that only say "this is for the practice bank" and carry no verb.
 BOT_NAMES = frozenset({"practice", "practices", "practicebank", "pb"})
@@ -57,9 +63,26 @@ def normalise_ref(raw: str) -> str | None:
     return format_ref(int(match.group(1))) if match else None
 
 
+def _is_more(text: str) -> bool:
+    """Whether the line is one of the next-page phrases, ignoring case and punctuation around it."""
+    start, end = 0, len(text)
+    while start < end and _is_edge(text[start]):
+        start += 1
+    while end > start and _is_edge(text[end - 1]):
+        end -= 1
+    return " ".join(text[start:end].casefold().split()) in MORE_PHRASES
+
+
+def _is_edge(character: str) -> bool:
+    """Punctuation or white space, which may surround a phrase (`more?`, `…next.`)."""
+    return character.isspace() or unicodedata.category(character).startswith("P")
+
+
 def read_request(raw: str) -> Request:
     """Read a line of text: a leading verb, a bare ref (meaning show), or else a search."""
     text = clean_text(raw)
+    if _is_more(text):
+        return Request(MORE, "")
     first, _, rest = text.partition(" ")
     word = first.lstrip("/").casefold() if first.startswith("/") else first.casefold()
     if first.startswith("/") and word in BOT_NAMES:

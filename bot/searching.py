@@ -1,7 +1,9 @@
 """Finding practices in chat: search, the next page, "did you mean", filters, show one.
 
 Every search is recorded (for paging buttons and the moderators' gaps report) and re-run for
-whoever clicks a paging button, with their own rights over restricted practices.
+whoever clicks a paging button, with their own rights over restricted practices. Each record also
+keeps how far its owner has read (`shown_until`), so a typed `more` continues the owner's latest
+search from the page after the one they saw last.
 
 Under a page of matches come two choice lists, *Filter by effectiveness* and *Filter by focus*
 (options already in force are left out). Picking one re-runs the recorded search for the clicker
@@ -52,6 +54,8 @@ MAX_QUERY_CHARS = 200
 MAX_QUOTED_CHARS = 60
 # Slack caps button labels at 75 characters.
 MAX_LABEL_CHARS = 60
+
+NOTHING_TO_CONTINUE = "There is no search to continue: type what you are looking for."
 
 EFFECTIVENESS_PROMPT = "Filter by effectiveness"
 FOCUS_PROMPT = "Filter by focus"
@@ -118,6 +122,11 @@ def with_filter(query: str, value: Effectiveness | Focus) -> str:
     return f"{token} {query}"
 
 
+def _shown_until(result: SearchResult) -> int:
+    """The offset after the page of `result`: where the next page starts."""
+    return result.offset + len(result.hits)
+
+
 def _say(*paragraphs: Paragraph | str) -> Reply:
     """Make a private reply of plain paragraphs."""
     return Reply(tuple(text(p) if isinstance(p, str) else p for p in paragraphs))
@@ -167,15 +176,40 @@ class Searching:
         return [self._search_and_record(actor, with_filter(record.text, value), [])]
 
     def handle_more(self, actor: Actor, search_id: int, offset: int) -> list[Reply]:
-        """Show the next page of a recorded search, re-run for the clicker with their rights."""
+        """Show the next page of a recorded search, re-run for the clicker with their rights.
+
+        Only the search's owner moves its place for a typed `more`: someone else pressing the
+        button under it in a channel reads on without changing where the owner stopped.
+        """
         with self._uow_factory() as uow:
             record = uow.searches.get(search_id)
             if record is None:
                 return [self._stale_search()]
             result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
+            if result.hits and record.actor_key == actor.key:
+                uow.searches.mark_shown(record.id, _shown_until(result))
+                uow.commit()
         if not result.hits:
             shown = f"all {result.total} were shown" if result.total else "it finds nothing now"
             return [_say(f"No more results for {_quoted(record.text)}: {shown}.")]
+        return [self._results_reply(record, result, [])]
+
+    def handle_continue(self, actor: Actor, rest: str) -> list[Reply]:
+        """Show the next page of the actor's latest search, from where they last stopped.
+
+        People type `more` after a list rather than find the button; the page is the one the
+        button would give (re-run with the actor's rights), and no new search is recorded.
+        """
+        with self._uow_factory() as uow:
+            record = uow.searches.latest_for(actor.key)
+            if record is None:
+                return [_say(NOTHING_TO_CONTINUE)]
+            offset = record.shown_until
+            result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
+            if not result.hits:
+                return [_say(f"That was everything for {_quoted(record.text)}.")]
+            uow.searches.mark_shown(record.id, _shown_until(result))
+            uow.commit()
         return [self._results_reply(record, result, [])]
 
     def handle_suggestion(self, actor: Actor, search_id: int) -> list[Reply]:
@@ -240,6 +274,7 @@ class Searching:
         with self._uow_factory() as uow:
             result = self._search(uow, actor, query, SearchFilters(), offset=0)
             record = uow.searches.record(actor.key, query, result.total, self._clock.now())
+            uow.searches.mark_shown(record.id, _shown_until(result))
             uow.commit()
         return self._results_reply(record, result, notices)
 

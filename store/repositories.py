@@ -15,7 +15,17 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import CursorResult, Engine, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Engine,
+    RowMapping,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -371,15 +381,45 @@ class SqlSearchLogRepository:
             .mappings()
             .first()
         )
-        if row is None:
-            return None
-        return SearchRecord(
-            id=row["id"],
-            actor_key=row["actor_key"],
-            text=row["text"],
-            result_count=row["result_count"],
-            at=row["at"],
+        return None if row is None else _search_record(row)
+
+    def latest_for(self, actor_key: str) -> SearchRecord | None:
+        """Return the person's most recently recorded search, or None when they ran none."""
+        try:
+            key = bounded_key(actor_key, "actor key")
+        except ValueError:
+            return None  # no such key can have been recorded
+        row = (
+            self._session.execute(
+                select(_SEARCHES)
+                .where(_SEARCHES.c.actor_key == key)
+                .order_by(_SEARCHES.c.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
         )
+        return None if row is None else _search_record(row)
+
+    def mark_shown(self, search_id: int, until: int) -> None:
+        """Record how far the search's owner has read; an unknown id changes nothing."""
+        self._session.execute(
+            update(_SEARCHES)
+            .where(_SEARCHES.c.id == search_id)
+            .values(shown_until=max(0, int(until)))
+        )
+
+
+def _search_record(row: RowMapping) -> SearchRecord:
+    """Turn a `searches` row into the core's record."""
+    return SearchRecord(
+        id=row["id"],
+        actor_key=row["actor_key"],
+        text=row["text"],
+        result_count=row["result_count"],
+        at=row["at"],
+        shown_until=row["shown_until"],
+    )
 
 
 class SqlUnitOfWork:

@@ -290,6 +290,8 @@ class SearchRow(SQLModel, table=True):
     text: str = Field(sa_type=Text(), nullable=False)
     result_count: int = Field(nullable=False)
     at: datetime = _utc(nullable=False)
+    # The offset after the last page its owner was shown, where a typed `more` continues.
+    shown_until: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class PostedMessageRow(SQLModel, table=True):

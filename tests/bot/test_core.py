@@ -140,7 +140,7 @@ def test_search_is_recorded_for_paging_and_gaps(world):
     """Each search is stored with who ran it, the text, the count and the clock's time."""
     bank, uows, clock = world
     say(bank, "knife")
-    assert searches(uows) == [SearchRecord(1, ALICE.key, "knife", 2, clock.at)]
+    assert searches(uows) == [SearchRecord(1, ALICE.key, "knife", 2, clock.at, shown_until=2)]
 
 
 @pytest.mark.parametrize(
@@ -431,7 +431,7 @@ def test_help_explains_search_filters_show_and_more(bank, line):
         "didnt_work), topic:violence, linked:tilley, org:sussex. For example burglary "
         "rating:worked focus:prevention.\n"
         "Show a practice: show PB046, or just PB046, or press Details under a result.\n"
-        "More: press More results under a list for the next page.\n"
+        "More: press More results under a list, or type more, for the next page.\n"
         "Share: type share to add your own practice; I ask one question at a time."
     )
 

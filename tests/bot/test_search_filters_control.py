@@ -139,7 +139,9 @@ def test_the_filtered_search_is_recorded_for_the_clicker(world):
     bank, uows, clock = world
     say(bank, "knife")
     click(bank, "filter:1:e:untested", PC_BOB, PC_BOB_PLACE)
-    assert searches(uows)[1] == SearchRecord(2, PC_BOB.key, "knife rating:untested", 2, clock.at)
+    assert searches(uows)[1] == SearchRecord(
+        2, PC_BOB.key, "knife rating:untested", 2, clock.at, shown_until=2
+    )
 
 
 def test_a_second_filter_adds_to_the_first(bank):

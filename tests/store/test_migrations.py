@@ -46,9 +46,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_adapters_state():
-    """The newest migration is 0002, which adds the chat adapters' state tables."""
-    assert head_revision() == "0002"
+def test_head_revision_is_the_search_pages():
+    """The newest migration is 0003, which adds how far each search was read."""
+    assert head_revision() == "0003"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -77,17 +77,54 @@ def test_upgrade_twice_changes_nothing(fresh_engine):
     upgrade(fresh_engine)
 
     assert set(inspect(fresh_engine).get_table_names()) == ALL_TABLES
-    assert current_revision(fresh_engine) == "0002"
+    assert current_revision(fresh_engine) == "0003"
 
 
 def test_upgrade_from_an_older_revision_reaches_head(fresh_engine):
     """A database stopped at an earlier revision is brought forward by the same call."""
-    upgrade(fresh_engine, "0001")
-    assert current_revision(fresh_engine) == "0001"
+    upgrade(fresh_engine, "0002")
+    assert current_revision(fresh_engine) == "0002"
 
     upgrade(fresh_engine)
 
     assert current_revision(fresh_engine) == head_revision()
+
+
+def test_searches_recorded_before_0003_have_shown_nothing(fresh_engine):
+    """Upgrading from 0002 keeps existing searches and gives them shown_until 0."""
+    upgrade(fresh_engine, "0002")
+    with fresh_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO searches (actor_key, text, result_count, at) "
+                "VALUES ('slack:T1:U1', 'knife', 2, '2025-03-01 10:00:00+00:00')"
+            )
+        )
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(text("SELECT text, shown_until FROM searches")).all()
+    assert [tuple(row) for row in rows] == [("knife", 0)]
+
+
+def test_downgrade_to_0002_drops_shown_until(fresh_engine):
+    """Going back to 0002 removes the column and keeps the searches."""
+    upgrade(fresh_engine)
+    with fresh_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO searches (actor_key, text, result_count, at, shown_until) "
+                "VALUES ('slack:T1:U1', 'knife', 2, '2025-03-01 10:00:00+00:00', 5)"
+            )
+        )
+
+    downgrade(fresh_engine, "0002")
+
+    columns = {c["name"] for c in inspect(fresh_engine).get_columns("searches")}
+    assert columns == {"id", "actor_key", "text", "result_count", "at"}
+    with fresh_engine.connect() as connection:
+        assert connection.execute(text("SELECT text FROM searches")).scalars().all() == ["knife"]
 
 
 def test_downgrade_to_base_then_upgrade_rebuilds_the_schema(fresh_engine):

@@ -126,3 +126,126 @@ def test_no_empty_searches_means_no_gaps(any_uow_factory):
 
     with any_uow_factory() as uow:
         assert uow.searches.zero_result_texts() == []
+
+
+# --- where a person stopped reading (a typed `more` continues from there) ----------------------
+
+
+def test_new_search_has_shown_nothing(any_uow_factory):
+    """A freshly recorded search starts with shown_until 0, also when read back."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record("slack:T1:U1", "knife", 12, AT)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert record.shown_until == 0
+        assert uow.searches.get(record.id).shown_until == 0
+
+
+def test_mark_shown_is_kept(any_uow_factory):
+    """The offset marked is what get and latest_for read back after commit."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record("slack:T1:U1", "knife", 12, AT)
+        uow.searches.mark_shown(record.id, 5)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        expected = SearchRecord(record.id, "slack:T1:U1", "knife", 12, AT, shown_until=5)
+        assert uow.searches.get(record.id) == expected
+        assert uow.searches.latest_for("slack:T1:U1") == expected
+
+
+def test_mark_shown_replaces_rather_than_raises(any_uow_factory):
+    """A lower offset (an older page's button pressed again) replaces a higher one."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record("k", "knife", 12, AT)
+        uow.searches.mark_shown(record.id, 10)
+        uow.searches.mark_shown(record.id, 5)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.get(record.id).shown_until == 5
+
+
+def test_mark_shown_without_commit_is_rolled_back(any_uow_factory):
+    """Leaving the unit of work without committing keeps the old offset."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record("k", "knife", 12, AT)
+        uow.commit()
+    with any_uow_factory() as uow:
+        uow.searches.mark_shown(record.id, 5)
+
+    with any_uow_factory() as uow:
+        assert uow.searches.get(record.id).shown_until == 0
+
+
+def test_mark_shown_for_an_unknown_search_changes_nothing(any_uow_factory):
+    """Marking an id never recorded neither fails nor creates a search."""
+    with any_uow_factory() as uow:
+        uow.searches.mark_shown(987654, 5)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.get(987654) is None
+        assert uow.searches.latest_for("k") is None
+
+
+def test_mark_shown_touches_only_that_search(any_uow_factory):
+    """Other searches, the owner's included, keep their own offsets."""
+    with any_uow_factory() as uow:
+        first = uow.searches.record("k", "one", 12, AT)
+        second = uow.searches.record("k", "two", 12, AT)
+        uow.searches.mark_shown(second.id, 10)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.get(first.id).shown_until == 0
+        assert uow.searches.get(second.id).shown_until == 10
+
+
+def test_latest_for_is_the_persons_newest_search(any_uow_factory):
+    """The highest id among the person's searches wins; other people's newer ones are ignored."""
+    with any_uow_factory() as uow:
+        uow.searches.record("slack:T1:ALICE", "first", 1, AT)
+        newest = uow.searches.record("slack:T1:ALICE", "second", 2, AT - timedelta(days=1))
+        uow.searches.record("slack:T1:BOB", "bob's", 3, AT)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.latest_for("slack:T1:ALICE") == newest
+        assert uow.searches.latest_for("slack:T1:BOB").text == "bob's"
+
+
+def test_latest_for_someone_who_never_searched_is_none(any_uow_factory):
+    """No search recorded for the key gives None, however close another key is."""
+    with any_uow_factory() as uow:
+        uow.searches.record("slack:T1:ALICE", "knife", 2, AT)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.latest_for("slack:T1:alice") is None
+        assert uow.searches.latest_for("slack:T1:ALIC") is None
+        assert uow.searches.latest_for("slack:T2:ALICE") is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "x" * 100_000,
+        "slack:T1:'; DELETE FROM searches; --",
+        "slack:T1:%",
+        "slack:T1:_LICE",
+        "discord:🚔:\u202eمرحبا",
+        "slack:T1:<!channel>",
+    ],
+)
+def test_latest_for_hostile_keys_matches_nothing_and_deletes_nothing(any_uow_factory, key):
+    """Odd, oversized or injected keys (wildcards too) match no one and harm nothing."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record("slack:T1:ALICE", "knife", 2, AT)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.latest_for(key) is None
+        assert uow.searches.latest_for("slack:T1:ALICE") == record

@@ -183,6 +183,15 @@ class MemorySearches:
     def get(self, search_id: int) -> SearchRecord | None:
         return self._state.searches.get(search_id)
 
+    def latest_for(self, actor_key: str) -> SearchRecord | None:
+        own = [r for r in self._state.searches.values() if r.actor_key == actor_key]
+        return max(own, key=lambda r: r.id, default=None)
+
+    def mark_shown(self, search_id: int, until: int) -> None:
+        record = self._state.searches.get(search_id)
+        if record is not None:
+            self._state.searches[search_id] = replace(record, shown_until=max(0, until))
+
     def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
         groups: dict[str, SearchGap] = {}
         for _, record in sorted(self._state.searches.items()):

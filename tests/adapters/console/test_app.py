@@ -115,6 +115,19 @@ def test_more_results_pages_through(session):
     assert "More results" not in "\n".join(third)
 
 
+def test_typed_more_prints_the_next_page(session):
+    """Typing `more` after a list prints the next page, as the More results button does."""
+    session.push("crime")
+    assert session.push("more")[0].splitlines()[:2] == [
+        "11 practices for “crime” (showing 6–10 of 11).",
+        "6. PB048 · Safer business action days",
+    ]
+    assert session.push("More?")[0].splitlines()[0] == (
+        "11 practices for “crime” (showing 11–11 of 11)."
+    )
+    assert session.push("more") == ["That was everything for “crime”."]
+
+
 def test_help(session):
     """`help` prints what the bot can do."""
     [out] = session.push("help")
