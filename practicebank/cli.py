@@ -59,6 +59,11 @@ def _count(number: int) -> str:
     return f"{number} practice" if number == 1 else f"{number:,} practices"
 
 
+def _verb(number: int) -> str:
+    """`1 practice matches`, `2 practices match`."""
+    return "matches" if number == 1 else "match"
+
+
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
     store = open_store(args.database_url)
@@ -192,7 +197,9 @@ def _result_as_json(result: SearchResult) -> str:
 
 
 def _result_as_text(result: SearchResult) -> str:
-    lines = [f"{_count(result.total)} match." if result.total else "No practice matches."]
+    lines = [
+        f"{_count(result.total)} {_verb(result.total)}." if result.total else "No practice matches."
+    ]
     for number, hit in enumerate(result.hits, start=result.offset + 1):
         p = hit.practice
         focus = ", ".join(f.label for f in p.focus)
@@ -200,7 +207,8 @@ def _result_as_text(result: SearchResult) -> str:
     if result.did_you_mean:
         lines.append(f"Did you mean: {result.did_you_mean}?")
     if result.without_filters:
-        lines.append(f"{_count(result.without_filters)} match without the filters.")
+        count = result.without_filters
+        lines.append(f"{_count(count)} {_verb(count)} without the filters.")
     lines.extend(result.notices)
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice, pairwise
 
-from bot.domain import Practice
+from bot.domain import Practice, format_ref
 from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
 from bot.search.index import PracticeIndex
@@ -30,6 +30,9 @@ RERANK_DEPTH = 50
 COORDINATION = 0.6
 PHRASE_BONUS = 0.25
 TITLE_BONUS = 0.3
+# A practice ref written inside a query ("what about PB046?", "pb 46"): that practice comes first.
+_REF_IN_TEXT = re.compile(r"\bpb[\s-]?0*([0-9]{1,9})\b", re.IGNORECASE)
+
 EMPTY_QUERY_NOTICE = (
     'Type a few words to search for, such as "knife crime", or a filter such as focus:prevention.'
 )
@@ -57,6 +60,7 @@ class PracticeSearch:
         self._index = PracticeIndex(practices)
         self._glossary = glossary
         self._concepts = ConceptBuilder(self._index, glossary)
+        self._doc_by_ref = {p.ref.upper(): doc for doc, p in enumerate(self._index.practices)}
 
     def search(
         self,
@@ -109,11 +113,16 @@ class PracticeSearch:
                 return result([], 0)
             return result(*self._listing(gate, offset, limit))
 
+        named = self._named(parsed.text, gate)
         matchable = [c for c in concepts if c.alternatives]
         matching = self._matching_docs(matchable)
-        total = len(gate.apply(set(matching)))
+        total = len(gate.apply(set(matching)) | set(named))
         without = len(visible.apply(matching)) if not merged.is_empty else None
-        ranked = self._rank(matchable, gate, offset + limit) if matchable else []
+        wanted = offset + limit + len(named)
+        ranked = self._rank(matchable, gate, wanted) if matchable else []
+        if named:
+            first = (ranked[0][1] if ranked else 0.0) + 1.0
+            ranked = [(doc, first) for doc in named] + [r for r in ranked if r[0] not in named]
         hits = [
             Hit(self._index.practices[d], round(s, 6)) for d, s in ranked[offset : offset + limit]
         ]
@@ -165,6 +174,15 @@ class PracticeSearch:
                 for term in alternative.terms:
                     docs.update(self._index.postings[term][0])
         return docs
+
+    def _named(self, text: str, gate: _Gate) -> list[int]:
+        """Practices whose ref the query names, in the order named, that the gate lets through."""
+        named: list[int] = []
+        for match in _REF_IN_TEXT.finditer(text):
+            doc = self._doc_by_ref.get(format_ref(int(match.group(1))))
+            if doc is not None and doc not in named and gate.apply({doc}):
+                named.append(doc)
+        return named
 
     def _rank(self, concepts: list[Concept], gate: _Gate, wanted: int) -> list[tuple[int, float]]:
         """Rank practices as (doc, score), best first, ties in ref order, at least `wanted`."""

@@ -256,3 +256,37 @@ def test_listing_orders_refs_numerically(bank):
     search = PracticeSearch(renamed, Glossary())
     result = search.search("rating:promising", include_restricted=False)
     assert refs(result) == ["PB999", "PB1000"]
+
+
+@pytest.mark.parametrize(
+    "text", ["what about PB046?", "pb46 please", "tell me about PB-046", "PB046 knife"]
+)
+def test_a_ref_named_in_the_query_comes_first(search, text):
+    """A practice ref written inside a longer query puts that practice first."""
+    result = search.search(text, include_restricted=False)
+    assert refs(result)[0] == "PB046"
+    assert result.total >= 1
+
+
+def test_refs_named_keep_their_order_and_other_matches_follow(search):
+    """Two refs come first in the order named; the words' own matches follow, without repeats."""
+    result = search.search("knife PB017 and PB046", include_restricted=False, limit=10)
+    found = refs(result)
+    assert found[:2] == ["PB017", "PB046"]
+    assert "PB058" in found[2:]
+    assert len(found) == len(set(found))
+
+
+def test_a_named_ref_still_obeys_filters_and_restriction(bank):
+    """A named ref outside the filters, or restricted, is not pinned."""
+    restricted = replace(bank[45], visibility=Visibility.RESTRICTED)
+    hidden = PracticeSearch([*bank[:45], restricted, *bank[46:]], load_shipped_glossary())
+    assert "PB046" not in refs(hidden.search("what about PB046", include_restricted=False))
+    assert refs(hidden.search("what about PB046", include_restricted=True))[0] == "PB046"
+    search = PracticeSearch(bank, load_shipped_glossary())
+    assert "PB046" not in refs(search.search("PB046 focus:diversion", include_restricted=False))
+
+
+def test_an_unknown_ref_in_the_query_changes_nothing(search):
+    """A ref that no practice has is just a word."""
+    assert refs(search.search("PB999 catalytic", include_restricted=False))[0] == "PB046"

@@ -68,6 +68,16 @@ def test_search_text_lists_numbered_rows(cli: Cli) -> None:
     assert re.match(r"^\d+ practices? match(es)?\.$", run.out.splitlines()[0])
 
 
+def test_search_naming_a_ref_puts_it_first_and_counts_in_the_singular(cli: Cli) -> None:
+    """`what about PB046` pins that practice; one match reads `1 practice matches.`."""
+    run = cli("search", "what", "about", "PB046")
+    assert run.code == 0
+    assert run.out.splitlines() == [
+        "1 practice matches.",
+        "  1. PB046  Reducing theft of catalytic converters  [Promising; Prevention]",
+    ]
+
+
 def test_search_focus_flag_filters(cli: Cli) -> None:
     """`--focus diversion` keeps only diversion practices."""
     rows = _json_rows(cli, "knife", "crime", "--focus", "diversion")
