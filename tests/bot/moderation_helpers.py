@@ -14,6 +14,7 @@ from bot.settings import CoreSettings
 from bot.workflow import Audience, Notification, Submission, SubmissionState
 from tests.support.bank import ALICE, fill_bank
 from tests.support.memory import FixedClock, MemoryUnitOfWorkFactory
+from tests.support.moderation import SAMPLE_ANSWERS
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 WORKSPACE = WorkspaceSettings(
@@ -29,18 +30,7 @@ EVE = Actor("slack", "T-PUBLIC", "U-EVE", "Eve")
 OUTSIDER = Actor("slack", "T-OTHER", "U-MOIRA", "Moira elsewhere")
 PLACE = Place("slack", "T-PUBLIC", "C-MOD")
 
-ANSWERS: dict[str, Any] = {
-    "title": "Bike marking at railway stations",
-    "summary": "Free cycle marking sessions at stations to deter bicycle theft.",
-    "effectiveness": "promising",
-    "focus": ["prevention"],
-    "topics": ["cycle theft"],
-    "organisation": "Example Transport Police",
-    "description": "Officers marked and registered bikes at commuter stations.",
-    "learning": "Pair marking with secure racks.",
-    "contact_name": "Alice",
-    "contact_email": "alice@example.org",
-}
+ANSWERS: dict[str, Any] = SAMPLE_ANSWERS
 
 
 @dataclass

@@ -16,10 +16,8 @@ from adapters.discord.app import PracticeBankClient
 from adapters.discord.config import DiscordConfig, apply_endpoints
 from adapters.discord.delivery import MessageMemory
 from adapters.discord.interactions import Handler
-from bot.moderation import moderation_card
-from bot.notices import tell_moderators
 from bot.ports import Clock, UnitOfWorkFactory
-from bot.workflow import Submission, SubmissionState
+from bot.workflow import Submission
 from tests.adapters.discord.fake_discord import (
     APP_ID,
     CHANNEL_ID,
@@ -32,6 +30,7 @@ from tests.adapters.discord.fake_discord import (
     dm_channel_id,
     user,
 )
+from tests.support.moderation import queue_for_moderation
 
 ALICE_ID = "500000000000000001"
 MO_ID = "500000000000000002"  # a moderator, by role
@@ -408,42 +407,12 @@ def huge_practice(ref: str = "PB950") -> Any:
     )
 
 
-ANSWERS = {
-    "title": "Bike marking at railway stations",
-    "summary": "Free cycle marking sessions at stations to deter bicycle theft.",
-    "effectiveness": "promising",
-    "focus": ["prevention"],
-    "topics": ["cycle theft"],
-    "organisation": "Example Transport Police",
-    "description": "Officers marked and registered bikes at commuter stations.",
-    "learning": "Pair marking with secure racks.",
-}
-
-
 def submit_for_moderation(world) -> Submission:
     """A submitted practice and its moderation card queued in the outbox, as sharing leaves them."""
-    now = world.clock.now()
-    with world.uow_factory() as uow:
-        submission = uow.submissions.add(
-            Submission(
-                id=0,
-                contributor_key=f"discord:{GUILD_ID}:{ALICE_ID}",
-                contributor_name="Alice",
-                platform="discord",
-                workspace_id=GUILD_ID,
-                state=SubmissionState.SUBMITTED,
-                answers=ANSWERS,
-                created_at=now,
-                submitted_at=now,
-            )
-        )
-        settings = uow.workspaces.get("discord", GUILD_ID)
-        tell_moderators(
-            uow,
-            settings,
-            reply=moderation_card(submission),
-            key=f"submission:{submission.id}",
-            now=now,
-        )
-        uow.commit()
-    return submission
+    return queue_for_moderation(
+        world.uow_factory,
+        world.clock.now(),
+        platform="discord",
+        workspace_id=GUILD_ID,
+        contributor_id=ALICE_ID,
+    )

@@ -4,53 +4,25 @@ from __future__ import annotations
 
 import json
 
-from bot.moderation import moderation_card
-from bot.notices import tell_moderators
-from bot.workflow import Submission, SubmissionState
+from bot.workflow import Submission
 from tests.adapters.slack.conftest import MODERATION_CHANNEL, MODERATOR
 from tests.adapters.slack.fake_slack import TEAM
+from tests.support.moderation import SAMPLE_ANSWERS, queue_for_moderation
 
-ANSWERS = {
-    "title": "Bike marking at <!channel> stations",
-    "summary": "Free cycle marking sessions at stations to deter bicycle theft.",
-    "effectiveness": "promising",
-    "focus": ["prevention"],
-    "topics": ["cycle theft"],
-    "organisation": "Example Transport Police",
-    "description": "Officers marked and registered bikes at commuter stations.",
-    "learning": "Pair marking with secure racks.",
-    "contact_name": "Alice",
-    "contact_email": "alice@example.org",
-}
+# The title tries a channel-wide mention: every rendering of it must come out escaped.
+ANSWERS = {**SAMPLE_ANSWERS, "title": "Bike marking at <!channel> stations"}
 
 
 def submit_for_moderation(slack) -> Submission:
     """A submission waiting for moderation, with its card queued for the moderation channel."""
-    now = slack.clock.now()
-    with slack.store.uow_factory() as uow:
-        submission = uow.submissions.add(
-            Submission(
-                id=0,
-                contributor_key=f"slack:{TEAM}:U0ALICE",
-                contributor_name="Alice",
-                platform="slack",
-                workspace_id=TEAM,
-                state=SubmissionState.SUBMITTED,
-                answers=dict(ANSWERS),
-                created_at=now,
-                submitted_at=now,
-            )
-        )
-        settings = uow.workspaces.get("slack", TEAM)
-        tell_moderators(
-            uow,
-            settings,
-            reply=moderation_card(submission),
-            key=f"submission:{submission.id}",
-            now=now,
-        )
-        uow.commit()
-    return submission
+    return queue_for_moderation(
+        slack.store.uow_factory,
+        slack.clock.now(),
+        platform="slack",
+        workspace_id=TEAM,
+        contributor_id="U0ALICE",
+        answers=ANSWERS,
+    )
 
 
 def posted_card(slack):
