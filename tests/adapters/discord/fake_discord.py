@@ -315,27 +315,31 @@ class FakeDiscord:
     def _message(
         self, channel_id: str, body: dict[str, Any], message_id: str | None = None
     ) -> dict[str, Any]:
-        message_id = message_id or self.new_id()
-        message = {
-            "id": message_id,
-            "channel_id": channel_id,
-            "author": BOT_USER,
-            "content": body.get("content") or "",
-            "timestamp": TIMESTAMP,
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [],
-            "pinned": False,
-            "type": 0,
-            "flags": body.get("flags", 0) or 0,
-        }
-        self.messages[message_id] = message
+        message = message_payload(channel_id, body, message_id or self.new_id())
+        self.messages[message["id"]] = message
         return message
+
+
+def message_payload(channel_id: str, body: dict[str, Any], message_id: str) -> dict[str, Any]:
+    """The message object Discord returns for a posted or edited message with this body."""
+    return {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": BOT_USER,
+        "content": body.get("content") or "",
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": body.get("embeds") or [],
+        "components": body.get("components") or [],
+        "pinned": False,
+        "type": 0,
+        "flags": body.get("flags", 0) or 0,
+    }
 
 
 # Discord's message limits, as its API enforces them.

@@ -28,6 +28,7 @@ from tests.adapters.discord.fake_discord import (
     FakeDiscord,
     Recorded,
     dm_channel_id,
+    message_payload,
     user,
 )
 from tests.support.moderation import queue_for_moderation
@@ -326,30 +327,7 @@ def sent_message(recorded: Any, *, channel_id: str = CHANNEL_ID) -> dict[str, An
         if recorded.path.startswith("interactions")
         else recorded.body
     )
-    return {
-        "id": "710000000000000001",
-        "channel_id": channel_id,
-        "author": {
-            "id": "900000000000000002",
-            "username": "practicebank",
-            "discriminator": "0",
-            "avatar": None,
-            "bot": True,
-        },
-        "content": data.get("content") or "",
-        "timestamp": TIMESTAMP,
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": data.get("embeds") or [],
-        "components": data.get("components") or [],
-        "pinned": False,
-        "type": 0,
-        "flags": data.get("flags", 0) or 0,
-    }
+    return message_payload(channel_id, data, "710000000000000001")
 
 
 def message_with_button(custom_id: str, *, channel_id: str = CHANNEL_ID) -> dict[str, Any]:
