@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_BANK = ROOT / "bot" / "data" / "demo_bank.json"
-RELEVANCE_QUERIES = ROOT / "tests" / "bot" / "relevance_queries.json"
+DEMO_BANK = ROOT / "bot" / "bankfile" / "demo_bank.json"
+RELEVANCE_QUERIES = ROOT / "tests" / "bot" / "search" / "relevance_queries.json"
 
 
 def load_demo_bank(path: Path = DEMO_BANK) -> list[Practice]:

@@ -6,7 +6,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
-from bot.domain import Practice
+from bot.kernel.domain import Practice
 
 FIELDS = (
     "title",

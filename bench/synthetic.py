@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility, format_ref
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility, format_ref
 
 _WORD = re.compile(r"[\w'’-]+")
 

@@ -11,8 +11,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import actions
-from bot.actions import (
+from bot.calls.service import Calls
+from bot.commands.help import help_reply
+from bot.commands.reading import (
+    CALL,
+    HELP,
+    MORE,
+    QUEUE,
+    SEARCH,
+    SHARE,
+    SHOW,
+    STATS,
+    Request,
+    read_request,
+)
+from bot.commands.reading import request_for_command as read_command
+from bot.followup.service import FollowUp
+from bot.kernel import actions
+from bot.kernel.actions import (
     AddFilter,
     AnswerCall,
     AnswerFollowUp,
@@ -29,32 +45,16 @@ from bot.actions import (
     ShowPractice,
     TrySuggestion,
 )
-from bot.calls import Calls
-from bot.events import Actor, Click, Command, Event, FormSubmit, Text
-from bot.followup import FollowUp
-from bot.help import help_reply
-from bot.moderation import Moderation
-from bot.moderator_reports import ModeratorReports
-from bot.ports import Clock, UnitOfWorkFactory
-from bot.replies import Paragraph, Reply, text
-from bot.requests import (
-    CALL,
-    HELP,
-    MORE,
-    QUEUE,
-    SEARCH,
-    SHARE,
-    SHOW,
-    STATS,
-    Request,
-    read_request,
-)
-from bot.requests import request_for_command as read_command
+from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Text
+from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.replies import Paragraph, Reply, text
+from bot.kernel.settings import CoreSettings
+from bot.moderation.decisions import Moderation
+from bot.moderation.reports import ModeratorReports
+from bot.search.chat import Searching
 from bot.search.engine import PracticeSearch
 from bot.search.glossary import Glossary
-from bot.search_service import SearchService
-from bot.searching import Searching
-from bot.settings import CoreSettings
+from bot.search.index_cache import SearchService
 from bot.sharing import Sharing
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from bot.bankfile.demo import load_demo_practices
 from bot.core import PracticeBank
-from bot.demo import load_demo_practices
-from bot.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
-from bot.settings import CoreSettings
+from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
+from bot.kernel.settings import CoreSettings
 from store.engine import database_url_from_env, make_engine
 from store.migrate import upgrade
 from store.repositories import SqlUnitOfWorkFactory

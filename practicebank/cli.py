@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
-from bot.domain import Effectiveness, Focus, LinkedTo
-from bot.events import Actor, Place
-from bot.ports import GlossaryEntry, SystemClock
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo
+from bot.kernel.events import Actor, Place
+from bot.kernel.ports import GlossaryEntry, SystemClock
 from bot.search.model import SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
 from practicebank.bootstrap import (

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.followup import sweep_reminders
-from bot.ports import Clock, UnitOfWorkFactory
-from bot.settings import CoreSettings
+from bot.followup.service import sweep_reminders
+from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.settings import CoreSettings
 from bot.sharing import sweep_stale_drafts
 
 log = logging.getLogger(__name__)

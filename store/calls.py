@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, insert, select
 from sqlalchemy.orm import Session
 
-from bot.workflow import CallForPractice
+from bot.kernel.records import CallForPractice
 from store.conversion import bounded_key, is_row_id, storable_text, utc
 from store.tables import CallForPracticeRow
 

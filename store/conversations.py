@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.ports import Clock
-from bot.workflow import Conversation
+from bot.kernel.ports import Clock
+from bot.kernel.records import Conversation
 from store.conversion import bounded_key, storable_json, storable_text, utc
 from store.tables import ConversationRow
 

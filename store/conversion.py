@@ -1,4 +1,4 @@
-"""Conversion between `bot.domain.Practice` and what the database stores, kept in one place.
+"""Conversion between `bot.kernel.domain.Practice` and what the database stores, kept in one place.
 
 A practice becomes a dict of column values (`practices` row) or a JSON snapshot (version
 history), and comes back as the same frozen dataclass. Text is made storable here so SQLite and
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.domain import (
+from bot.kernel.domain import (
     DATE_FIELDS,
     OPTIONAL_TEXT_FIELDS,
     TEXT_LIST_FIELDS,

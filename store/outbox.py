@@ -1,6 +1,6 @@
 """SQL outbox: notifications written in the same transaction as the change that caused them.
 
-Each row holds the reply as `bot.reply_codec` encodes it. An adapter's delivery loop reads
+Each row holds the reply as `bot.kernel.reply_codec` encodes it. An adapter's delivery loop reads
 `pending` (oldest first, skipping those waiting for a retry), then records `mark_delivered` or
 `mark_failed` (with the time of the next attempt, or none to give up).
 """
@@ -14,9 +14,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.ports import Clock
-from bot.reply_codec import reply_from_json, reply_to_json
-from bot.workflow import Audience, Notification
+from bot.kernel.ports import Clock
+from bot.kernel.records import Audience, Notification
+from bot.kernel.reply_codec import reply_from_json, reply_to_json
 from store.conversion import bounded_key, is_row_id, storable_json, storable_text, utc
 from store.tables import OutboxRow
 

@@ -14,13 +14,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.workflow import Reminder, ReminderState
+from bot.kernel.records import Reminder, ReminderState
 from store.conversion import bounded_key, is_row_id, ref_key, utc, valid_ref
 from store.tables import ReminderRow
 
 _REMINDERS = cast(Table, ReminderRow.__table__)  # type: ignore[attr-defined]
 
-# The moment a reminder's current state runs out: see `bot.ports.ReminderRepository.due`.
+# The moment a reminder's current state runs out: see `bot.kernel.ports.ReminderRepository.due`.
 _CLOCK = case(
     (_REMINDERS.c.state == ReminderState.SENT.value, _REMINDERS.c.sent_at),
     (_REMINDERS.c.state == ReminderState.NUDGED.value, _REMINDERS.c.nudged_at),

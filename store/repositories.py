@@ -1,9 +1,9 @@
-"""SQL implementations of the core's storage protocols (`bot.ports`) over one SQLAlchemy session.
+"""SQL implementations of the core's storage protocols (`bot.kernel.ports`) over a session.
 
 `SqlUnitOfWorkFactory(engine)` is what the composition root hands to the core: each call gives a
 `SqlUnitOfWork`, one transaction that is committed explicitly and rolled back otherwise. The
 repositories speak SQLAlchemy Core against the tables in `store.tables` and return only
-`bot.domain` / `bot.ports` / `bot.workflow` values. Practices, glossary, workspaces and the search
+`bot.kernel` values. Practices, glossary, workspaces and the search
 log live here; the sharing workflow's repositories have a module each (`store.submissions`,
 `store.reminders`, `store.calls`, `store.conversations`, `store.outbox`).
 """
@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.domain import REF_PATTERN, Practice, format_ref
-from bot.ports import (
+from bot.kernel.domain import REF_PATTERN, Practice, format_ref
+from bot.kernel.ports import (
     Clock,
     GlossaryEntry,
     ImportOutcome,

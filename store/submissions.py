@@ -14,8 +14,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.ports import Clock
-from bot.workflow import OPEN_STATES, Decision, Review, Submission, SubmissionState
+from bot.kernel.ports import Clock
+from bot.kernel.records import OPEN_STATES, Decision, Review, Submission, SubmissionState
 from store.conversion import (
     bounded_key,
     is_row_id,

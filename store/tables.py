@@ -1,6 +1,6 @@
 """The database schema as SQLModel tables; Alembic migrations create and change it, never these.
 
-Rows stay inside `store/`: repositories turn them into `bot.domain` values. Multi-valued fields
+Rows stay inside `store/`: repositories turn them into `bot.kernel` values. Multi-valued fields
 are JSON lists so they work alike on SQLite and PostgreSQL; every timestamp is UTC.
 """
 
@@ -60,7 +60,7 @@ def _json_list() -> Any:
 
 
 class PracticeRow(SQLModel, table=True):
-    """One published practice: every field of `bot.domain.Practice`."""
+    """One published practice: every field of `bot.kernel.domain.Practice`."""
 
     __tablename__ = "practices"
 
@@ -228,8 +228,8 @@ class ConversationRow(SQLModel, table=True):
 class OutboxRow(SQLModel, table=True):
     """A notification waiting for (or done with) delivery by an adapter's delivery loop.
 
-    `payload` is the reply as `bot.reply_codec` writes it; `given_up` marks a notification the
-    loop stopped retrying.
+    `payload` is the reply as `bot.kernel.reply_codec` encodes it; `given_up` marks a notification
+    the loop stopped retrying.
     """
 
     __tablename__ = "outbox"

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.ports import UnitOfWorkFactory
+from bot.kernel.ports import UnitOfWorkFactory
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.repositories import SqlUnitOfWorkFactory

@@ -27,8 +27,8 @@ from adapters.console.forms import (
 )
 from adapters.console.inbound import LocalAnswer, Nothing, on_line
 from adapters.console.render import Rendered, ShownButton, render_notification, render_reply
-from bot.events import Actor, Event, FormSubmit, Place
-from bot.replies import Form, Reply
+from bot.kernel.events import Actor, Event, FormSubmit, Place
+from bot.kernel.replies import Form, Reply
 
 PROMPT = "> "
 GREETING = (

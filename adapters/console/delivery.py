@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.access import is_moderator
-from bot.events import Actor
-from bot.ports import Clock, UnitOfWorkFactory, WorkspaceSettings
-from bot.workflow import Audience, Notification
+from bot.kernel.access import is_moderator
+from bot.kernel.events import Actor
+from bot.kernel.ports import Clock, UnitOfWorkFactory, WorkspaceSettings
+from bot.kernel.records import Audience, Notification
 
 CONSOLE_PLATFORM = "console"
 # The outbox answers oldest first; a generous page keeps others' queued mail from hiding ours.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.console.render import INDENT, safe
-from bot.replies import FieldKind, Form, FormField
+from bot.kernel.replies import FieldKind, Form, FormField
 
 CANCEL_WORDS = frozenset({"/cancel"})
 # Typed in an optional several-choices field to send none, even when it has a default.

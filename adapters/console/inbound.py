@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters.console.render import ShownButton
-from bot.events import Actor, Click, Event, Place, Text
+from bot.kernel.events import Actor, Click, Event, Place, Text
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
 _BUTTON_NUMBER = re.compile(r"\[?([0-9]{1,9})\]?")

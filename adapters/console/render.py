@@ -14,9 +14,10 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from bot.cards import card_rows, field_text
-from bot.domain import Practice
-from bot.replies import (
+from bot.kernel.cards import card_rows, field_text
+from bot.kernel.domain import Practice
+from bot.kernel.records import Audience, Notification
+from bot.kernel.replies import (
     Buttons,
     CardDetail,
     Choices,
@@ -26,7 +27,6 @@ from bot.replies import (
     Reply,
     Span,
 )
-from bot.workflow import Audience, Notification
 
 WIDTH = 88
 INDENT = "   "

@@ -21,8 +21,8 @@ from adapters.discord.delivery import DiscordDelivery, MessageMemory
 from adapters.discord.inbound import Workspaces, search_text
 from adapters.discord.interactions import DEFER_AFTER_SECONDS, Handler, InteractionHandler
 from adapters.discord.memory import PersonFacts
-from bot.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
-from bot.ports import Clock, SystemClock, UnitOfWorkFactory
+from bot.kernel.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
+from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from adapters.discord.render import (
     SelectSpec,
     shorten,
 )
-from bot.replies import FieldKind, Form, FormField
+from bot.kernel.replies import FieldKind, Form, FormField
 
 MODAL_TITLE_MAX = 45
 MODAL_INPUTS_MAX = 5

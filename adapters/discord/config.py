@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import discord
 import yarl
 
-from bot.ports import WorkspaceSettings
+from bot.kernel.ports import WorkspaceSettings
 
 PLATFORM = "discord"
 DEFAULT_API_URL = "https://discord.com/api/v10"

@@ -26,8 +26,8 @@ from adapters.discord.components import build_view
 from adapters.discord.config import PLATFORM
 from adapters.discord.interactions import CANNOT_DM, send_to
 from adapters.discord.render import Rendered, render_reply, shorten
-from bot.ports import Clock, UnitOfWorkFactory
-from bot.workflow import Audience, Notification
+from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.records import Audience, Notification
 
 log = logging.getLogger(__name__)
 

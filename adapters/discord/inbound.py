@@ -14,9 +14,9 @@ import discord
 
 from adapters.discord.config import PLATFORM
 from adapters.discord.memory import PersonFacts
-from bot.domain import Effectiveness, Focus
-from bot.events import Actor, Click, Command, FormSubmit, Place, Text
-from bot.ports import SystemClock
+from bot.kernel.domain import Effectiveness, Focus
+from bot.kernel.events import Actor, Click, Command, FormSubmit, Place, Text
+from bot.kernel.ports import SystemClock
 
 DIRECT = "dm"  # the workspace of a direct message when no guild is known
 LAST_GUILD = "dm-guild:{user_id}"

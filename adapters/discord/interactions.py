@@ -44,9 +44,9 @@ from adapters.discord.render import (
     render_reply,
     shorten,
 )
-from bot.events import Event, Text
-from bot.ports import SystemClock
-from bot.replies import FieldKind, Form, FormField, Reply
+from bot.kernel.events import Event, Text
+from bot.kernel.ports import SystemClock
+from bot.kernel.replies import FieldKind, Form, FormField, Reply
 from bot.search.engine import PracticeSearch
 from bot.search.model import SearchFilters
 

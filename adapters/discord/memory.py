@@ -15,7 +15,7 @@ import asyncio
 from datetime import datetime
 from typing import Protocol
 
-from bot.ports import Clock
+from bot.kernel.ports import Clock
 
 KEY_PREFIX = "person:"
 UNUSED = "-"  # the message id column is not used by a fact

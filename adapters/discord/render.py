@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.cards import card_rows, field_text
-from bot.domain import Effectiveness, Practice
-from bot.replies import (
+from bot.kernel.cards import card_rows, field_text
+from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.replies import (
     ActionStyle,
     Buttons,
     CardDetail,

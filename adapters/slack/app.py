@@ -60,9 +60,9 @@ from adapters.slack.render import (
     render_modal,
 )
 from adapters.slack.text import mrkdwn
-from bot.events import Actor, Click, Command, Event, Place
-from bot.ports import Clock
-from bot.replies import Action, Buttons, Form, PracticeCard, Reply, text
+from bot.kernel.events import Actor, Click, Command, Event, Place
+from bot.kernel.ports import Clock
+from bot.kernel.replies import Action, Buttons, Form, PracticeCard, Reply, text
 from store.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class SlackAdapter:
         the core may just have queued notifications such as the updated moderation card).
         `form_wait` is how long a click with a `trigger_id` waits for the core before a loading
         modal is opened (tests shorten it). `home` builds a person's App Home page
-        (`bot.home.Home.for_actor`); without it the Home tab is left alone.
+        (`bot.commands.home.Home.for_actor`); without it the Home tab is left alone.
         """
         self._bank = bank
         self._client = client

@@ -20,8 +20,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.render import render_message
-from bot.ports import Clock, UnitOfWorkFactory
-from bot.workflow import Audience, Notification
+from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.records import Audience, Notification
 from store.platform_state import CLAIMS_KEPT, PlatformState
 
 log = logging.getLogger(__name__)

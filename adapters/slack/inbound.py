@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.render import INPUT_ACTION
-from bot.events import Actor, Click, Command, Event, FormSubmit, Place, Text
+from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Place, Text
 
 PLATFORM = "slack"
 

@@ -36,9 +36,9 @@ from adapters.slack.text import (
     one_line,
     plain,
 )
-from bot.cards import card_rows, field_text
-from bot.domain import Effectiveness, Practice
-from bot.replies import (
+from bot.kernel.cards import card_rows, field_text
+from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.replies import (
     ActionStyle,
     Block,
     Buttons,

@@ -23,8 +23,8 @@ from slack_sdk import WebClient
 from adapters.slack.app import SlackAdapter, build_app, workspace_from
 from adapters.slack.delivery import DeliveryLoop, SlackDelivery
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
-from bot.home import Home
-from bot.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
+from bot.commands.home import Home
+from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
 from practicebank.bootstrap import Store, build_bank, load_demo_bank_if_empty, open_store
 from practicebank.scheduler import Sweep, core_sweeps, start_scheduler, sweep_seconds_from_env
 from store.platform_state import PlatformState

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.bankfile.problems import BankFileError, ImportedPractices, RowProblem
 from bot.bankfile.read import Progress, bank_format_of, parse_bank_text, read_bank_file
 from bot.bankfile.write import BankFormat, practice_record, write_bank
-from bot.domain import Practice
+from bot.kernel.domain import Practice
 
 
 def write_bank_file(practices: Iterable[Practice], path: Path) -> int:

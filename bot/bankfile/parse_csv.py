@@ -14,7 +14,7 @@ import io
 from bot.bankfile.cells import split_cell
 from bot.bankfile.problems import BankFileError, RowProblem, file_error
 from bot.bankfile.validate import Record
-from bot.domain import MULTI_VALUED_FIELDS, PRACTICE_FIELDS
+from bot.kernel.domain import MULTI_VALUED_FIELDS, PRACTICE_FIELDS
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("ref", "title", "summary", "effectiveness", "focus")
 

@@ -11,7 +11,7 @@ import json
 
 from bot.bankfile.problems import RowProblem, file_error
 from bot.bankfile.validate import Record, kind_of
-from bot.domain import PRACTICE_FIELDS
+from bot.kernel.domain import PRACTICE_FIELDS
 
 _KNOWN = frozenset(PRACTICE_FIELDS)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import Practice
+from bot.kernel.domain import Practice
 
 # Beyond this many, the readable listing says "and N more" (the full list stays on the error).
 LISTED_PROBLEMS = 50

@@ -17,7 +17,7 @@ from bot.bankfile.parse_json import parse_json_records
 from bot.bankfile.problems import BankFileError, ImportedPractices, RowProblem, file_error
 from bot.bankfile.validate import PracticeValidator, Record
 from bot.bankfile.write import BankFormat
-from bot.domain import Practice
+from bot.kernel.domain import Practice
 
 Progress = Callable[[int, int], None]
 

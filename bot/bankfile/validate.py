@@ -29,7 +29,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.bankfile.problems import RowProblem
-from bot.domain import (
+from bot.kernel.domain import (
     EFFECTIVENESS_LABELS,
     LINKED_TO_LABELS,
     REF_PATTERN,

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Literal, TextIO
 
 from bot.bankfile.cells import join_cell
-from bot.domain import MULTI_VALUED_FIELDS, PRACTICE_FIELDS, Practice
+from bot.kernel.domain import MULTI_VALUED_FIELDS, PRACTICE_FIELDS, Practice
 
 BankFormat = Literal["json", "csv"]
 

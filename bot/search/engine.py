@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice, pairwise
 
-from bot.domain import Practice, format_ref
+from bot.kernel.domain import Practice, format_ref
 from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
 from bot.search.index import PracticeIndex

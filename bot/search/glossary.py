@@ -1,6 +1,6 @@
 """The policing glossary the search understands: shipped acronyms and synonyms plus moderators' own.
 
-The shipped list lives in `bot/data/glossary.json`; moderators add entries at run time through the
+The shipped list lives in `bot/search/glossary.json`; moderators add entries at run time through the
 glossary repository. `Glossary` merges both, a stored entry replacing the shipped one for its term.
 """
 
@@ -10,10 +10,10 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from bot.ports import GlossaryEntry
+from bot.kernel.ports import GlossaryEntry
 from bot.search.tokenise import fold
 
-SHIPPED_GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary.json"
+SHIPPED_GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.json"
 ALTERNATIVE_SEPARATOR = ";"
 
 
@@ -63,7 +63,7 @@ def split_alternatives(expansion: str) -> tuple[str, ...]:
 
 
 def load_shipped_entries() -> tuple[GlossaryEntry, ...]:
-    """Read the glossary entries shipped with the package (`bot/data/glossary.json`)."""
+    """Read the glossary entries shipped with the package (`bot/search/glossary.json`)."""
     data = json.loads(SHIPPED_GLOSSARY_PATH.read_text("utf-8"))
     return tuple(
         GlossaryEntry(term=str(item["term"]), expansion=str(item["expansion"]))

@@ -12,7 +12,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 from bot.search.tokenise import STOPWORDS, Word, stem, terms_of, words
 
 # (field weight, length normalisation b). The title says what the practice is; long narrative

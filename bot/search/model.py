@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from bot.domain import Effectiveness, Focus, LinkedTo
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo
 from bot.search.model import ParsedQuery, SearchFilters
 from bot.search.tokenise import fold
 
@@ -114,7 +114,7 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 def blank_invisible(text: str) -> str:
     """Replace control, format and unassigned characters with spaces (RTL marks, NULs, ZWJ).
 
-    Stricter than `bot.text.clean_text`, which keeps format characters: in a query they only
+    Stricter than `bot.kernel.text.clean_text`, which keeps format characters: in a query they only
     split or hide words.
     """
     return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)

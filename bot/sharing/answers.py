@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.domain import (
+from bot.kernel.domain import (
     OPTIONAL_TEXT_FIELDS,
     TEXT_LIST_FIELDS,
     Effectiveness,

@@ -1,6 +1,6 @@
 """The sharing dialogue as pure functions: a `Draft` and a `Move` give the next `Draft`.
 
-A move is one of the sharing actions of `bot.actions` (a button, or a typed command read into
+A move is one of the sharing actions of `bot.kernel.actions` (a button, or a typed command read into
 the same action) or an `Answer` typed to the question.
 
 No storage, clock or platform here: `bot.sharing.service` loads the draft from the person's
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from bot.actions import (
+from bot.kernel.actions import (
     CancelShare,
     EditAnswer,
     FinishChoices,

@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.events import Actor
-from bot.ports import UnitOfWork
-from bot.replies import Reply, text
+from bot.kernel.events import Actor
+from bot.kernel.ports import UnitOfWork
+from bot.kernel.records import Conversation, Submission, SubmissionState
+from bot.kernel.replies import Reply, text
 from bot.sharing.dialogue import Draft, first_step
-from bot.workflow import Conversation, Submission, SubmissionState
 
 SHARE_KIND = "share"
 UPDATE_KIND = "update"

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.actions import ShareForm, encode_share
-from bot.replies import (
+from bot.kernel.actions import ShareForm, encode_share
+from bot.kernel.replies import (
     Action,
     ActionStyle,
     Block,
@@ -25,9 +25,9 @@ from bot.replies import (
     bold,
     text,
 )
+from bot.kernel.text import clean_note
 from bot.sharing.questions import BY_FIELD, Question, read_answer
 from bot.sharing.validate import Invalid
-from bot.text import clean_note
 
 FORM_ID = encode_share(ShareForm())
 FORM_TITLE = "Share a practice"

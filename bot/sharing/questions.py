@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus, Visibility
+from bot.kernel.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus, Visibility
 from bot.sharing.validate import (
     Invalid,
     read_date,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot import actions
-from bot.actions import (
+from bot.kernel import actions
+from bot.kernel.actions import (
     CancelShare,
     DiscardShare,
     EditAnswer,
@@ -25,9 +25,10 @@ from bot.actions import (
     UpdatePractice,
     encode_share,
 )
-from bot.domain import Practice, Visibility
-from bot.notices import user_id_of
-from bot.replies import (
+from bot.kernel.domain import Practice, Visibility
+from bot.kernel.notices import user_id_of
+from bot.kernel.records import Decision, Review, Submission
+from bot.kernel.replies import (
     Action,
     ActionStyle,
     Block,
@@ -41,6 +42,7 @@ from bot.replies import (
     bold,
     text,
 )
+from bot.kernel.when import format_moment
 from bot.sharing.answers import practice_from_answers
 from bot.sharing.dialogue import CONFIRM_CANCEL, REVIEW, Draft
 from bot.sharing.questions import (
@@ -52,8 +54,6 @@ from bot.sharing.questions import (
     is_required,
     prompt_for,
 )
-from bot.when import format_moment
-from bot.workflow import Decision, Review, Submission
 
 MAX_SHOWN_ANSWER = 300
 MAX_SHOWN_TITLE = 80

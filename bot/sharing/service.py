@@ -19,8 +19,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.access import may_see_restricted
-from bot.actions import (
+from bot.commands.reading import normalise_ref
+from bot.kernel.access import may_see_restricted
+from bot.kernel.actions import (
     AnswerCall,
     DiscardShare,
     ResumeShare,
@@ -32,11 +33,15 @@ from bot.actions import (
     encode,
     encode_share,
 )
-from bot.domain import Practice
-from bot.events import Actor
-from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.replies import Action, Block, Buttons, Reply, Span, bold, text
-from bot.requests import normalise_ref
+from bot.kernel.domain import Practice
+from bot.kernel.events import Actor
+from bot.kernel.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.kernel.records import (
+    Conversation,
+    Submission,
+    SubmissionState,
+)
+from bot.kernel.replies import Action, Block, Buttons, Reply, Span, bold, text
 from bot.sharing.answers import answers_from_practice
 from bot.sharing.dialogue import (
     REVIEW,
@@ -80,11 +85,6 @@ from bot.sharing.render import (
 )
 from bot.sharing.similar import similar_practices
 from bot.sharing.submit import submit
-from bot.workflow import (
-    Conversation,
-    Submission,
-    SubmissionState,
-)
 
 # A pause this long makes the next text an occasion to re-orient rather than an answer.
 RESUME_AFTER = timedelta(hours=1)

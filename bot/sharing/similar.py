@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.domain import Practice
+from bot.kernel.domain import Practice
 
 SIMILAR_SCORE = 80
 MAX_SIMILAR = 3

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bot.notices import tell_moderators
-from bot.ports import UnitOfWork
-from bot.replies import Block, Reply, bold, text
+from bot.kernel.notices import tell_moderators
+from bot.kernel.ports import UnitOfWork
+from bot.kernel.records import SubmissionState
+from bot.kernel.replies import Block, Reply, bold, text
 from bot.sharing.dialogue import Draft
 from bot.sharing.drafts import OpenDraft, conflict
 from bot.sharing.render import last_change_request, moderation_card
-from bot.workflow import SubmissionState
 
 
 def submit(uow: UnitOfWork, open_draft: OpenDraft, draft: Draft, now: datetime) -> list[Reply]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.notices import tell_person
-from bot.ports import UnitOfWork
-from bot.replies import Reply, text
+from bot.kernel.notices import tell_person
+from bot.kernel.ports import UnitOfWork
+from bot.kernel.records import Submission
+from bot.kernel.replies import Reply, text
 from bot.sharing.drafts import KINDS, load, withdraw
 from bot.sharing.render import resume_offer, title_of
-from bot.workflow import Submission
 
 WARN_AFTER = timedelta(days=23)
 DISCARD_AFTER = timedelta(days=30)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from bot.text import has_controls
+from bot.kernel.text import has_controls
 
 MAX_LIST_ITEMS = 10
 MAX_LIST_ITEM_CHARS = 100

@@ -6,12 +6,12 @@ import logging
 
 import pytest
 
+from bot.bankfile.demo import load_demo_practices
 from bot.core import PracticeBank
-from bot.demo import load_demo_practices
-from bot.domain import Effectiveness, Practice
-from bot.events import Click, Command, FormSubmit, Text
-from bot.ports import GlossaryEntry, SearchRecord
-from bot.replies import (
+from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.events import Click, Command, FormSubmit, Text
+from bot.kernel.ports import GlossaryEntry, SearchRecord
+from bot.kernel.replies import (
     Action,
     ActionStyle,
     Buttons,

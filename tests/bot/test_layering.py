@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def test_bot_imports_no_platform_or_orm_library():
 def test_checker_reads_every_core_module():
     """The checker walks the real tree, nested packages included (else it proves nothing)."""
     files = {p.relative_to(BOT_DIR).as_posix() for p in BOT_DIR.rglob("*.py")}
-    assert {"core.py", "actions.py", "access.py", "search/model.py"} <= files
+    assert {"core.py", "kernel/actions.py", "kernel/access.py", "search/model.py"} <= files
 
 
 @pytest.mark.parametrize(
@@ -120,3 +121,91 @@ def test_checker_resolves_relative_imports(tmp_path):
     ]
     assert imported_modules(package / "search" / "__init__.py", root) == ["bot.search.engine"]
     assert forbidden_imports(package) == []
+
+
+# Third-party libraries the core may use: pure algorithms with no I/O, platform or storage
+# (rapidfuzz's typo matching is the heart of search). Anything else is a port's job.
+CORE_ALLOWED_LIBRARIES = frozenset({"rapidfuzz"})
+ROOT = BOT_DIR.parent
+
+
+def outside_imports(package_dir: Path, allowed: frozenset[str]) -> list[str]:
+    """`file: module` for every import under `package_dir` that is neither the standard library,
+    the package's own top-level name, nor one of `allowed`."""
+    root = package_dir.parent
+    own = package_dir.name
+    problems = []
+    for path in sorted(package_dir.rglob("*.py")):
+        for name in imported_modules(path, root):
+            top = name.split(".")[0]
+            if top in (own, "__future__") or top in sys.stdlib_module_names or top in allowed:
+                continue
+            problems.append(f"{path.relative_to(root)}: {name}")
+    return problems
+
+
+def test_bot_imports_only_itself_and_the_standard_library():
+    """The core depends on nothing of ours outside bot/ and on no library but rapidfuzz."""
+    assert outside_imports(BOT_DIR, CORE_ALLOWED_LIBRARIES) == []
+
+
+def test_the_core_checker_catches_an_import_of_the_store(tmp_path):
+    """A core module importing `store` (or any unlisted library) is reported."""
+    package = tmp_path / "bot"
+    package.mkdir()
+    (package / "leak.py").write_text("import json\nfrom store.tables import X\nimport yaml\n")
+    assert outside_imports(package, CORE_ALLOWED_LIBRARIES) == [
+        "bot/leak.py: store.tables",
+        "bot/leak.py: yaml",
+    ]
+
+
+def adapter_crossings(adapters_dir: Path) -> list[str]:
+    """`file: module` for every adapter import of `practicebank` or of another adapter."""
+    root = adapters_dir.parent
+    problems = []
+    for path in sorted(adapters_dir.rglob("*.py")):
+        parts = path.relative_to(adapters_dir).parts
+        home = parts[0] if len(parts) > 1 else None
+        for name in imported_modules(path, root):
+            pieces = name.split(".")
+            other_adapter = pieces[0] == "adapters" and len(pieces) > 1 and pieces[1] != home
+            if pieces[0] == "practicebank" or other_adapter:
+                problems.append(f"{path.relative_to(root)}: {name}")
+    return problems
+
+
+def test_adapters_import_neither_the_composition_root_nor_each_other():
+    """Adapters are handed a built core: none imports `practicebank` or another adapter."""
+    assert adapter_crossings(ROOT / "adapters") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "from practicebank.bootstrap import open_store\n",
+            "adapters/slack/app.py: practicebank.bootstrap",
+        ),
+        (
+            "def f():\n    import practicebank.scheduler\n",
+            "adapters/slack/app.py: practicebank.scheduler",
+        ),
+        (
+            "from adapters.discord.render import x\n",
+            "adapters/slack/app.py: adapters.discord.render",
+        ),
+    ],
+)
+def test_the_adapter_checker_catches_a_crossing(tmp_path, source, expected):
+    """An adapter importing the composition root or another adapter is reported."""
+    slack = tmp_path / "adapters" / "slack"
+    slack.mkdir(parents=True)
+    (slack / "app.py").write_text(source + "from adapters.slack.render import y\n")
+    assert adapter_crossings(tmp_path / "adapters") == [expected]
+
+
+def test_the_core_root_holds_at_most_ten_entries():
+    """bot/ keeps only its entry point and packages at its root: features live in folders."""
+    entries = [p.name for p in BOT_DIR.iterdir() if p.name != "__pycache__"]
+    assert len(entries) <= 10, sorted(entries)

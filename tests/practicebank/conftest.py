@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.ports import UnitOfWork
+from bot.kernel.ports import UnitOfWork
 from practicebank.bootstrap import open_store
 from practicebank.cli import main
 from tests.conftest import _postgres_schema_url
 
-DEMO_BANK = Path(str(resources.files("bot").joinpath("data/demo_bank.json")))
+DEMO_BANK = Path(str(resources.files("bot.bankfile").joinpath("demo_bank.json")))
 DEMO_COUNT = 63
 
 # Only police-only workspaces may see it; "covert knife" finds it there.

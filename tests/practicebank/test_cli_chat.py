@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.console.app import GREETING
-from bot.ports import WorkspaceSettings
+from bot.kernel.ports import WorkspaceSettings
 from tests.practicebank.conftest import (
     DEMO_COUNT,
     RESTRICTED_RECORD,

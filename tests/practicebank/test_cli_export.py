@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import PRACTICE_FIELDS
+from bot.kernel.domain import PRACTICE_FIELDS
 from tests.practicebank.conftest import DEMO_BANK, DEMO_COUNT, Cli, database_line, write_bank
 
 # Every practice field filled, canonical as export writes it, with text that is hard to round-trip:

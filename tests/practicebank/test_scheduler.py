@@ -12,8 +12,8 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.settings import CoreSettings
-from bot.workflow import Audience, Reminder, ReminderState
+from bot.kernel.records import Audience, Reminder, ReminderState
+from bot.kernel.settings import CoreSettings
 from practicebank.scheduler import (
     DEFAULT_SWEEP_SECONDS,
     SWEEP_JOB_ID,

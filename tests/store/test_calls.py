@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.workflow import CallForPractice
+from bot.kernel.records import CallForPractice
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
 

@@ -13,8 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from bot.replies import Reply, text
-from bot.workflow import (
+from bot.kernel.records import (
     Audience,
     Decision,
     Notification,
@@ -24,6 +23,7 @@ from bot.workflow import (
     Submission,
     SubmissionState,
 )
+from bot.kernel.replies import Reply, text
 from tests.conftest import STORE_NOW
 
 T = TypeVar("T")

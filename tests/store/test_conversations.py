@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.workflow import Conversation
+from bot.kernel.records import Conversation
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ports import GlossaryEntry
+from bot.kernel.ports import GlossaryEntry
 
 
 def test_added_entries_are_listed_by_term(uow_factory):

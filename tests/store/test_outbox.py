@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import Effectiveness, Practice
-from bot.replies import (
+from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.records import Audience, Notification
+from bot.kernel.replies import (
     Action,
     Buttons,
     Choice,
@@ -20,7 +21,6 @@ from bot.replies import (
     Reply,
     text,
 )
-from bot.workflow import Audience, Notification
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
 

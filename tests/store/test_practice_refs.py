@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain import Effectiveness, Practice
+from bot.kernel.domain import Effectiveness, Practice
 
 
 def practice(ref: str) -> Practice:

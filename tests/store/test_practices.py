@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
-from bot.ports import ImportOutcome
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.kernel.ports import ImportOutcome
 from store.repositories import CHUNK_SIZE
 
 HOSTILE = "'; DROP TABLE practices; -- <script>alert(1)</script> <!channel> @everyone"

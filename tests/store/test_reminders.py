@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.workflow import Reminder, ReminderState
+from bot.kernel.records import Reminder, ReminderState
 from tests.conftest import STORE_NOW
 
 DUE = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)

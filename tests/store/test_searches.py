@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.ports import SearchGap, SearchRecord
+from bot.kernel.ports import SearchGap, SearchRecord
 
 AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.workflow import CallForPractice, Decision, Review, Submission, SubmissionState
+from bot.kernel.records import CallForPractice, Decision, Review, Submission, SubmissionState
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
 

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from bot.domain import Effectiveness, Practice
-from bot.ports import GlossaryEntry, UnitOfWork, UnitOfWorkFactory
+from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.ports import GlossaryEntry, UnitOfWork, UnitOfWorkFactory
 from store.engine import DatabaseUnavailable, make_engine
 from store.migrate import upgrade
 from store.repositories import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -18,7 +18,7 @@ def practice(ref: str) -> Practice:
 
 
 def test_factory_satisfies_the_core_protocols(uow_factory):
-    """The SQL factory and unit of work are what bot.ports asks for."""
+    """The SQL factory and unit of work are what bot.kernel.ports asks for."""
     factory: UnitOfWorkFactory = uow_factory
     unit: UnitOfWork = factory()
 

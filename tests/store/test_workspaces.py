@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ports import WorkspaceSettings
+from bot.kernel.ports import WorkspaceSettings
 
 
 def test_unknown_workspace_is_none(uow_factory):

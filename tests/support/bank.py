@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.bankfile.demo import load_demo_practices
 from bot.core import PracticeBank
-from bot.demo import load_demo_practices
-from bot.domain import Effectiveness, Focus, Practice, Visibility
-from bot.events import Actor, Place
-from bot.ports import UnitOfWorkFactory, WorkspaceSettings
-from bot.replies import Buttons, PracticeCard, Reply
+from bot.kernel.domain import Effectiveness, Focus, Practice, Visibility
+from bot.kernel.events import Actor, Place
+from bot.kernel.ports import UnitOfWorkFactory, WorkspaceSettings
+from bot.kernel.replies import Buttons, PracticeCard, Reply
 from tests.support.memory import FixedClock, MemoryUnitOfWorkFactory
 
 # Only police-only workspaces may see it; "knife" finds it there (and only there).

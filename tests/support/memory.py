@@ -1,4 +1,4 @@
-"""In-memory implementations of `bot.ports`, for unit tests of the core that need no database.
+"""In-memory implementations of `bot.kernel.ports`, for unit tests of the core without a database.
 
 They keep the ports' semantics that the core relies on: refs are case-insensitive, the bank
 version changes on every write, ids count from 1 like a database sequence, `save` of a
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from bot.domain import REF_PATTERN, Practice, format_ref
-from bot.ports import (
+from bot.kernel.domain import REF_PATTERN, Practice, format_ref
+from bot.kernel.ports import (
     CallRepository,
     Clock,
     ConversationRepository,
@@ -36,7 +36,7 @@ from bot.ports import (
     WorkspaceRepository,
     WorkspaceSettings,
 )
-from bot.workflow import (
+from bot.kernel.records import (
     OPEN_STATES,
     CallForPractice,
     Conversation,
@@ -418,7 +418,7 @@ class MemoryOutbox:
 class MemoryUnitOfWork:
     """A unit of work over a private copy of the state, written back only on commit."""
 
-    # Declared as the ports so that this class satisfies `bot.ports.UnitOfWork` for mypy.
+    # Declared as the ports so that this class satisfies `bot.kernel.ports.UnitOfWork` for mypy.
     practices: PracticeRepository
     glossary: GlossaryRepository
     workspaces: WorkspaceRepository

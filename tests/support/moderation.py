@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.moderation import moderation_card
-from bot.notices import tell_moderators
-from bot.ports import UnitOfWorkFactory
-from bot.workflow import Submission, SubmissionState
+from bot.kernel.notices import tell_moderators
+from bot.kernel.ports import UnitOfWorkFactory
+from bot.kernel.records import Submission, SubmissionState
+from bot.moderation.decisions import moderation_card
 
 SAMPLE_ANSWERS: dict[str, Any] = {
     "title": "Bike marking at railway stations",

@@ -9,8 +9,8 @@ import pytest
 from adapters.console.app import GREETING, ConsoleSession, console_place, run_console
 from adapters.console.render import ShownButton
 from bot.core import PracticeBank
-from bot.events import Actor
-from bot.ports import WorkspaceSettings
+from bot.kernel.events import Actor
+from bot.kernel.ports import WorkspaceSettings
 from tests.support.bank import fill_bank
 from tests.support.memory import FixedClock
 

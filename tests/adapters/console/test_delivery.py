@@ -9,10 +9,10 @@ import pytest
 from adapters.console.app import GREETING, ConsoleSession, run_console
 from adapters.console.delivery import ConsoleDelivery, deliver_console_notifications
 from bot.core import PracticeBank
-from bot.events import Actor
-from bot.ports import WorkspaceSettings
-from bot.replies import Action, Buttons, Reply, text
-from bot.workflow import Audience, Notification
+from bot.kernel.events import Actor
+from bot.kernel.ports import WorkspaceSettings
+from bot.kernel.records import Audience, Notification
+from bot.kernel.replies import Action, Buttons, Reply, text
 from tests.support.bank import fill_bank
 from tests.support.memory import FixedClock
 

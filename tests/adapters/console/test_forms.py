@@ -13,7 +13,7 @@ from adapters.console.forms import (
     render_field_prompt,
     render_form_intro,
 )
-from bot.replies import FieldKind, Form, FormField
+from bot.kernel.replies import FieldKind, Form, FormField
 
 RATING = FormField(
     "effectiveness",

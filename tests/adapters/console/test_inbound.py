@@ -6,7 +6,7 @@ import pytest
 
 from adapters.console.inbound import LocalAnswer, Nothing, on_line
 from adapters.console.render import ShownButton
-from bot.events import Actor, Click, Place, Text
+from bot.kernel.events import Actor, Click, Place, Text
 
 ACTOR = Actor("console", "local", "ada", "ada")
 PLACE = Place("console", "local", "console", is_direct=True)

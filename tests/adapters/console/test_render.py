@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from adapters.console.render import ShownButton, render_notification, render_reply, safe
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
-from bot.replies import (
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.kernel.records import Audience, Notification
+from bot.kernel.replies import (
     Action,
     Buttons,
     CardDetail,
@@ -22,7 +23,6 @@ from bot.replies import (
     bold,
     text,
 )
-from bot.workflow import Audience, Notification
 
 PB046 = Practice(
     ref="PB046",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.console.app import FORM_CANCELLED, ConsoleSession
-from bot.events import Actor, Click, Event, FormSubmit, Text
-from bot.replies import Action, Buttons, FieldKind, Form, FormField, Reply, text
+from bot.kernel.events import Actor, Click, Event, FormSubmit, Text
+from bot.kernel.replies import Action, Buttons, FieldKind, Form, FormField, Reply, text
 
 MO = Actor("console", "local", "mo", "mo")
 

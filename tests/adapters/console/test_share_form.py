@@ -6,7 +6,7 @@ import pytest
 
 from adapters.console.app import ConsoleSession
 from bot.core import PracticeBank
-from bot.events import Actor
+from bot.kernel.events import Actor
 from tests.support.memory import FixedClock
 
 ADA = Actor("console", "local", "ada", "ada")

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from adapters.console.app import ConsoleSession
 from adapters.console.delivery import ConsoleDelivery
 from bot.core import PracticeBank
-from bot.events import Actor
+from bot.kernel.events import Actor
 from practicebank.bootstrap import configure_console_workspace, load_demo_bank_if_empty
 from practicebank.scheduler import core_sweeps, start_scheduler
 from store.engine import make_engine

@@ -16,8 +16,8 @@ from adapters.discord.app import PracticeBankClient
 from adapters.discord.config import DiscordConfig, apply_endpoints
 from adapters.discord.delivery import MessageMemory
 from adapters.discord.interactions import Handler
-from bot.ports import Clock, UnitOfWorkFactory
-from bot.workflow import Submission
+from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.records import Submission
 from tests.adapters.discord.fake_discord import (
     APP_ID,
     CHANNEL_ID,
@@ -349,7 +349,7 @@ def huge_practice(ref: str = "PB950") -> Any:
     """A practice whose every text field (and every list item) is 20 kB of hostile text."""
     from datetime import UTC, date, datetime
 
-    from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+    from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 
     def big(tag: str) -> str:
         unit = f"{tag} **x** @everyone <@&123456789012345678> 🚓 \u202eשלום "

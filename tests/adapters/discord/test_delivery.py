@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.notices import tell_moderators, tell_person
-from bot.replies import Reply, text
+from bot.kernel.notices import tell_moderators, tell_person
+from bot.kernel.replies import Reply, text
 from tests.adapters.discord.fake_discord import (
     GUILD_ID,
     MODERATION_CHANNEL_ID,

@@ -8,7 +8,7 @@ import asyncio
 
 from adapters.discord.config import PLATFORM
 from bot.core import PracticeBank
-from bot.workflow import SubmissionState
+from bot.kernel.records import SubmissionState
 from store.platform_state import PlatformState
 from tests.adapters.discord.fake_discord import MODERATION_CHANNEL_ID, FakeDiscord
 from tests.adapters.discord.harness import (

@@ -14,8 +14,17 @@ from adapters.discord.render import (
     render_card,
     render_reply,
 )
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
-from bot.replies import Action, Buttons, CardDetail, Choice, Choices, PracticeCard, Reply, text
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.kernel.replies import (
+    Action,
+    Buttons,
+    CardDetail,
+    Choice,
+    Choices,
+    PracticeCard,
+    Reply,
+    text,
+)
 from tests.adapters.discord.harness import huge_practice
 
 HUGE = "x" * 100_000

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain import EFFECTIVENESS_LABELS, Focus
+from bot.kernel.domain import EFFECTIVENESS_LABELS, Focus
 from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID, Recorded
 from tests.adapters.discord.harness import FakeOnThread, fake_on_thread, slash
 

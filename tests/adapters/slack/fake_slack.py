@@ -66,7 +66,11 @@ class FakeSlack:
                 self.wfile.write(data)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever checks for shutdown every poll_interval (0.5 s by default), which every
+        # test would wait out on teardown; 10 ms keeps stopping instant at no real cost.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def base(self) -> str:

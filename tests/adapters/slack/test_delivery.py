@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.replies import Reply, text
-from bot.workflow import Audience, Notification
+from bot.kernel.records import Audience, Notification
+from bot.kernel.replies import Reply, text
 from store.platform_state import PlatformState
 from tests.adapters.slack.conftest import MODERATION_CHANNEL, NOW
 from tests.adapters.slack.fake_slack import TEAM

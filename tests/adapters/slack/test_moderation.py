@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.workflow import Submission
+from bot.kernel.records import Submission
 from tests.adapters.slack.conftest import MODERATION_CHANNEL, MODERATOR
 from tests.adapters.slack.fake_slack import TEAM
 from tests.support.moderation import SAMPLE_ANSWERS, queue_for_moderation

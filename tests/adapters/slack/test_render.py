@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from adapters.slack.render import render_card_full
-from bot.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 
 PRACTICE = Practice(
     ref="PB900",

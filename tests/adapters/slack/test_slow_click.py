@@ -10,8 +10,8 @@ from slack_bolt import BoltRequest
 
 from adapters.slack.app import SlackAdapter, build_app
 from bot.core import PracticeBank
-from bot.events import Event
-from bot.replies import Reply
+from bot.kernel.events import Event
+from bot.kernel.replies import Reply
 from practicebank.bootstrap import build_bank
 from store.platform_state import PlatformState
 from tests.adapters.slack.conftest import (

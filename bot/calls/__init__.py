@@ -1,0 +1,1 @@
+"""Calls for practice: moderators ask for practices on a theme until a closing date."""

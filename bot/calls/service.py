@@ -1,0 +1,359 @@
+"""Calls for practice: moderators ask for practices on a theme until a closing date.
+
+A moderator opens a call (`call open <theme> | <what is wanted> | <closing date>`, or the form),
+the bot announces it in the moderation channel with an *Answer this call* button, contributors
+answer it through the sharing dialogue until the closing day (inclusive, UTC), and moderators list
+what each call gathered (`call list`, `call show <id>`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.kernel import actions
+from bot.kernel.access import is_moderator
+from bot.kernel.actions import AnswerCall, OpenCall
+from bot.kernel.events import Actor
+from bot.kernel.notices import tell_moderators, user_id_of
+from bot.kernel.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.kernel.records import CallForPractice, Submission, SubmissionState
+from bot.kernel.replies import (
+    Action,
+    ActionStyle,
+    Block,
+    Buttons,
+    FieldKind,
+    Form,
+    FormField,
+    Reply,
+    bold,
+    text,
+)
+from bot.kernel.text import clean_note, clean_text
+from bot.kernel.when import format_day
+from bot.moderation.decisions import proposed_practice, refuse_non_moderator
+
+log = logging.getLogger(__name__)
+
+THEME_MAX_CHARS = 120
+WANTED_MAX_CHARS = 1000
+# A call further out than this is almost certainly a typo in the year.
+LONGEST_CALL = timedelta(days=2 * 366)
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y")
+USAGE = (
+    "To open a call: `call open <theme> | <what is wanted> | <closing date>`, for example "
+    "`call open Retail crime | Practices that cut shop theft | 2025-06-30`. "
+    "Also `call list` and `call show <number>`."
+)
+
+
+def _say(*lines: str) -> Reply:
+    return Reply(tuple(text(line) for line in lines))
+
+
+def read_closing_date(raw: str) -> date | None:
+    """Read a closing date typed as 2025-06-30, 30/06/2025 or 30 June 2025."""
+    cleaned = " ".join(raw.split())
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def is_open(call: CallForPractice, today: date) -> bool:
+    """Whether a call still takes answers: until its closing day, inclusive."""
+    return today <= call.closes_on
+
+
+def call_for_answer(
+    uow: UnitOfWork, actor: Actor, call_id: int, today: date
+) -> CallForPractice | Reply:
+    """The call the actor may answer now, or the polite reason they cannot (for bot.sharing too)."""
+    call = uow.calls.get(call_id)
+    if call is None or (call.platform, call.workspace_id) != (actor.platform, actor.workspace_id):
+        return _say(
+            f"There is no call for practice {call_id} here. You can still share a practice: "
+            "type `share`."
+        )
+    if not is_open(call, today):
+        return _say(
+            f"The call “{call.theme}” closed on {format_day(call.closes_on)}, so it takes no "
+            "more answers. Thank you for wanting to share: you can still add your practice to "
+            "the bank with `share`."
+        )
+    return call
+
+
+@dataclass(frozen=True)
+class CallAnswer:
+    """The answer to an *Answer this call* click: a reply, and the call to share into if open."""
+
+    reply: Reply | None
+    call_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _CallDraft:
+    theme: str
+    wanted: str
+    closes_on: date
+
+
+class Calls:
+    """Opening, announcing, answering and listing calls for practice."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        """Keep the storage and clock."""
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def handle_command(self, actor: Actor, rest: str) -> Reply | None:
+        """Run `call open|list|show ...`; None when the words are not a call command at all.
+
+        "call" also starts ordinary searches ("call handling"), so anything that is not one of
+        the sub-commands is handed back to the caller to be searched.
+        """
+        word, _, argument = clean_text(rest).partition(" ")
+        match word.casefold():
+            case "open":
+                if not argument:
+                    return self.open_form(actor)
+                parts = [part.strip() for part in argument.split("|")]
+                if len(parts) != 3:
+                    return self._guarded(actor, "call open", lambda: _say(USAGE))
+                return self.open_call(
+                    actor, {"theme": parts[0], "wanted": parts[1], "closes_on": parts[2]}
+                )
+            case "list" if not argument:
+                return self.list_calls(actor)
+            case "show":
+                return self.show_call(actor, argument)
+            case "":
+                return self._guarded(actor, "call", lambda: _say(USAGE))
+            case _:
+                return None
+
+    def open_form(self, actor: Actor) -> Reply:
+        """The form to open a call, for moderators."""
+        form = Form(
+            actions.encode(OpenCall()),
+            "Open a call for practice",
+            (
+                FormField("theme", "Theme", required=True, max_length=THEME_MAX_CHARS),
+                FormField(
+                    "wanted",
+                    "What is wanted",
+                    FieldKind.LONG_TEXT,
+                    required=True,
+                    max_length=WANTED_MAX_CHARS,
+                ),
+                FormField("closes_on", "Closing date (e.g. 2025-06-30)", required=True),
+            ),
+            submit_label="Open and announce",
+        )
+        return self._guarded(actor, "call open", lambda: Reply((form,)))
+
+    def open_call(self, actor: Actor, values: Mapping[str, str]) -> Reply:
+        """Open and announce a call from typed or form values, after checking them."""
+        with self._uow_factory() as uow:
+            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            if not is_moderator(actor, settings):
+                return refuse_non_moderator(actor, "call open")
+            today = self._clock.now().date()
+            draft = _read_call(values, today)
+            if isinstance(draft, list):
+                return Reply(
+                    (
+                        text("The call was not opened:"),
+                        *(text(f"• {problem}") for problem in draft),
+                        text(USAGE),
+                    )
+                )
+            now = self._clock.now()
+            call = uow.calls.add(
+                CallForPractice(
+                    id=0,
+                    platform=actor.platform,
+                    workspace_id=actor.workspace_id,
+                    theme=draft.theme,
+                    wanted=draft.wanted,
+                    closes_on=draft.closes_on,
+                    opened_by=actor.key,
+                    opened_at=now,
+                )
+            )
+            announced = tell_moderators(
+                uow, settings, reply=_announcement(call), key=f"call:{call.id}", now=now
+            )
+            uow.commit()
+        where = (
+            f"I announced it in the moderation channel ({settings.moderation_channel})."
+            if announced is not None and settings is not None
+            else "No moderation channel is configured here, so it was not announced anywhere."
+        )
+        return Reply(
+            (
+                text(
+                    bold(f"Call {call.id} is open"),
+                    f": “{call.theme}”, until {format_day(call.closes_on)} (inclusive).",
+                ),
+                text(where),
+            )
+        )
+
+    def answer(self, actor: Actor, call_id: int) -> CallAnswer:
+        """Check a call can be answered now; the caller then starts sharing into it."""
+        with self._uow_factory() as uow:
+            found = call_for_answer(uow, actor, call_id, self._clock.now().date())
+        if isinstance(found, Reply):
+            return CallAnswer(found)
+        return CallAnswer(None, found.id)
+
+    def list_calls(self, actor: Actor) -> Reply:
+        """Every call of the workspace, newest first, with how many answers each gathered."""
+        with self._uow_factory() as uow:
+            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            if not is_moderator(actor, settings):
+                return refuse_non_moderator(actor, "call list")
+            calls = uow.calls.list_for(actor.platform, actor.workspace_id)
+            gathered = _gathered(uow, actor)
+        if not calls:
+            return _say("No calls for practice yet. " + USAGE)
+        today = self._clock.now().date()
+        lines: list[Block] = [text(bold(f"Calls for practice ({len(calls)})"))]
+        for call in calls:
+            answers = len(gathered.get(call.id, []))
+            lines.append(
+                text(
+                    f"Call {call.id}: “{call.theme}”, {_status(call, today)}, "
+                    f"{answers} {'answer' if answers == 1 else 'answers'}."
+                )
+            )
+        return Reply(tuple(lines))
+
+    def show_call(self, actor: Actor, raw_id: str) -> Reply:
+        """One call and the submissions it gathered."""
+        with self._uow_factory() as uow:
+            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            if not is_moderator(actor, settings):
+                return refuse_non_moderator(actor, "call show")
+            call_id = (
+                int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10 else 0
+            )
+            call = uow.calls.get(call_id) if call_id else None
+            if call is None or (call.platform, call.workspace_id) != (
+                actor.platform,
+                actor.workspace_id,
+            ):
+                return _say("No such call here. Type `call list` to see the calls.")
+            answers = _gathered(uow, actor).get(call.id, [])
+        today = self._clock.now().date()
+        blocks: list[Block] = [
+            text(bold(f"Call {call.id}: “{call.theme}”")),
+            text(call.wanted),
+            text(
+                f"Opened {format_day(call.opened_at.date())} by {user_id_of(call.opened_by)}; "
+                f"{_status(call, today)}."
+            ),
+        ]
+        if not answers:
+            blocks.append(text("No answers yet."))
+        for submission in answers:
+            blocks.append(text(_answer_line(submission)))
+        return Reply(tuple(blocks))
+
+    def _guarded(self, actor: Actor, attempted: str, build: Callable[[], Reply]) -> Reply:
+        """Run a moderator-only step, or refuse it."""
+        with self._uow_factory() as uow:
+            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+        if not is_moderator(actor, settings):
+            return refuse_non_moderator(actor, attempted)
+        return build()
+
+
+def _read_call(values: Mapping[str, str], today: date) -> _CallDraft | list[str]:
+    """Check a call's theme, wanted text and closing date; the problems, if any."""
+    problems: list[str] = []
+    theme = clean_text(values.get("theme", ""))
+    wanted = clean_note(values.get("wanted", ""))
+    raw_date = clean_text(values.get("closes_on", ""))
+    if not theme:
+        problems.append("Give the call a theme.")
+    elif len(theme) > THEME_MAX_CHARS:
+        problems.append(f"The theme is {len(theme):,} characters; keep it to {THEME_MAX_CHARS}.")
+    if not wanted:
+        problems.append("Say what is wanted.")
+    elif len(wanted) > WANTED_MAX_CHARS:
+        problems.append(
+            f"What is wanted is {len(wanted):,} characters; keep it to {WANTED_MAX_CHARS:,}."
+        )
+    closes_on = read_closing_date(raw_date) if len(raw_date) <= 40 else None
+    if closes_on is None:
+        problems.append(
+            "Give the closing date as 2025-06-30, 30/06/2025 or 30 June 2025."
+            if raw_date
+            else "Give a closing date."
+        )
+    elif closes_on < today:
+        problems.append(f"The closing date {format_day(closes_on)} has already passed.")
+    elif closes_on > today + LONGEST_CALL:
+        problems.append(f"The closing date {format_day(closes_on)} is more than two years away.")
+    if problems or closes_on is None:
+        return problems
+    return _CallDraft(theme, wanted, closes_on)
+
+
+def _announcement(call: CallForPractice) -> Reply:
+    """The post that announces a call, with the button to answer it."""
+    return Reply(
+        (
+            text(bold("Call for practice: "), bold(call.theme)),
+            text(call.wanted),
+            text(
+                f"Open until {format_day(call.closes_on)}. Share yours with the button below, "
+                "or type `share`."
+            ),
+            Buttons(
+                (
+                    Action(
+                        actions.encode(AnswerCall(call.id)),
+                        "Answer this call",
+                        ActionStyle.PRIMARY,
+                    ),
+                )
+            ),
+        ),
+        private=False,
+    )
+
+
+def _status(call: CallForPractice, today: date) -> str:
+    if is_open(call, today):
+        return f"open until {format_day(call.closes_on)}"
+    return f"closed on {format_day(call.closes_on)}"
+
+
+def _gathered(uow: UnitOfWork, actor: Actor) -> dict[int, list[Submission]]:
+    """The workspace's submissions that answer a call, by call id (drafts excluded)."""
+    found: dict[int, list[Submission]] = {}
+    states = [s for s in SubmissionState if s is not SubmissionState.DRAFT]
+    for submission in uow.submissions.list_by_state(*states):
+        if submission.call_id is None:
+            continue
+        if (submission.platform, submission.workspace_id) != (actor.platform, actor.workspace_id):
+            continue
+        found.setdefault(submission.call_id, []).append(submission)
+    return found
+
+
+def _answer_line(submission: Submission) -> str:
+    title = proposed_practice(submission).title or "(untitled)"
+    state = submission.state.value.replace("_", " ")
+    published = f" as {submission.published_ref}" if submission.published_ref else ""
+    who = submission.contributor_name or user_id_of(submission.contributor_key)
+    return f"{submission.ref} “{title}” from {who}: {state}{published}."

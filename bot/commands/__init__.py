@@ -1,0 +1,1 @@
+"""Requests outside a feature's dialogue: reading typed verbs, help, and the home page."""

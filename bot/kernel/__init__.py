@@ -1,0 +1,1 @@
+"""The shared kernel every feature uses: domain values, records, events, replies, ports."""

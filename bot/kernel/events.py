@@ -1,0 +1,81 @@
+"""Inbound events: what an adapter hands the core after translating a platform payload.
+
+They are small frozen dataclasses so that every adapter speaks the same contract and a test can
+build one by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, as the platform identifies them.
+
+    `roles` are the platform roles or user groups the adapter can see; whether they make the actor a
+    moderator is decided in the core from workspace settings, never by the adapter.
+    """
+
+    platform: str
+    workspace_id: str
+    user_id: str
+    display_name: str = ""
+    roles: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Stable identity across platforms, used to own drafts and searches."""
+        return f"{self.platform}:{self.workspace_id}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the event happened: a channel, a direct message or a terminal."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+    is_direct: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command such as `/practice knife crime`: `name` is the verb, `text` the rest."""
+
+    actor: Actor
+    place: Place
+    name: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Plain text sent to the bot: a question, or an answer inside a conversation."""
+
+    actor: Actor
+    place: Place
+    text: str
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button or choice picked; `action` is the id the core gave it (`bot.kernel.actions`)."""
+
+    actor: Actor
+    place: Place
+    action: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class FormSubmit:
+    """A form (modal) sent back with its field values."""
+
+    actor: Actor
+    place: Place
+    form: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+Event = Command | Text | Click | FormSubmit

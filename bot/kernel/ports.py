@@ -1,0 +1,399 @@
+"""What the core needs from the outside world, as small protocols: storage and time.
+
+`store/` implements the storage protocols against SQL; tests may use in-memory versions. The core
+never sees a session, an engine or a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.kernel.domain import Practice
+from bot.kernel.records import (
+    CallForPractice,
+    Conversation,
+    Notification,
+    Reminder,
+    ReminderState,
+    Review,
+    Submission,
+    SubmissionState,
+)
+
+
+class Clock(Protocol):
+    """Source of the current time, injected so rules can run under a frozen clock."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        """The current time in UTC."""
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """How many practices an import added and how many it updated (matched on ref)."""
+
+    added: int
+    updated: int
+
+
+class PracticeRepository(Protocol):
+    """The published practices."""
+
+    def get(self, ref: str) -> Practice | None:
+        """The practice with this ref (case-insensitive), or None."""
+        ...
+
+    def list_all(self) -> list[Practice]:
+        """Every practice, archived ones included, ordered by ref."""
+        ...
+
+    def upsert_many(self, practices: Sequence[Practice]) -> ImportOutcome:
+        """Add practices whose ref is new and replace those whose ref exists."""
+        ...
+
+    def count(self) -> int:
+        """How many practices the bank holds."""
+        ...
+
+    def bank_version(self) -> str:
+        """A token that changes whenever any practice is added or changed (for index refresh)."""
+        ...
+
+    def next_ref(self) -> str:
+        """The next free public ref (PB064 after PB063), never reused even after archiving."""
+        ...
+
+    def history(self, ref: str) -> list[Practice]:
+        """Earlier versions of the practice, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A term the search understands as another: an acronym, a synonym or a common misspelling.
+
+    `expansion` is the phrase searched in its place, alongside the term itself.
+    """
+
+    term: str
+    expansion: str
+    added_by: str = "shipped"
+
+
+class GlossaryRepository(Protocol):
+    """Glossary entries added by moderators at run time, on top of the shipped glossary."""
+
+    def list_all(self) -> list[GlossaryEntry]:
+        """Every stored entry."""
+        ...
+
+    def add(self, entry: GlossaryEntry) -> None:
+        """Add or replace the entry for `entry.term`."""
+        ...
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """Per-workspace configuration: who moderates, where, and whether it is police-only."""
+
+    platform: str
+    workspace_id: str
+    police_only: bool = False
+    moderation_channel: str | None = None
+    moderator_ids: tuple[str, ...] = ()
+    moderator_roles: tuple[str, ...] = ()
+
+
+class WorkspaceRepository(Protocol):
+    """Per-workspace settings."""
+
+    def get(self, platform: str, workspace_id: str) -> WorkspaceSettings | None:
+        """Settings for the workspace, or None when it was never configured."""
+        ...
+
+    def save(self, settings: WorkspaceSettings) -> None:
+        """Create or replace the workspace's settings."""
+        ...
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    """One search somebody ran: kept for paging ("more results") and for the gaps report.
+
+    `shown_until` is the offset after the last page its owner was shown: a typed `more`
+    continues from there.
+    """
+
+    id: int
+    actor_key: str
+    text: str
+    result_count: int
+    at: datetime
+    shown_until: int = 0
+
+
+@dataclass(frozen=True)
+class SearchGap:
+    """A search that found nothing, and how many times it was run: a gap the bank should fill."""
+
+    text: str
+    count: int
+
+
+class SearchLogRepository(Protocol):
+    """Searches people ran."""
+
+    def record(self, actor_key: str, text: str, result_count: int, at: datetime) -> SearchRecord:
+        """Store a search and return it with its id."""
+        ...
+
+    def get(self, search_id: int) -> SearchRecord | None:
+        """The search with this id, or None."""
+        ...
+
+    def latest_for(self, actor_key: str) -> SearchRecord | None:
+        """The person's most recently recorded search (highest id), or None when they ran none."""
+        ...
+
+    def mark_shown(self, search_id: int, until: int) -> None:
+        """Record that the search's owner has now seen its results up to offset `until`.
+
+        The value is replaced, not raised: paging back with an older button moves it back, so a
+        typed `more` follows the page last shown. An unknown id changes nothing.
+        """
+        ...
+
+    def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
+        """Texts of searches that found nothing, most often run first, at most `limit`.
+
+        Texts are grouped case-insensitively (the first spelling seen is shown); ties are
+        ordered by text, so the report is stable.
+        """
+        ...
+
+
+class SubmissionRepository(Protocol):
+    """Contributors' drafts and proposals."""
+
+    def add(self, submission: Submission) -> Submission:
+        """Store a new submission (its `id` is ignored) and return it with its id."""
+        ...
+
+    def get(self, submission_id: int) -> Submission | None:
+        """The submission with this id, or None."""
+        ...
+
+    def open_for(self, contributor_key: str) -> list[Submission]:
+        """The contributor's submissions in an open state (draft, submitted, changes requested)."""
+        ...
+
+    def list_by_state(self, *states: SubmissionState) -> list[Submission]:
+        """Submissions in any of these states, oldest first."""
+        ...
+
+    def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
+        """Write the submission only if its stored revision is still `expected_revision`.
+
+        Returns the stored submission with its revision increased, or None when someone else
+        changed it first: this compare-and-set is what makes a moderator decision atomic.
+        """
+        ...
+
+
+class ReviewRepository(Protocol):
+    """The append-only audit trail of moderator decisions."""
+
+    def add(self, review: Review) -> Review:
+        """Append a review (its `id` is ignored) and return it with its id."""
+        ...
+
+    def for_submission(self, submission_id: int) -> list[Review]:
+        """Reviews of one submission, oldest first."""
+        ...
+
+
+class ReminderRepository(Protocol):
+    """Follow-up reminders."""
+
+    def add(self, reminder: Reminder) -> Reminder:
+        """Store a reminder (its `id` is ignored) and return it with its id."""
+        ...
+
+    def get(self, reminder_id: int) -> Reminder | None:
+        """The reminder with this id, or None."""
+        ...
+
+    def due(self, states: Sequence[ReminderState], before: datetime) -> list[Reminder]:
+        """Reminders in one of `states` whose clock ran out at or before `before`, oldest first.
+
+        The clock is `due_at` for pending reminders, `sent_at` for sent ones and `nudged_at` for
+        nudged ones; the caller passes the cut-off that fits the states it asks for.
+        """
+        ...
+
+    def for_practice(self, ref: str) -> list[Reminder]:
+        """Every reminder of a practice, oldest first."""
+        ...
+
+    def transition(
+        self, reminder: Reminder, expected: ReminderState, at: datetime
+    ) -> Reminder | None:
+        """Save `reminder` only if its stored state is still `expected` (atomic claim).
+
+        Two sweepers in two processes may pick the same due reminder; only the one whose
+        transition succeeds sends it. Returns the stored reminder, or None when it lost.
+        """
+        ...
+
+
+class CallRepository(Protocol):
+    """Calls for practice."""
+
+    def add(self, call: CallForPractice) -> CallForPractice:
+        """Store a new call (its `id` is ignored) and return it with its id."""
+        ...
+
+    def get(self, call_id: int) -> CallForPractice | None:
+        """The call with this id, or None."""
+        ...
+
+    def list_for(self, platform: str, workspace_id: str) -> list[CallForPractice]:
+        """The workspace's calls, newest first."""
+        ...
+
+
+class ConversationRepository(Protocol):
+    """Guided dialogues in flight, one per person."""
+
+    def get(self, actor_key: str) -> Conversation | None:
+        """The person's conversation, or None."""
+        ...
+
+    def save(self, conversation: Conversation) -> None:
+        """Create or replace the person's conversation."""
+        ...
+
+    def delete(self, actor_key: str) -> None:
+        """Forget the person's conversation (finished, cancelled or discarded)."""
+        ...
+
+    def idle_since(self, before: datetime) -> list[Conversation]:
+        """Conversations not touched since `before` (for the 30-day draft clean-up)."""
+        ...
+
+
+class Outbox(Protocol):
+    """Notifications waiting to be delivered by an adapter's delivery loop."""
+
+    def add(self, notification: Notification) -> Notification:
+        """Queue a notification in the current transaction and return it with its id."""
+        ...
+
+    def pending(self, platform: str, now: datetime, limit: int = 50) -> list[Notification]:
+        """Undelivered notifications for the platform whose next attempt is due, oldest first."""
+        ...
+
+    def mark_delivered(self, notification_id: int, at: datetime) -> None:
+        """Record a successful delivery."""
+        ...
+
+    def mark_failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; `retry_at` None gives up for good."""
+        ...
+
+    def all(self) -> list[Notification]:
+        """Every notification, oldest first (for tests, stats and operators)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories: commit to keep, leave the block to roll back."""
+
+    # Read-only properties rather than attributes, so implementations may narrow the types.
+    @property
+    def practices(self) -> PracticeRepository:
+        """The published practices."""
+        ...
+
+    @property
+    def glossary(self) -> GlossaryRepository:
+        """Glossary entries added at run time."""
+        ...
+
+    @property
+    def workspaces(self) -> WorkspaceRepository:
+        """Per-workspace settings."""
+        ...
+
+    @property
+    def searches(self) -> SearchLogRepository:
+        """Searches people ran."""
+        ...
+
+    @property
+    def submissions(self) -> SubmissionRepository:
+        """Contributors' drafts and proposals."""
+        ...
+
+    @property
+    def reviews(self) -> ReviewRepository:
+        """Moderator decisions."""
+        ...
+
+    @property
+    def reminders(self) -> ReminderRepository:
+        """Follow-up reminders."""
+        ...
+
+    @property
+    def calls(self) -> CallRepository:
+        """Calls for practice."""
+        ...
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """Guided dialogues in flight."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Notifications to deliver."""
+        ...
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the connection."""
+        ...
+
+    def commit(self) -> None:
+        """Make the changes so far permanent."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per use case."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new unit of work."""
+        ...

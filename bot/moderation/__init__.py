@@ -1,0 +1,1 @@
+"""Moderation: decisions on submissions, publication of approved ones, and moderators' reports."""

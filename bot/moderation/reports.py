@@ -1,0 +1,129 @@
+"""Moderators' reports: the queue of submissions waiting for a decision, and the bank's stats.
+
+`queue` lists the workspace's submitted submissions oldest first with how long each has waited;
+`stats` counts submissions by state and the bank's practices by effectiveness and focus, and lists
+the searches that found nothing, most frequent first: the gaps the bank should fill.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.kernel import actions
+from bot.kernel.access import is_moderator
+from bot.kernel.actions import OpenSubmission
+from bot.kernel.domain import EFFECTIVENESS_LABELS, Focus
+from bot.kernel.events import Actor
+from bot.kernel.notices import user_id_of
+from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.records import Submission, SubmissionState
+from bot.kernel.replies import Action, Block, Buttons, Reply, bold, text
+from bot.kernel.when import format_age
+from bot.moderation.decisions import proposed_practice, refuse_non_moderator
+
+# Enough to act on in one sitting; the rest is summarised as a count.
+QUEUE_SHOWN = 20
+GAPS_SHOWN = 10
+# Slack caps button labels at 75 characters.
+LABEL_TITLE_CHARS = 40
+
+
+def _waiting_since(submission: Submission) -> datetime | None:
+    """When the submission joined the queue: submitted, else last changed, else created."""
+    return submission.submitted_at or submission.updated_at or submission.created_at
+
+
+def _label(submission: Submission) -> str:
+    title = proposed_practice(submission).title or "(untitled)"
+    if len(title) > LABEL_TITLE_CHARS:
+        title = title[: LABEL_TITLE_CHARS - 1].rstrip() + "…"
+    return f"Open {submission.ref}: {title}"
+
+
+class ModeratorReports:
+    """The `queue` and `stats` commands, for moderators only."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        """Keep the storage and clock."""
+        self._uow_factory = uow_factory
+        self._clock = clock
+
+    def queue(self, actor: Actor) -> Reply:
+        """Submissions waiting for a decision, oldest first, with their age and an Open button."""
+        with self._uow_factory() as uow:
+            if not is_moderator(actor, uow.workspaces.get(actor.platform, actor.workspace_id)):
+                return refuse_non_moderator(actor, "queue")
+            pending = [
+                s
+                for s in uow.submissions.list_by_state(SubmissionState.SUBMITTED)
+                if (s.platform, s.workspace_id) == (actor.platform, actor.workspace_id)
+            ]
+        if not pending:
+            return Reply((text("Nothing is waiting for a decision."),))
+        now = self._clock.now()
+        oldest = datetime.min.replace(tzinfo=now.tzinfo)
+        pending.sort(key=lambda s: (_waiting_since(s) or oldest, s.id))
+        count = len(pending)
+        blocks: list[Block] = [
+            text(bold(f"{count} submission{'' if count == 1 else 's'} waiting"), ", oldest first.")
+        ]
+        for submission in pending[:QUEUE_SHOWN]:
+            since = _waiting_since(submission)
+            age = format_age(now - since) if since else "unknown time"
+            title = proposed_practice(submission).title or "(untitled)"
+            who = submission.contributor_name or user_id_of(submission.contributor_key)
+            update = f", update of {submission.target_ref}" if submission.target_ref else ""
+            blocks.append(text(f"{submission.ref} “{title}” from {who}{update}: waiting {age}."))
+            blocks.append(
+                Buttons(
+                    (Action(actions.encode(OpenSubmission(submission.id)), _label(submission)),)
+                )
+            )
+        if count > QUEUE_SHOWN:
+            blocks.append(text(f"…and {count - QUEUE_SHOWN} more."))
+        return Reply(tuple(blocks))
+
+    def stats(self, actor: Actor) -> Reply:
+        """Counts by state, by effectiveness and focus, and the searches that found nothing."""
+        with self._uow_factory() as uow:
+            if not is_moderator(actor, uow.workspaces.get(actor.platform, actor.workspace_id)):
+                return refuse_non_moderator(actor, "stats")
+            submissions = [
+                s
+                for s in uow.submissions.list_by_state(*SubmissionState)
+                if (s.platform, s.workspace_id) == (actor.platform, actor.workspace_id)
+            ]
+            practices = [p for p in uow.practices.list_all() if p.archived_at is None]
+            archived = sum(1 for p in uow.practices.list_all() if p.archived_at is not None)
+            gaps = uow.searches.zero_result_texts(GAPS_SHOWN)
+        states = Counter(s.state for s in submissions)
+        ratings = Counter(p.effectiveness for p in practices)
+        focus = Counter(f for p in practices for f in p.focus)
+        blocks: list[Block] = [
+            text(
+                bold("Submissions"),
+                ": "
+                + _counts((s.value.replace("_", " "), states[s]) for s in SubmissionState)
+                + ".",
+            ),
+            text(
+                bold(f"Practices in the bank ({len(practices)}, {archived} archived)"),
+                ": "
+                + _counts((label, ratings[e]) for e, label in EFFECTIVENESS_LABELS.items())
+                + ".",
+            ),
+            text(bold("By focus"), ": " + _counts((f.label, focus[f]) for f in Focus) + "."),
+        ]
+        if gaps:
+            blocks.append(text(bold("Searches that found nothing"), ", most frequent first:"))
+            blocks.extend(text(f"“{gap.text}” ({gap.count}×)") for gap in gaps)
+        else:
+            blocks.append(text("Every search found something so far."))
+        return Reply(tuple(blocks))
+
+
+def _counts(pairs: Iterable[tuple[str, int]]) -> str:
+    """`worked 3, promising 1`: every category, zeros included, so gaps show."""
+    return ", ".join(f"{name} {count}" for name, count in pairs)

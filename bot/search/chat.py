@@ -1,0 +1,382 @@
+"""Finding practices in chat: search, the next page, "did you mean", filters, show one.
+
+Every search is recorded (for paging buttons and the moderators' gaps report) and re-run for
+whoever clicks a paging button, with their own rights over restricted practices. Each record also
+keeps how far its owner has read (`shown_until`), so a typed `more` continues the owner's latest
+search from the page after the one they saw last.
+
+Under a page of matches come two choice lists, *Filter by effectiveness* and *Filter by focus*
+(options already in force are left out). Picking one re-runs the recorded search for the clicker
+with that filter added and records the result as a new search whose text carries the filter
+inline (`knife crime rating:promising`), so paging, "without filters" and further filters work on
+it as on a typed search, and the gaps report reads it as typed. Filters add up as typed ones do:
+values of one kind are OR-ed, kinds AND-ed; each of the nine values is added at most once, so the
+recorded text stays short. Size: a full page is header, five cards with their
+*Details* buttons, *More results* and the two lists; in Slack about 22 of the 50 blocks, in Discord
+four of the five action rows (the renderer packs the five *Details* buttons into one row; *More
+results* and *Share in channel* share the second; each menu takes a row), so both lists stay.
+"""
+
+from __future__ import annotations
+
+from bot.commands.help import EXAMPLE_SEARCH, help_reply
+from bot.commands.reading import normalise_ref
+from bot.kernel import actions
+from bot.kernel.access import may_see_restricted
+from bot.kernel.actions import AddFilter, DropFilters, MoreResults, ShowPractice, TrySuggestion
+from bot.kernel.domain import Effectiveness, Focus
+from bot.kernel.events import Actor
+from bot.kernel.ports import Clock, SearchRecord, UnitOfWork, UnitOfWorkFactory, WorkspaceSettings
+from bot.kernel.replies import (
+    Action,
+    ActionStyle,
+    Block,
+    Buttons,
+    CardDetail,
+    Choice,
+    Choices,
+    Paragraph,
+    PracticeCard,
+    Reply,
+    Span,
+    bold,
+    text,
+)
+from bot.search.index_cache import SearchService
+from bot.search.model import SearchFilters, SearchResult
+from bot.search.query import parse_query
+from bot.sharing import share_button
+
+PAGE_SIZE = 5
+# Longer queries are cut: nobody types more, and it bounds the work a pasted novel can cause.
+MAX_QUERY_CHARS = 200
+# How much of a query is quoted back in a header (the search itself uses up to MAX_QUERY_CHARS).
+MAX_QUOTED_CHARS = 60
+# Slack caps button labels at 75 characters.
+MAX_LABEL_CHARS = 60
+
+NOTHING_TO_CONTINUE = "There is no search to continue: type what you are looking for."
+
+EFFECTIVENESS_PROMPT = "Filter by effectiveness"
+FOCUS_PROMPT = "Filter by focus"
+# How a picked filter is written into the recorded search's text, in the words a person would type.
+_INLINE_EFFECTIVENESS: dict[Effectiveness, str] = {
+    Effectiveness.WORKED: "rating:worked",
+    Effectiveness.PROMISING: "rating:promising",
+    Effectiveness.UNTESTED: "rating:untested",
+    Effectiveness.DIDNT_WORK: 'rating:"didn\'t work"',
+}
+
+
+def _shorten(value: str, limit: int) -> str:
+    """Cut `value` to `limit` characters, on a word boundary when one is near, with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _quoted(query: str) -> str:
+    """Quote the query back to the person, short enough to read."""
+    return f"“{_shorten(query, MAX_QUOTED_CHARS)}”"
+
+
+def _plural(count: int, noun: str) -> str:
+    """Count a noun: `1 practice`, `2 practices`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _as_filters(value: Effectiveness | Focus) -> SearchFilters:
+    """One effectiveness rating or focus as search filters."""
+    if isinstance(value, Effectiveness):
+        return SearchFilters(effectiveness=frozenset({value}))
+    return SearchFilters(focus=frozenset({value}))
+
+
+def _inline_filter(value: Effectiveness | Focus) -> str:
+    """The inline filter a person would type for this rating or focus."""
+    if isinstance(value, Effectiveness):
+        return _INLINE_EFFECTIVENESS[value]
+    return f"focus:{value.value}"
+
+
+def with_filter(query: str, value: Effectiveness | Focus) -> str:
+    """The search text `query` with one more inline filter, its words and other filters kept.
+
+    The filter goes at the end, where it reads naturally; if that would change how the text
+    parses (it ends inside an open quote, `org:"Thames`, or on a filter name awaiting a value),
+    it goes at the start instead. A filter already in force leaves the text as it is.
+    """
+    before = parse_query(query)
+    wanted = before.filters.merged(_as_filters(value))
+    if wanted == before.filters:
+        return query
+    token = _inline_filter(value)
+    appended = f"{query} {token}" if query else token
+    after = parse_query(appended)
+    if after.text == before.text and after.filters == wanted:
+        return appended
+    return f"{token} {query}"
+
+
+def _shown_until(result: SearchResult) -> int:
+    """The offset after the page of `result`: where the next page starts."""
+    return result.offset + len(result.hits)
+
+
+def _say(*paragraphs: Paragraph | str) -> Reply:
+    """Make a private reply of plain paragraphs."""
+    return Reply(tuple(text(p) if isinstance(p, str) else p for p in paragraphs))
+
+
+class Searching:
+    """Search and show, over the bank's cached index, for whoever asks or clicks."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, search_service: SearchService
+    ) -> None:
+        """Keep the storage, the clock (searches are recorded with their time) and the index."""
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._search_service = search_service
+
+    def handle_search(self, actor: Actor, query: str) -> list[Reply]:
+        """Search the bank, record the search (for paging and the gaps report) and show page one."""
+        if not query:
+            return [
+                _say(
+                    text(
+                        "What are you looking for? Type a few words, for example ",
+                        bold(EXAMPLE_SEARCH),
+                        ", or ",
+                        bold("help"),
+                        " for more.",
+                    )
+                )
+            ]
+        notices: list[str] = []
+        if len(query) > MAX_QUERY_CHARS:
+            query = _shorten(query, MAX_QUERY_CHARS).removesuffix("…")
+            notices.append(
+                f"Your search was long, so only its first {MAX_QUERY_CHARS} characters were used."
+            )
+        return [self._search_and_record(actor, query, notices)]
+
+    def handle_filter(
+        self, actor: Actor, search_id: int, value: Effectiveness | Focus
+    ) -> list[Reply]:
+        """Re-run a recorded search for the clicker with one more filter, as a new search."""
+        with self._uow_factory() as uow:
+            record = uow.searches.get(search_id)
+        if record is None:
+            return [self._stale_search()]
+        return [self._search_and_record(actor, with_filter(record.text, value), [])]
+
+    def handle_more(self, actor: Actor, search_id: int, offset: int) -> list[Reply]:
+        """Show the next page of a recorded search, re-run for the clicker with their rights.
+
+        Only the search's owner moves its place for a typed `more`: someone else pressing the
+        button under it in a channel reads on without changing where the owner stopped.
+        """
+        with self._uow_factory() as uow:
+            record = uow.searches.get(search_id)
+            if record is None:
+                return [self._stale_search()]
+            result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
+            if result.hits and record.actor_key == actor.key:
+                uow.searches.mark_shown(record.id, _shown_until(result))
+                uow.commit()
+        if not result.hits:
+            shown = f"all {result.total} were shown" if result.total else "it finds nothing now"
+            return [_say(f"No more results for {_quoted(record.text)}: {shown}.")]
+        return [self._results_reply(record, result, [])]
+
+    def handle_continue(self, actor: Actor, rest: str) -> list[Reply]:
+        """Show the next page of the actor's latest search, from where they last stopped.
+
+        People type `more` after a list rather than find the button; the page is the one the
+        button would give (re-run with the actor's rights), and no new search is recorded.
+        """
+        with self._uow_factory() as uow:
+            record = uow.searches.latest_for(actor.key)
+            if record is None:
+                return [_say(NOTHING_TO_CONTINUE)]
+            offset = record.shown_until
+            result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
+            if not result.hits:
+                return [_say(f"That was everything for {_quoted(record.text)}.")]
+            uow.searches.mark_shown(record.id, _shown_until(result))
+            uow.commit()
+        return [self._results_reply(record, result, [])]
+
+    def handle_suggestion(self, actor: Actor, search_id: int) -> list[Reply]:
+        """Run the "did you mean" spelling of a recorded search, as a new search by the clicker."""
+        with self._uow_factory() as uow:
+            record = uow.searches.get(search_id)
+            if record is None:
+                return [self._stale_search()]
+            first = self._search(uow, actor, record.text, SearchFilters(), offset=0)
+        suggestion = first.did_you_mean
+        if not suggestion:
+            return self.handle_search(actor, record.text)
+        return self.handle_search(actor, suggestion)
+
+    def handle_without_filters(self, actor: Actor, search_id: int) -> list[Reply]:
+        """Run a recorded search's words without its filters, as a new search by the clicker."""
+        with self._uow_factory() as uow:
+            record = uow.searches.get(search_id)
+        if record is None:
+            return [self._stale_search()]
+        words = parse_query(record.text).text
+        if not words:
+            return [help_reply()]
+        return self.handle_search(actor, words)
+
+    def handle_show(self, actor: Actor, raw_ref: str) -> list[Reply]:
+        """Show one practice in full; a restricted one the actor may not see reads as unknown."""
+        ref = normalise_ref(raw_ref)
+        if ref is None:
+            shown = _quoted(raw_ref) if raw_ref else "That"
+            return [
+                _say(
+                    text(
+                        f"{shown} is not a practice reference. References look like ",
+                        bold("PB046"),
+                        "; to search by words, just type them.",
+                    )
+                )
+            ]
+        with self._uow_factory() as uow:
+            practice = uow.practices.get(ref)
+            allowed = practice is not None and (
+                not practice.is_restricted or may_see_restricted(actor, self._settings(uow, actor))
+            )
+        if practice is None or not allowed:
+            # The same answer for unknown and restricted refs, so a restricted practice's
+            # existence does not leak to people outside police-only workspaces.
+            return [
+                _say(
+                    text(
+                        f"No practice {ref} in the bank. Check the reference, or search by words, "
+                        "for example ",
+                        bold(EXAMPLE_SEARCH),
+                        ".",
+                    )
+                )
+            ]
+        return [Reply((PracticeCard(practice, CardDetail.FULL),))]
+
+    def _search_and_record(self, actor: Actor, query: str, notices: list[str]) -> Reply:
+        """Run page one of a search for the actor, record it, and show it."""
+        with self._uow_factory() as uow:
+            result = self._search(uow, actor, query, SearchFilters(), offset=0)
+            record = uow.searches.record(actor.key, query, result.total, self._clock.now())
+            uow.searches.mark_shown(record.id, _shown_until(result))
+            uow.commit()
+        return self._results_reply(record, result, notices)
+
+    def _settings(self, uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:
+        return uow.workspaces.get(actor.platform, actor.workspace_id)
+
+    def _search(
+        self, uow: UnitOfWork, actor: Actor, query: str, filters: SearchFilters, *, offset: int
+    ) -> SearchResult:
+        """Run a search with the actor's own rights over restricted practices."""
+        settings = self._settings(uow, actor)
+        return self._search_service.searcher(uow).search(
+            query,
+            filters,
+            include_restricted=may_see_restricted(actor, settings),
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
+
+    def _stale_search(self) -> Reply:
+        return _say(
+            text(
+                "That search is no longer available. Search again, for example ",
+                bold(EXAMPLE_SEARCH),
+                ".",
+            )
+        )
+
+    def _results_reply(
+        self, record: SearchRecord, result: SearchResult, notices: list[str]
+    ) -> Reply:
+        """Show the page of results, or the next steps when nothing was found."""
+        quoted = _quoted(record.text)
+        if not result.total:
+            return Reply(
+                (
+                    text("No practices found for ", quoted, "."),
+                    *self._notices(notices, result),
+                    *self._next_steps(record, result),
+                )
+            )
+        header: list[str | Span] = [bold(_plural(result.total, "practice")), f" for {quoted}"]
+        if result.offset or result.has_more:
+            first, last = result.offset + 1, result.offset + len(result.hits)
+            header.append(f" (showing {first}–{last} of {result.total})")
+        blocks: list[Block] = [text(*header, "."), *self._notices(notices, result)]
+        if result.did_you_mean and not result.offset:
+            blocks.append(Buttons((self._suggestion_button(record, result.did_you_mean),)))
+        for rank, hit in enumerate(result.hits, start=result.offset + 1):
+            ref = hit.practice.ref
+            blocks.append(PracticeCard(hit.practice, CardDetail.SUMMARY, rank=rank))
+            blocks.append(Buttons((Action(actions.encode(ShowPractice(ref)), f"Details {ref}"),)))
+        if result.has_more:
+            more = MoreResults(record.id, result.offset + len(result.hits))
+            blocks.append(
+                Buttons((Action(actions.encode(more), "More results", ActionStyle.PRIMARY),))
+            )
+        blocks.extend(self._filter_choices(record, result.filters))
+        return Reply(tuple(blocks))
+
+    def _filter_choices(self, record: SearchRecord, filters: SearchFilters) -> list[Block]:
+        """The *Filter by* lists under a page of matches, without the values already in force."""
+        ratings = [e for e in Effectiveness if e not in filters.effectiveness]
+        focuses = [f for f in Focus if f not in filters.focus]
+        lists = ((EFFECTIVENESS_PROMPT, ratings), (FOCUS_PROMPT, focuses))
+        return [
+            Choices(
+                prompt,
+                tuple(Choice(actions.encode(AddFilter(record.id, v)), v.label) for v in values),
+            )
+            for prompt, values in lists
+            if values
+        ]
+
+    def _notices(self, notices: list[str], result: SearchResult) -> list[Block]:
+        """Say in italics what the search ignored or cut."""
+        return [text(Span(n, italic=True)) for n in (*notices, *result.notices)]
+
+    def _suggestion_button(self, record: SearchRecord, suggestion: str) -> Action:
+        label = _shorten(f"Did you mean “{suggestion}”?", MAX_LABEL_CHARS)
+        return Action(actions.encode(TrySuggestion(record.id)), label, ActionStyle.PRIMARY)
+
+    def _next_steps(self, record: SearchRecord, result: SearchResult) -> list[Block]:
+        """Suggest what to try when a search found nothing."""
+        buttons: list[Action] = []
+        if result.did_you_mean:
+            buttons.append(self._suggestion_button(record, result.did_you_mean))
+        if result.without_filters:
+            label = f"Search without filters ({_plural(result.without_filters, 'practice')})"
+            buttons.append(Action(actions.encode(DropFilters(record.id)), label))
+        blocks: list[Block] = [Buttons(tuple(buttons))] if buttons else []
+        blocks.append(
+            text(
+                "Try fewer or other words, an acronym such as ",
+                bold("ASB"),
+                ", or type ",
+                bold("help"),
+                " for examples.",
+            )
+        )
+        blocks.append(
+            text("Know a practice that belongs here? Type ", bold("share"), " to add it.")
+        )
+        blocks.append(Buttons((share_button(),)))
+        return blocks
