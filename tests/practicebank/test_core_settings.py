@@ -4,8 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from practicebank.bootstrap import SettingsError, core_settings_from_env
+from practicebank.bootstrap import core_settings
 from practicebank.cli import main
+from practicebank.settings import SettingsError, settings_from
+
+
+def core_settings_from_env(values):
+    return core_settings(settings_from(values))
 
 
 def test_defaults_when_nothing_is_set():
