@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import yarl
 from dotenv import dotenv_values
-from pydantic import BeforeValidator, PrivateAttr, SecretStr, ValidationError
+from pydantic import BeforeValidator, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from store.engine import default_database_url
@@ -206,6 +206,14 @@ class Settings(BaseSettings):
     discord_delivery_seconds: Seconds = 5.0
 
     _sources: dict[str, Source] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values: Any) -> Any:
+        """Drop values that are only spaces, so they mean "unset" like empty ones do."""
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
+        return values
 
     @property
     def database(self) -> str:
