@@ -1,24 +1,48 @@
-"""The composition root: the one place that builds settings, engine, store and core and wires them.
+"""The composition root: the one place that builds settings, store, core, sweeps and adapters.
 
-Nothing here runs at import time; every entry point (CLI commands, adapters) calls `open_bank`.
+Nothing here runs at import time. `practicebank.cli` parses arguments and calls in here; adapters
+are handed a built core, a unit-of-work factory, a clock and their own typed settings, and never
+import this package. Gunicorn may also load `slack_wsgi_app()` from here directly.
+
+The demo bank is loaded only when asked (`practicebank chat`, or `--demo` on `run slack` /
+`run discord`), never silently into a Slack or Discord database. The installing workspace's
+settings from the environment are merged into the database the same way on every platform: a
+variable that is set replaces the stored value, one that is unset (or blank) keeps it.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING, TextIO
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from bot.bankfile.demo import load_demo_practices
 from bot.core import PracticeBank
+from bot.kernel.events import Actor, Place
 from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
 from bot.kernel.settings import CoreSettings
-from store.engine import database_url_from_env, make_engine
+from practicebank.scheduler import core_sweeps, start_scheduler
+from practicebank.settings import Settings, SettingsError, load_settings
+from store.engine import make_engine
 from store.migrate import upgrade
+from store.platform_state import PlatformState
 from store.repositories import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:  # the adapters load only when a command uses them
+    from adapters.discord.config import DiscordConfig
+    from adapters.slack.server import SlackBot
+    from adapters.slack.settings import SlackSettings
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,55 +58,36 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
 
-def open_store(database_url: str | None = None) -> Store:
-    """Connect to the database named by the argument or `DATABASE_URL` and bring it to head.
+def open_store(database_url: str) -> Store:
+    """Connect to the database and bring it to head.
 
     Every command migrates on first use so that a new or older database just works; raises
     `store.engine.DatabaseUnavailable` with a readable message when it cannot.
     """
-    engine = make_engine(database_url or database_url_from_env())
+    engine = make_engine(database_url)
     upgrade(engine)
     return Store(engine, SqlUnitOfWorkFactory(engine))
 
 
-class SettingsError(ValueError):
-    """A setting from the environment that cannot be used; the message says which and why."""
-
-
-# (environment variable, CoreSettings field): each a whole number of days.
-_DAY_SETTINGS: tuple[tuple[str, str], ...] = (
-    ("REMINDER_INTERVAL_DAYS", "reminder_interval"),
-    ("REMINDER_NUDGE_DAYS", "nudge_after"),
-    ("REMINDER_ESCALATE_DAYS", "escalate_after"),
-)
-
-
-def core_settings_from_env(environ: Mapping[str, str] | None = None) -> CoreSettings:
-    """The core's timing rules from the environment; unset or blank means the default.
-
-    `REMINDER_INTERVAL_DAYS` (365), `REMINDER_NUDGE_DAYS` (14) and `REMINDER_ESCALATE_DAYS` (14).
-    """
-    source = os.environ if environ is None else environ
-    chosen: dict[str, timedelta] = {}
-    for variable, name in _DAY_SETTINGS:
-        raw = source.get(variable, "").strip()
-        if not raw:
-            continue
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 3650:
-            raise SettingsError(
-                f"{variable} must be a whole number of days from 1 to 3650, not {raw!r}"
-            )
-        chosen[name] = timedelta(days=int(raw))
+def core_settings(settings: Settings) -> CoreSettings:
+    """The core's timing rules: `REMINDER_*_DAYS` where set, else the bank's defaults."""
+    chosen = {
+        field: timedelta(days=days)
+        for field, days in (
+            ("reminder_interval", settings.reminder_interval_days),
+            ("nudge_after", settings.reminder_nudge_days),
+            ("escalate_after", settings.reminder_escalate_days),
+        )
+        if days is not None
+    }
     return CoreSettings(**chosen)
 
 
 def build_bank(
     store: Store, clock: Clock | None = None, settings: CoreSettings | None = None
 ) -> PracticeBank:
-    """The core, wired to the store, with timing rules from the environment unless given."""
-    return PracticeBank(
-        store.uow_factory, clock or SystemClock(), settings=settings or core_settings_from_env()
-    )
+    """The core, wired to the store, with the given timing rules (default: the bank's own)."""
+    return PracticeBank(store.uow_factory, clock or SystemClock(), settings=settings)
 
 
 def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:
@@ -93,6 +98,93 @@ def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:
         outcome = uow.practices.upsert_many(load_demo_practices())
         uow.commit()
         return outcome.added
+
+
+def start_sweeps(
+    store: Store, clock: Clock, settings: CoreSettings, every_seconds: float
+) -> BackgroundScheduler:
+    """Sweep reminders and idle drafts in the background, the first sweep right away."""
+    return start_scheduler(
+        core_sweeps(store.uow_factory, clock, settings), every_seconds=every_seconds
+    )
+
+
+# --- workspace settings ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkspaceSeed:
+    """The installing workspace's settings given at start-up; None means "not given, keep"."""
+
+    platform: str
+    workspace_id: str
+    moderation_channel: str | None = None
+    moderator_ids: tuple[str, ...] | None = None
+    moderator_roles: tuple[str, ...] | None = None
+    police_only: bool | None = None
+
+    @property
+    def gives_anything(self) -> bool:
+        """Whether any setting was given, so the database should change."""
+        return any(
+            value is not None
+            for value in (
+                self.moderation_channel,
+                self.moderator_ids,
+                self.moderator_roles,
+                self.police_only,
+            )
+        )
+
+
+def seed_workspace(uow_factory: UnitOfWorkFactory, seed: WorkspaceSeed) -> WorkspaceSettings | None:
+    """Merge the given settings into the workspace's stored ones; return what is stored now.
+
+    Only the values that were given change; the rest keep what the database holds (a moderator
+    added in the app survives a restart without `SLACK_MODERATORS`). Returns None when nothing
+    was given and nothing was stored.
+    """
+    with uow_factory() as uow:
+        current = uow.workspaces.get(seed.platform, seed.workspace_id)
+        if not seed.gives_anything:
+            return current
+        merged = current or WorkspaceSettings(seed.platform, seed.workspace_id)
+        if seed.moderation_channel is not None:
+            merged = replace(merged, moderation_channel=seed.moderation_channel)
+        if seed.moderator_ids is not None:
+            merged = replace(merged, moderator_ids=seed.moderator_ids)
+        if seed.moderator_roles is not None:
+            merged = replace(merged, moderator_roles=seed.moderator_roles)
+        if seed.police_only is not None:
+            merged = replace(merged, police_only=seed.police_only)
+        uow.workspaces.save(merged)
+        uow.commit()
+    return merged
+
+
+def slack_workspace_seed(settings: Settings, team_id: str) -> WorkspaceSeed:
+    """`SLACK_MODERATION_CHANNEL`, `SLACK_MODERATORS`, `SLACK_POLICE_ONLY` for the team."""
+    return WorkspaceSeed(
+        platform="slack",
+        workspace_id=team_id,
+        moderation_channel=settings.slack_moderation_channel,
+        moderator_ids=settings.slack_moderators,
+        police_only=settings.slack_police_only,
+    )
+
+
+def discord_workspace_seed(settings: Settings) -> WorkspaceSeed | None:
+    """The `DISCORD_*` moderation settings for `DISCORD_GUILD_ID` (None without a guild)."""
+    if settings.discord_guild_id is None:
+        return None
+    return WorkspaceSeed(
+        platform="discord",
+        workspace_id=settings.discord_guild_id,
+        moderation_channel=settings.discord_moderation_channel_id,
+        moderator_ids=settings.discord_moderator_ids,
+        moderator_roles=settings.discord_moderator_roles,
+        police_only=settings.discord_police_only,
+    )
 
 
 def configure_console_workspace(
@@ -119,3 +211,218 @@ def configure_console_workspace(
         uow.workspaces.save(settings)
         uow.commit()
     return settings
+
+
+# --- the console ------------------------------------------------------------------------------
+
+
+def run_chat(
+    store: Store,
+    settings: Settings,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    user: str,
+    moderator: bool,
+    police_only: bool,
+    sweep_seconds: float | None,
+) -> None:
+    """Converse in the terminal on the same core the chat platforms use.
+
+    The sweeps run in the background unless `sweep_seconds` is None (another process sweeps).
+    """
+    from adapters.console.app import run_console
+    from adapters.console.delivery import ConsoleDelivery
+
+    configure_console_workspace(
+        store.uow_factory, user, moderator=moderator, police_only=police_only
+    )
+    actor = Actor(platform="console", workspace_id="local", user_id=user, display_name=user)
+    place = Place(platform="console", workspace_id="local", channel_id="console", is_direct=True)
+    clock = SystemClock()
+    rules = core_settings(settings)
+    bank = build_bank(store, clock, rules)
+    scheduler = None if sweep_seconds is None else start_sweeps(store, clock, rules, sweep_seconds)
+    try:
+        delivery = ConsoleDelivery(store.uow_factory, clock)
+        run_console(bank, stdin, stdout, actor=actor, place=place, delivery=delivery)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+# --- Slack ------------------------------------------------------------------------------------
+
+
+def slack_settings(settings: Settings) -> SlackSettings:
+    """The Slack adapter's settings; raises `SettingsError` when a required one is missing."""
+    from adapters.slack.settings import SlackSettings
+
+    def secret(value: SecretStr | None) -> str:
+        return value.get_secret_value().strip() if value is not None else ""
+
+    bot_token = secret(settings.slack_bot_token)
+    if not bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN is not set (the xoxb- token of the Slack app)")
+    app_token = secret(settings.slack_app_token)
+    signing_secret = secret(settings.slack_signing_secret)
+    if not app_token and not signing_secret:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is not set (needed to check Slack's requests in HTTP mode; "
+            "or set SLACK_APP_TOKEN to use Socket Mode)"
+        )
+    api_url = settings.slack_api_url
+    return SlackSettings(
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        app_token=app_token,
+        api_url=api_url if api_url.endswith("/") else api_url + "/",
+        port=settings.port,
+        workers=settings.web_concurrency,
+        threads=settings.slack_threads,
+        delivery_seconds=settings.slack_delivery_seconds,
+    )
+
+
+@dataclass
+class SlackProcess:
+    """The Slack bot of one process and its background work (delivery loop, sweeps)."""
+
+    bot: SlackBot
+    store: Store
+    clock: Clock
+    core_settings: CoreSettings
+    sweep_seconds: float
+    scheduler: BackgroundScheduler | None = None
+
+    def start_background(self) -> None:
+        """Start delivering notifications and sweeping reminders (in this process)."""
+        self.bot.start_background()
+        if self.scheduler is None:
+            self.scheduler = start_sweeps(
+                self.store, self.clock, self.core_settings, self.sweep_seconds
+            )
+
+    def stop_background(self) -> None:
+        """Stop the delivery loop and the sweeps."""
+        self.bot.stop_background()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+
+
+def build_slack(settings: Settings, store: Store, clock: Clock | None = None) -> SlackProcess:
+    """Wire store, core and Slack together; calls `auth.test` to learn the workspace.
+
+    The installed workspace's settings from the environment are merged into the database.
+    """
+    from adapters.slack.server import create_slack_bot, installed_team, web_client
+
+    clock = clock or SystemClock()
+    slack = slack_settings(settings)
+    client = web_client(slack)
+    team_id = installed_team(client)
+    seed_workspace(store.uow_factory, slack_workspace_seed(settings, team_id))
+    rules = core_settings(settings)
+    bank = build_bank(store, clock, rules)
+    bot = create_slack_bot(
+        slack,
+        client,
+        team_id,
+        bank,
+        uow_factory=store.uow_factory,
+        state=PlatformState(store.engine, "slack"),
+        clock=clock,
+    )
+    return SlackProcess(bot, store, clock, rules, settings.reminder_sweep_seconds)
+
+
+def slack_wsgi_app(settings: Settings | None = None) -> Callable[..., Iterable[bytes]]:
+    """Build the Slack bot in this process and return its WSGI callable, delivery started.
+
+    Gunicorn calls this in each worker (`gunicorn 'practicebank.bootstrap:slack_wsgi_app()'`
+    works too, reading the settings itself).
+    """
+    from adapters.slack.server import wsgi_handler
+
+    settings = settings or load_settings()
+    process = build_slack(settings, open_store(settings.database))
+    process.start_background()
+    return wsgi_handler(process.bot)
+
+
+def run_slack(settings: Settings, store: Store) -> None:
+    """`practicebank run slack`: Socket Mode with an app token, else HTTP behind gunicorn.
+
+    `store` is open and migrated. In HTTP mode it is closed before gunicorn forks: each worker
+    opens its own connections, since a connection must not be shared across a fork.
+    """
+    from adapters.slack.server import serve_http, socket_mode_handler
+
+    slack = slack_settings(settings)
+    if not slack.socket_mode:
+        store.engine.dispose()
+        serve_http(slack, lambda: slack_wsgi_app(settings))
+        return
+    process = build_slack(settings, store)
+    process.start_background()
+    try:
+        socket_mode_handler(process.bot, slack).start()  # type: ignore[no-untyped-call]
+    finally:
+        process.stop_background()
+        process.store.engine.dispose()
+
+
+# --- Discord ----------------------------------------------------------------------------------
+
+
+def discord_config(settings: Settings) -> DiscordConfig:
+    """The Discord adapter's settings; raises `SettingsError` without `DISCORD_TOKEN`."""
+    from adapters.discord.config import DiscordConfig
+
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise SettingsError("DISCORD_TOKEN is not set: copy the bot token from the portal")
+    return DiscordConfig(
+        token=token,
+        api_url=settings.discord_api_url.rstrip("/"),
+        gateway_url=settings.discord_gateway_url,
+        guild_id=settings.discord_guild_id,
+        notice_channel_id=settings.discord_notice_channel_id,
+        delivery_seconds=settings.discord_delivery_seconds,
+    )
+
+
+def run_discord(settings: Settings, store: Store) -> None:
+    """`practicebank run discord`: connect and serve until interrupted (the Procfile's worker).
+
+    Records the guild's moderation settings from the environment, sweeps reminders in the
+    background, then runs; the store is closed on the way out.
+    """
+    from adapters.discord.app import PracticeBankClient, serve
+    from adapters.discord.config import PLATFORM, apply_endpoints
+
+    config = discord_config(settings)
+    apply_endpoints(config.api_url, config.gateway_url)
+    seed = discord_workspace_seed(settings)
+    if seed is not None:
+        seed_workspace(store.uow_factory, seed)
+    clock = SystemClock()
+    rules = core_settings(settings)
+    bank = build_bank(store, clock, rules)
+    scheduler = start_sweeps(store, clock, rules, settings.reminder_sweep_seconds)
+    client = PracticeBankClient(
+        bank,
+        config,
+        uow_factory=store.uow_factory,
+        clock=clock,
+        memory=PlatformState(store.engine, PLATFORM),
+    )
+    log.info("starting the Discord adapter on %s", store.location)
+    try:
+        asyncio.run(serve(client, config.token))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+        store.engine.dispose()

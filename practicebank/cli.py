@@ -1,8 +1,10 @@
-"""The `practicebank` command: chat in the terminal, import/export the bank, search, migrate.
+"""The `practicebank` command: chat in the terminal, import/export the bank, search, migrate, run.
 
-Every command reads `DATABASE_URL` (or `--database-url`), brings the database to head on first use
-and turns expected failures (bad files, unreachable databases, bad flags) into one clear line on
-standard error and a non-zero exit, never a traceback. Set `PRACTICEBANK_DEBUG=1` to see tracebacks.
+This module only parses arguments and calls the composition root (`practicebank.bootstrap`).
+Every command reads the settings once (environment, then `.env`; `--database-url` wins), brings
+the database to head on first use and turns expected failures (bad settings, bad files,
+unreachable databases, bad flags) into one clear line on standard error and a non-zero exit,
+never a traceback. Set `PRACTICEBANK_DEBUG=1` to see tracebacks.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -19,17 +20,17 @@ from typing import TextIO
 
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
-from bot.kernel.events import Actor, Place
-from bot.kernel.ports import GlossaryEntry, SystemClock
+from bot.kernel.ports import GlossaryEntry
 from bot.search.model import SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
-from practicebank.bootstrap import (
+from practicebank import bootstrap
+from practicebank.bootstrap import Store, build_bank, core_settings, open_store
+from practicebank.settings import (
     SettingsError,
-    Store,
-    build_bank,
-    configure_console_workspace,
-    load_demo_bank_if_empty,
-    open_store,
+    debug_enabled,
+    load_settings,
+    log_level,
+    parse_sweep_seconds,
 )
 from store.engine import DatabaseUnavailable
 
@@ -66,7 +67,7 @@ def _verb(number: int) -> str:
 
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
-    store = open_store(args.database_url)
+    store = open_store(args.settings.database)
     args.open_stores.append(store)  # closed by `main` when the command ends
     _say(f"Practice bank database: {store.location}")
     return store
@@ -89,50 +90,39 @@ def _progress_bar(label: str) -> Callable[[int, int], None] | None:
     return show
 
 
+def _load_demo(store: Store) -> None:
+    loaded = bootstrap.load_demo_bank_if_empty(store.uow_factory)
+    if loaded:
+        _say(f"The bank was empty: loaded the demo bank ({loaded} practices).")
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """Talk to the bot in the terminal, on the same core the chat platforms use.
 
     Unless `--no-scheduler`, the reminder sweep runs in the background meanwhile; the person's
     notifications (and, for a moderator, the moderation channel) print after each line.
     """
-    from adapters.console.app import run_console
-    from adapters.console.delivery import ConsoleDelivery
-    from practicebank.scheduler import (
-        SWEEP_SECONDS_VARIABLE,
-        core_sweeps,
-        parse_sweep_seconds,
-        start_scheduler,
-    )
-
     try:
-        sweep_seconds = parse_sweep_seconds(
-            args.sweep_seconds or os.environ.get(SWEEP_SECONDS_VARIABLE)
+        sweep_seconds = (
+            parse_sweep_seconds(args.sweep_seconds)
+            if args.sweep_seconds is not None
+            else args.settings.reminder_sweep_seconds
         )
     except ValueError as problem:
         raise CliError(str(problem), EXIT_USAGE) from problem
     store = _open_store(args)
     if not args.no_demo:
-        loaded = load_demo_bank_if_empty(store.uow_factory)
-        if loaded:
-            _say(f"The bank was empty: loaded the demo bank ({loaded} practices).")
-    user = args.user or os.environ.get("USER") or "you"
-    configure_console_workspace(
-        store.uow_factory, user, moderator=args.moderator, police_only=args.police_only
+        _load_demo(store)
+    bootstrap.run_chat(
+        store,
+        args.settings,
+        sys.stdin,
+        sys.stdout,
+        user=args.user or args.settings.user or "you",
+        moderator=args.moderator,
+        police_only=args.police_only,
+        sweep_seconds=None if args.no_scheduler else sweep_seconds,
     )
-    actor = Actor(platform="console", workspace_id="local", user_id=user, display_name=user)
-    place = Place(platform="console", workspace_id="local", channel_id="console", is_direct=True)
-    clock = SystemClock()
-    bank = build_bank(store, clock)
-    scheduler = None
-    if not args.no_scheduler:
-        sweeps = core_sweeps(store.uow_factory, clock, bank.settings)
-        scheduler = start_scheduler(sweeps, every_seconds=sweep_seconds)
-    try:
-        delivery = ConsoleDelivery(store.uow_factory, clock)
-        run_console(bank, sys.stdin, sys.stdout, actor=actor, place=place, delivery=delivery)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
     return EXIT_OK
 
 
@@ -223,7 +213,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}", EXIT_USAGE)
     text = " ".join(args.query)
     _check_query_text(text, filters)
-    result = build_bank(_open_store(args)).searcher.search(
+    bank = build_bank(_open_store(args), settings=core_settings(args.settings))
+    result = bank.searcher.search(
         text, filters, include_restricted=args.include_restricted, limit=args.limit
     )
     print(_result_as_json(result) if args.json else _result_as_text(result))
@@ -306,27 +297,21 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 
 def _run_slack(args: argparse.Namespace) -> int:
     """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT (see the README)."""
-    from adapters.slack.server import run_slack
-    from adapters.slack.settings import SettingsError, read_environment, slack_settings
-
-    try:
-        settings = slack_settings(read_environment())
-    except SettingsError as problem:
-        raise CliError(str(problem), EXIT_USAGE) from problem
-    run_slack(settings, args.database_url)
+    bootstrap.slack_settings(args.settings)  # refuse missing tokens before touching the database
+    store = _open_store(args)
+    if args.demo:
+        _load_demo(store)
+    bootstrap.run_slack(args.settings, store)
     return EXIT_OK
 
 
 def _run_discord(args: argparse.Namespace) -> int:
     """Serve Discord over the gateway with DISCORD_TOKEN (see the README)."""
-    from adapters.discord.app import run_discord
-    from adapters.discord.config import ConfigError, DiscordConfig
-
-    try:
-        config = DiscordConfig.from_env()
-    except ConfigError as problem:
-        raise CliError(str(problem), EXIT_USAGE) from problem
-    run_discord(config, args.database_url)
+    bootstrap.discord_config(args.settings)  # refuse a missing token before the database
+    store = _open_store(args)
+    if args.demo:
+        _load_demo(store)
+    bootstrap.run_discord(args.settings, store)
     return EXIT_OK
 
 
@@ -342,13 +327,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return RUNNERS[args.platform](args)
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print the effective settings, one per line, secrets masked, with where each came from."""
+    for line in args.settings.lines():
+        print(line)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="practicebank", description="A crime-reduction practice bank in team chat."
     )
     parser.add_argument(
-        "--database-url", help="database to use (default: $DATABASE_URL, else a local SQLite file)"
+        "--database-url",
+        help="database to use (default: $DATABASE_URL or .env, else a local SQLite file)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -420,17 +413,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_bot = commands.add_parser("run", help="run the bot on a chat platform")
     run_bot.add_argument("platform", choices=sorted(RUNNERS))
+    run_bot.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo bank into an empty database first (for trying the bot out)",
+    )
     run_bot.set_defaults(run=cmd_run)
+
+    config = commands.add_parser(
+        "config", help="print the effective settings and where each came from"
+    )
+    config.set_defaults(run=cmd_config)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
-    logging.basicConfig(level=os.environ.get("PRACTICEBANK_LOG", "WARNING"))
+    logging.basicConfig(level=log_level())
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     args.open_stores = []
     try:
+        args.settings = load_settings(database_url=args.database_url)
         return run(args)
     except CliError as problem:
         _say(f"practicebank: {problem}")
@@ -444,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as problem:  # the last line of defence: one readable line, not a traceback
-        if os.environ.get("PRACTICEBANK_DEBUG"):
+        if debug_enabled():
             raise
         _say(f"practicebank: unexpected error: {problem.__class__.__name__}: {problem}")
         return EXIT_FAILED

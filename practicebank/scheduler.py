@@ -11,8 +11,7 @@ raises, so the scheduler keeps its schedule.
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,15 +21,11 @@ from bot.followup.service import sweep_reminders
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from bot.kernel.settings import CoreSettings
 from bot.sharing import sweep_stale_drafts
+from practicebank.settings import DEFAULT_SWEEP_SECONDS, parse_sweep_seconds
 
 log = logging.getLogger(__name__)
 
 SWEEP_JOB_ID = "practicebank-sweeps"
-DEFAULT_SWEEP_SECONDS = 60.0
-SWEEP_SECONDS_VARIABLE = "REMINDER_SWEEP_SECONDS"
-# Below a second the sweep would mostly contend with itself; above a day reminders go stale.
-MIN_SWEEP_SECONDS = 1.0
-MAX_SWEEP_SECONDS = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -53,32 +48,6 @@ class SweepOutcome:
     def ok(self) -> bool:
         """Whether the sweep finished without an error."""
         return self.error is None
-
-
-def parse_sweep_seconds(raw: str | float | None) -> float:
-    """Read a sweep period in seconds; None or blank means the default.
-
-    Raises ValueError with a readable message for anything that is not a number of seconds
-    between MIN_SWEEP_SECONDS and MAX_SWEEP_SECONDS.
-    """
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return DEFAULT_SWEEP_SECONDS
-    try:
-        seconds = float(raw)
-    except ValueError:
-        raise ValueError(f"the sweep period must be a number of seconds, not {raw!r}") from None
-    if not MIN_SWEEP_SECONDS <= seconds <= MAX_SWEEP_SECONDS:
-        raise ValueError(
-            f"the sweep period must be between {MIN_SWEEP_SECONDS:g} and "
-            f"{MAX_SWEEP_SECONDS:g} seconds, not {seconds:g}"
-        )
-    return seconds
-
-
-def sweep_seconds_from_env(environ: Mapping[str, str] | None = None) -> float:
-    """The sweep period from `REMINDER_SWEEP_SECONDS`, else the default of 60 seconds."""
-    source = os.environ if environ is None else environ
-    return parse_sweep_seconds(source.get(SWEEP_SECONDS_VARIABLE))
 
 
 def core_sweeps(

@@ -7,8 +7,6 @@ processes) goes through psycopg 3. Nothing here runs at import time.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +30,14 @@ class DatabaseUnavailable(Exception):
         self.message = message
 
 
-def default_database_url(env: Mapping[str, str] | None = None) -> str:
+def default_database_url(data_home: str | None = None) -> str:
     """Point at the embedded SQLite file in the per-user data folder.
 
-    The folder is $XDG_DATA_HOME (or ~/.local/share) / practicebank; it is created on first use.
+    The folder is `data_home` ($XDG_DATA_HOME, read by `practicebank.settings`) or
+    ~/.local/share, then practicebank; it is created on first use.
     """
-    env = os.environ if env is None else env
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    base = data_home or str(Path.home() / ".local" / "share")
     return f"sqlite:///{Path(base) / 'practicebank' / 'practicebank.db'}"
-
-
-def database_url_from_env(env: Mapping[str, str] | None = None) -> str:
-    """Return `DATABASE_URL` when set (how PostgreSQL is chosen), else the SQLite default."""
-    env = os.environ if env is None else env
-    return env.get("DATABASE_URL", "").strip() or default_database_url(env)
 
 
 def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:

@@ -1,4 +1,4 @@
-"""The Discord adapter's wiring: the client, its `/practice` commands and `run_discord`.
+"""The Discord adapter's wiring: the client, its `/practice` commands and `serve`.
 
 Only non-privileged gateway intents are used: slash commands, buttons and modals arrive as
 interactions, and the text of direct messages reaches a bot without the message-content intent.
@@ -16,13 +16,13 @@ import discord
 from discord import app_commands
 
 from adapters.discord.components import ActionButton, ChoiceSelect
-from adapters.discord.config import PLATFORM, DiscordConfig, apply_endpoints
+from adapters.discord.config import DiscordConfig
 from adapters.discord.delivery import DiscordDelivery, MessageMemory
 from adapters.discord.inbound import Workspaces, search_text
 from adapters.discord.interactions import DEFER_AFTER_SECONDS, Handler, InteractionHandler
 from adapters.discord.memory import PersonFacts
 from bot.kernel.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
-from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory
+from bot.kernel.ports import Clock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class PracticeBankClient(discord.Client):
         await super().close()
 
 
-async def _serve(client: discord.Client, token: str) -> None:
+async def serve(client: discord.Client, token: str) -> None:
     """Run the client until it closes; SIGTERM (how platforms stop a worker) closes it cleanly.
 
     `Client.run` only closes cleanly on Ctrl-C, so this is its loop with a SIGTERM handler added.
@@ -173,43 +173,3 @@ async def _serve(client: discord.Client, token: str) -> None:
     loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
     async with client:
         await client.start(token)
-
-
-def run_discord(config: DiscordConfig, database_url: str | None = None) -> None:
-    """`practicebank run discord`: connect and serve until interrupted (the Procfile's worker).
-
-    Opens and migrates the database, loads the demo bank into an empty one, records the guild's
-    moderation settings from the environment, sweeps reminders in the background, then runs.
-    """
-    from practicebank.bootstrap import build_bank, load_demo_bank_if_empty, open_store
-    from practicebank.scheduler import core_sweeps, start_scheduler, sweep_seconds_from_env
-    from store.platform_state import PlatformState  # the adapters' shared, platform-keyed state
-
-    apply_endpoints(config.api_url, config.gateway_url)
-    store = open_store(database_url)
-    load_demo_bank_if_empty(store.uow_factory)
-    settings = config.workspace_settings()
-    if settings is not None:
-        with store.uow_factory() as uow:
-            uow.workspaces.save(settings)
-            uow.commit()
-    clock = SystemClock()
-    bank = build_bank(store, clock)
-    scheduler = start_scheduler(
-        core_sweeps(store.uow_factory, clock, bank.settings), every_seconds=sweep_seconds_from_env()
-    )
-    client = PracticeBankClient(
-        bank,
-        config,
-        uow_factory=store.uow_factory,
-        clock=clock,
-        memory=PlatformState(store.engine, PLATFORM),
-    )
-    log.info("starting the Discord adapter on %s", store.location)
-    try:
-        asyncio.run(_serve(client, config.token))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        scheduler.shutdown(wait=False)
-        store.engine.dispose()

@@ -2,7 +2,7 @@
 
 Used programmatically (no alembic.ini): `store.migrate.upgrade(engine)` passes its connection in
 `config.attributes["connection"]`. Run from the `alembic` command line without one, it connects to
-`DATABASE_URL` (or the embedded default) itself.
+the `sqlalchemy.url` of that configuration (settings are read by `practicebank.settings` only).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import store.tables  # noqa: F401 - registers the tables on SQLModel.metadata
-from store.engine import database_url_from_env, make_engine
+from store.engine import make_engine
 
 
 def _run(connection: Connection) -> None:
@@ -34,7 +34,9 @@ def _main() -> None:
     if given is not None:
         _run(given)
         return
-    url = context.config.get_main_option("sqlalchemy.url") or database_url_from_env()
+    url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise SystemExit("No database given: run `practicebank db upgrade` instead.")
     engine = make_engine(url)
     try:
         with engine.begin() as connection:

@@ -4,13 +4,18 @@ from datetime import timedelta
 
 import pytest
 
-from practicebank.bootstrap import SettingsError, core_settings_from_env
+from practicebank.bootstrap import core_settings
 from practicebank.cli import main
+from practicebank.settings import SettingsError, settings_from
+
+
+def rules_from(values):
+    return core_settings(settings_from(values))
 
 
 def test_defaults_when_nothing_is_set():
     """Unset variables give 365 days to the follow-up, 14 to the nudge and 14 to escalation."""
-    settings = core_settings_from_env({})
+    settings = rules_from({})
     assert settings.reminder_interval == timedelta(days=365)
     assert settings.nudge_after == timedelta(days=14)
     assert settings.escalate_after == timedelta(days=14)
@@ -18,7 +23,7 @@ def test_defaults_when_nothing_is_set():
 
 def test_each_variable_sets_its_rule():
     """Every variable is read as whole days."""
-    settings = core_settings_from_env(
+    settings = rules_from(
         {
             "REMINDER_INTERVAL_DAYS": "180",
             "REMINDER_NUDGE_DAYS": "7",
@@ -34,7 +39,7 @@ def test_each_variable_sets_its_rule():
 def test_unusable_values_are_refused_by_name(raw):
     """A value that is not 1–3650 whole days names the variable and the value."""
     with pytest.raises(SettingsError) as caught:
-        core_settings_from_env({"REMINDER_INTERVAL_DAYS": raw})
+        rules_from({"REMINDER_INTERVAL_DAYS": raw})
     assert str(caught.value).startswith("REMINDER_INTERVAL_DAYS must be a whole number of days")
 
 

@@ -23,8 +23,8 @@ from practicebank.scheduler import (
     parse_sweep_seconds,
     run_sweeps_once,
     start_scheduler,
-    sweep_seconds_from_env,
 )
+from practicebank.settings import settings_from
 from tests.support.bank import fill_bank
 from tests.support.memory import FixedClock
 
@@ -179,8 +179,8 @@ def test_bad_sweep_periods_are_refused_clearly(raw, message):
 
 def test_sweep_period_comes_from_the_environment():
     """REMINDER_SWEEP_SECONDS sets the period; without it, a minute."""
-    assert sweep_seconds_from_env({"REMINDER_SWEEP_SECONDS": "15"}) == 15.0
-    assert sweep_seconds_from_env({}) == DEFAULT_SWEEP_SECONDS
+    assert settings_from({"REMINDER_SWEEP_SECONDS": "15"}).reminder_sweep_seconds == 15.0
+    assert settings_from({}).reminder_sweep_seconds == DEFAULT_SWEEP_SECONDS
 
 
 # --- the core's sweeps on the real store ---------------------------------------------------------

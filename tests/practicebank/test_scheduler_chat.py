@@ -56,7 +56,9 @@ def test_a_bad_sweep_period_in_the_environment_is_a_usage_error(cli: Cli, monkey
     _type(monkeypatch, "quit")
     run = cli("chat")
     assert run.code == 2
-    assert run.err == "practicebank: the sweep period must be between 1 and 86400 seconds, not -1\n"
+    assert run.err == (
+        "practicebank: REMINDER_SWEEP_SECONDS must be between 1 and 86400 seconds, not -1\n"
+    )
 
 
 @pytest.mark.parametrize(

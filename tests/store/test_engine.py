@@ -10,7 +10,6 @@ from sqlalchemy import text
 
 from store.engine import (
     DatabaseUnavailable,
-    database_url_from_env,
     default_database_url,
     make_engine,
 )
@@ -18,7 +17,7 @@ from store.engine import (
 
 def test_default_url_uses_xdg_data_home():
     """The embedded database lives under $XDG_DATA_HOME/practicebank."""
-    url = default_database_url({"XDG_DATA_HOME": "/srv/data"})
+    url = default_database_url("/srv/data")
 
     assert url == "sqlite:////srv/data/practicebank/practicebank.db"
 
@@ -27,23 +26,9 @@ def test_default_url_falls_back_to_local_share(monkeypatch, tmp_path):
     """Without XDG_DATA_HOME the file goes to ~/.local/share/practicebank."""
     monkeypatch.setenv("HOME", str(tmp_path))
 
-    url = default_database_url({})
+    url = default_database_url(None)
 
     assert url == f"sqlite:///{tmp_path}/.local/share/practicebank/practicebank.db"
-
-
-def test_database_url_env_wins():
-    """DATABASE_URL selects the database when set."""
-    env = {"DATABASE_URL": "postgresql+psycopg://bank@db/bank", "XDG_DATA_HOME": "/srv"}
-
-    assert database_url_from_env(env) == "postgresql+psycopg://bank@db/bank"
-
-
-def test_blank_database_url_means_the_default():
-    """An empty DATABASE_URL is treated as unset."""
-    env = {"DATABASE_URL": "  ", "XDG_DATA_HOME": "/srv"}
-
-    assert database_url_from_env(env) == "sqlite:////srv/practicebank/practicebank.db"
 
 
 def test_sqlite_file_and_folders_are_created(tmp_path):

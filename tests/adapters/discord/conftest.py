@@ -8,9 +8,11 @@ import pytest
 
 from adapters.discord.config import PLATFORM
 from bot.core import PracticeBank
+from practicebank.bootstrap import discord_workspace_seed, seed_workspace
+from practicebank.settings import settings_from
 from store.platform_state import PlatformState
 from tests.adapters.discord.fake_discord import GUILD_ID
-from tests.adapters.discord.harness import CONFIG
+from tests.adapters.discord.harness import GUILD_ENVIRONMENT
 from tests.support.bank import fill_bank
 from tests.support.memory import FixedClock
 
@@ -29,11 +31,10 @@ class World:
 @pytest.fixture
 def world(uow_factory, engine) -> World:
     fill_bank(uow_factory)
-    settings = CONFIG.workspace_settings()
+    seed = discord_workspace_seed(settings_from(GUILD_ENVIRONMENT))
+    assert seed is not None
+    settings = seed_workspace(uow_factory, seed)
     assert settings is not None and settings.workspace_id == GUILD_ID
-    with uow_factory() as uow:
-        uow.workspaces.save(settings)
-        uow.commit()
     clock = FixedClock()
     return World(
         PracticeBank(uow_factory, clock),

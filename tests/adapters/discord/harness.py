@@ -38,12 +38,14 @@ MO_ID = "500000000000000002"  # a moderator, by role
 ALICE = user(ALICE_ID, "Alice")
 MO = user(MO_ID, "Mo")
 
-CONFIG = DiscordConfig(
-    token="fake-token",
-    guild_id=GUILD_ID,
-    moderation_channel_id=MODERATION_CHANNEL_ID,
-    moderator_role_names=("Practice moderators",),
-)
+CONFIG = DiscordConfig(token="fake-token", guild_id=GUILD_ID)
+# The guild's moderation settings, as an operator gives them in the environment.
+GUILD_ENVIRONMENT = {
+    "DISCORD_TOKEN": "fake-token",
+    "DISCORD_GUILD_ID": GUILD_ID,
+    "DISCORD_MODERATION_CHANNEL_ID": MODERATION_CHANNEL_ID,
+    "DISCORD_MODERATOR_ROLES": "Practice moderators",
+}
 
 _counter = itertools.count(1)
 

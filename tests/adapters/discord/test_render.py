@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.discord.config import ConfigError, DiscordConfig
 from adapters.discord.render import (
     ButtonSpec,
     SelectSpec,
@@ -25,6 +24,8 @@ from bot.kernel.replies import (
     Reply,
     text,
 )
+from practicebank.bootstrap import discord_config, discord_workspace_seed
+from practicebank.settings import SettingsError, settings_from
 from tests.adapters.discord.harness import huge_practice
 
 HUGE = "x" * 100_000
@@ -156,13 +157,13 @@ def test_buttons_beyond_five_rows_are_dropped_not_fatal():
 
 def test_config_requires_a_token():
     """Without DISCORD_TOKEN the adapter refuses to start, naming the variable."""
-    with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
-        DiscordConfig.from_env({})
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN"):
+        discord_config(settings_from({}))
 
 
 def test_config_reads_endpoints_and_guild_settings():
     """The endpoints and the guild's moderation settings come from the environment."""
-    config = DiscordConfig.from_env(
+    settings = settings_from(
         {
             "DISCORD_TOKEN": "t",
             "DISCORD_API_URL": "http://127.0.0.1:9/api/v10/",
@@ -172,17 +173,19 @@ def test_config_reads_endpoints_and_guild_settings():
             "DISCORD_MODERATOR_ROLES": "Practice moderators, Admins",
         }
     )
+    config = discord_config(settings)
     assert config.api_url == "http://127.0.0.1:9/api/v10"
-    settings = config.workspace_settings()
-    assert settings is not None
-    assert (settings.workspace_id, settings.moderation_channel) == ("42", "43")
-    assert settings.moderator_roles == ("Practice moderators", "Admins")
+    assert config.gateway_url == "ws://127.0.0.1:9/gateway"
+    seed = discord_workspace_seed(settings)
+    assert seed is not None
+    assert (seed.workspace_id, seed.moderation_channel) == ("42", "43")
+    assert seed.moderator_roles == ("Practice moderators", "Admins")
 
 
 def test_config_refuses_a_guild_id_that_is_not_a_snowflake():
     """DISCORD_GUILD_ID must be digits."""
-    with pytest.raises(ConfigError, match="DISCORD_GUILD_ID"):
-        DiscordConfig.from_env({"DISCORD_TOKEN": "t", "DISCORD_GUILD_ID": "my guild"})
+    with pytest.raises(SettingsError, match="DISCORD_GUILD_ID"):
+        settings_from({"DISCORD_TOKEN": "t", "DISCORD_GUILD_ID": "my guild"})
 
 
 def test_practice_of_20_kb_in_every_field_fits_every_embed_limit():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -16,8 +17,10 @@ from typing import Any
 import pytest
 
 from bot.kernel.domain import EFFECTIVENESS_LABELS, Focus
+from practicebank.bootstrap import load_demo_bank_if_empty, open_store
 from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID, Recorded
 from tests.adapters.discord.harness import FakeOnThread, fake_on_thread, slash
+from tests.practicebank.conftest import DEMO_COUNT
 
 ROOT = Path(__file__).resolve().parents[3]
 START_UP_SECONDS = 30.0
@@ -88,34 +91,112 @@ class Worker:
             raise AssertionError("the worker ignored SIGTERM for 10 s") from None
 
 
+def practices_in(database_url: str) -> int:
+    store = open_store(database_url)
+    try:
+        with store.uow_factory() as uow:
+            return uow.practices.count()
+    finally:
+        store.engine.dispose()
+
+
 @pytest.fixture
-def worker(tmp_path: Path) -> Iterator[Worker]:
-    with fake_on_thread() as served:
-        fake = served.fake
-        env = worker_env(
-            tmp_path,
-            DISCORD_TOKEN="fake-token",
-            DISCORD_API_URL=fake.api_url,
-            DISCORD_GATEWAY_URL=fake.gateway_url,
-            DISCORD_GUILD_ID=GUILD_ID,
-        )
-        stderr = tmp_path / "worker.stderr"
-        with stderr.open("wb") as sink:
-            process = subprocess.Popen(
-                worker_command(),
-                env=env,
-                cwd=tmp_path,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=sink,
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """Start `practicebank run discord ...` (the Procfile's worker plus `extra`) on the fake.
+
+    The database is filled with the demo bank first unless `fill` is false; `dotenv` names
+    settings written to `.env` in the worker's working folder instead of its environment.
+    """
+    with contextlib.ExitStack() as stack:
+        started: list[subprocess.Popen[bytes]] = []
+
+        def start(*extra: str, fill: bool = True, dotenv: dict[str, str] | None = None) -> Worker:
+            served = stack.enter_context(fake_on_thread())
+            fake = served.fake
+            settings = {
+                "DISCORD_TOKEN": "fake-token",
+                "DISCORD_API_URL": fake.api_url,
+                "DISCORD_GATEWAY_URL": fake.gateway_url,
+                "DISCORD_GUILD_ID": GUILD_ID,
+            }
+            for name in dotenv or {}:
+                settings.pop(name, None)
+            (tmp_path / ".env").write_text(
+                "".join(f"{name}={value}\n" for name, value in (dotenv or {}).items())
             )
-        running = Worker(process, served, stderr)
+            env = worker_env(tmp_path, **settings)
+            if fill:
+                store = open_store(env["DATABASE_URL"])
+                load_demo_bank_if_empty(store.uow_factory)
+                store.engine.dispose()
+            stderr = tmp_path / "worker.stderr"
+            with stderr.open("wb") as sink:
+                process = subprocess.Popen(
+                    [*worker_command(), *extra],
+                    env=env,
+                    cwd=tmp_path,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=sink,
+                )
+            started.append(process)
+            return Worker(process, served, stderr)
+
         try:
-            yield running
+            yield start
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+            for process in started:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+@pytest.fixture
+def worker(start_worker: Callable[..., Worker]) -> Worker:
+    return start_worker()
+
+
+def _searched(worker: Worker) -> Recorded:
+    """Wait until the worker is connected, then search for knife crime; return its answer."""
+    fake = worker.served.fake
+    worker.until(lambda: fake.wait_for_session(timeout=0.5))
+    worker.until(lambda: fake.wait_for(lambda r: r.path == SYNC_PATH, timeout=0.5))
+    search = slash("search", {"query": "knife crime"})
+    worker.served.call(fake.interact(search))
+    return worker.until(lambda: fake.callback(search["id"], timeout=0.5))
+
+
+def test_run_discord_leaves_an_empty_database_empty(start_worker, tmp_path):
+    """`practicebank run discord` on an empty database answers from it, without the demo bank."""
+    running = start_worker(fill=False)
+
+    answer = _searched(running)
+    assert running.stop() == 0
+
+    assert "No practices found for “knife crime”." in answer.body["data"]["content"]
+    assert practices_in(f"sqlite:///{tmp_path / 'worker.db'}") == 0
+
+
+def test_run_discord_with_demo_loads_the_demo_bank_into_an_empty_database(start_worker, tmp_path):
+    """`practicebank run discord --demo` fills an empty database with the demo bank first."""
+    running = start_worker("--demo", fill=False)
+
+    answer = _searched(running)
+    assert running.stop() == 0
+
+    titles = [embed["title"] for embed in answer.body["data"]["embeds"]]
+    assert titles[0] == "1. PB058 · Using community impact statements for knife crime"
+    assert practices_in(f"sqlite:///{tmp_path / 'worker.db'}") == DEMO_COUNT
+
+
+def test_run_discord_reads_the_token_from_dotenv(start_worker):
+    """DISCORD_TOKEN only in `.env` in the working folder is the token used to identify."""
+    running = start_worker(dotenv={"DISCORD_TOKEN": "token-from-dotenv"})
+
+    identify = running.until(lambda: running.served.fake.wait_for_session(timeout=0.5))
+    assert running.stop() == 0
+
+    assert identify["token"] == "token-from-dotenv"
 
 
 def test_procfile_worker_syncs_commands_and_answers_a_knife_crime_search(worker):

@@ -19,9 +19,9 @@ import pytest
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.server import SlackBot, create_slack_bot
-from adapters.slack.settings import slack_settings
-from practicebank.bootstrap import Store, open_store
+from adapters.slack.server import SlackBot
+from practicebank.bootstrap import Store, build_slack, load_demo_bank_if_empty, open_store
+from practicebank.settings import settings_from
 from tests.adapters.slack.fake_slack import TEAM, FakeSlack
 from tests.support.memory import FixedClock
 
@@ -154,7 +154,8 @@ def make_world(fake: FakeSlack, database_url: str, env: dict[str, str] | None = 
     }
     clock = FixedClock(NOW)
     store = open_store(database_url)
-    bot = create_slack_bot(slack_settings(values), store, clock)
+    load_demo_bank_if_empty(store.uow_factory)  # the bot never does this by itself
+    bot = build_slack(settings_from(values), store, clock).bot
     return SlackWorld(fake, bot, store, clock)
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from practicebank.bootstrap import load_demo_bank_if_empty, open_store
 from tests.adapters.slack.conftest import SECRET, command_body, signed_headers
+from tests.practicebank.conftest import DEMO_COUNT
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,42 +44,85 @@ def post(url: str, body: str, headers: dict[str, str]) -> int:
         return int(error.code)
 
 
+def fill_with_demo(database_url: str) -> None:
+    """Load the demo bank, as an operator would import a bank before going live."""
+    store = open_store(database_url)
+    try:
+        load_demo_bank_if_empty(store.uow_factory)
+    finally:
+        store.engine.dispose()
+
+
+def practices_in(database_url: str) -> int:
+    store = open_store(database_url)
+    try:
+        with store.uow_factory() as uow:
+            return uow.practices.count()
+    finally:
+        store.engine.dispose()
+
+
 @pytest.fixture
-def web_server(fake, tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        web_command(),
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/slack/events"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(process.stderr.read().decode()[-3000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)  # waiting for the server to listen, not asserting timing
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
-    process.stderr.close()
+def start_web(fake, tmp_path):
+    """Start `practicebank run slack ...` (the Procfile's web process plus `extra`) on a free port.
+
+    `dotenv` names settings to put in `.env` in its working folder instead of the environment.
+    Returns the events URL; the process is stopped at the end of the test.
+    """
+    started = []
+
+    def start(*extra: str, dotenv: dict[str, str] | None = None, fill: bool = True) -> str:
+        port = free_port()
+        database = f"sqlite:///{tmp_path / 'web.db'}"
+        if fill:
+            fill_with_demo(database)
+        env = {
+            **{
+                k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PRACTICEBANK_"))
+            },
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "1",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.url,
+            "DATABASE_URL": database,
+        }
+        for name in dotenv or {}:
+            env.pop(name, None)
+        (tmp_path / ".env").write_text(
+            "".join(f"{name}={value}\n" for name, value in (dotenv or {}).items())
+        )
+        process = subprocess.Popen(
+            [*web_command(), *extra],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        started.append(process)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(process.stderr.read().decode()[-3000:])
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.1)  # waiting for the server to listen, not asserting timing
+        return f"http://127.0.0.1:{port}/slack/events"
+
+    yield start
+    for process in started:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+@pytest.fixture
+def web_server(start_web):
+    return start_web()
 
 
 def test_procfile_web_process_answers_a_signed_slash_command(web_server, fake):
@@ -107,3 +152,34 @@ def test_procfile_web_process_refuses_a_forged_request(web_server, fake):
     status = post(web_server, body, signed_headers(body, secret="forged"))
 
     assert status == 401
+
+
+def test_run_slack_leaves_an_empty_database_empty(start_web, fake, tmp_path):
+    """`practicebank run slack` on an empty database serves it without loading the demo bank."""
+    url = start_web(fill=False)
+    body = command_body("knife crime", response_url=fake.response_url("empty"))
+
+    assert post(url, body, signed_headers(body)) == 200
+    answer = fake.wait_for("respond/empty", timeout=30)[0].body  # the bot is built and serving
+    assert answer["text"].startswith("No practices found for “knife crime”.")
+    assert practices_in(f"sqlite:///{tmp_path / 'web.db'}") == 0
+
+
+def test_run_slack_with_demo_loads_the_demo_bank_into_an_empty_database(start_web, fake, tmp_path):
+    """`practicebank run slack --demo` fills an empty database with the demo bank first."""
+    url = start_web("--demo", fill=False)
+    body = command_body("knife crime", response_url=fake.response_url("demo"))
+
+    assert post(url, body, signed_headers(body)) == 200
+    answer = fake.wait_for("respond/demo", timeout=30)[0].body
+    assert answer["text"] == "11 practices for “knife crime” (showing 1–5 of 11)."
+    assert practices_in(f"sqlite:///{tmp_path / 'web.db'}") == DEMO_COUNT
+
+
+def test_run_slack_reads_the_bot_token_from_dotenv(start_web, fake):
+    """SLACK_BOT_TOKEN only in `.env` in the working folder is the token sent to Slack."""
+    start_web(dotenv={"SLACK_BOT_TOKEN": "xoxb-from-dotenv"})
+
+    called = fake.wait_for("auth.test", timeout=30)[0]
+
+    assert called.headers["Authorization"] == "Bearer xoxb-from-dotenv"

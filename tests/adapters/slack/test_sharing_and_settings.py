@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack.settings import SettingsError, read_environment, slack_settings
+from practicebank.bootstrap import slack_settings
+from practicebank.settings import SettingsError, load_settings, settings_from
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -47,12 +48,15 @@ def test_typed_answer_in_the_dm_moves_the_dialogue_on(slack):
     assert later["text"] != slack.fake.calls_to("chat.postMessage")[0].body["text"]
 
 
-def test_environment_wins_over_dotenv(tmp_path):
+def test_environment_wins_over_dotenv(tmp_path, monkeypatch):
     """`.env` supplies what the environment lacks; the environment wins where both set a name."""
     dotenv = tmp_path / ".env"
     dotenv.write_text("SLACK_BOT_TOKEN=xoxb-file\nSLACK_SIGNING_SECRET=file-secret\nPORT=8080\n")
+    for name in ("SLACK_SIGNING_SECRET", "PORT", "SLACK_API_URL", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
 
-    settings = slack_settings(read_environment({"SLACK_BOT_TOKEN": "xoxb-env"}, dotenv))
+    settings = slack_settings(load_settings(env_file=dotenv))
 
     assert (settings.bot_token, settings.signing_secret, settings.port) == (
         "xoxb-env",
@@ -66,11 +70,13 @@ def test_environment_wins_over_dotenv(tmp_path):
 def test_app_token_selects_socket_mode_and_api_url_gets_its_slash():
     """SLACK_APP_TOKEN means Socket Mode; a GovSlack API URL is taken with a trailing slash."""
     settings = slack_settings(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-1",
-            "SLACK_APP_TOKEN": "xapp-1",
-            "SLACK_API_URL": "https://slack-gov.com/api",
-        }
+        settings_from(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_APP_TOKEN": "xapp-1",
+                "SLACK_API_URL": "https://slack-gov.com/api",
+            }
+        )
     )
 
     assert settings.socket_mode is True
@@ -96,7 +102,7 @@ def test_app_token_selects_socket_mode_and_api_url_gets_its_slash():
 def test_bad_settings_are_refused_with_a_readable_message(values, message):
     """A missing token or a malformed value names the variable to fix."""
     with pytest.raises(SettingsError, match=message):
-        slack_settings(values)
+        slack_settings(settings_from(values))
 
 
 def test_moderation_settings_from_the_environment_are_saved_for_the_workspace(slack):

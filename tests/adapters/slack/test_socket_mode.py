@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl
 import pytest
 
 from adapters.slack.server import socket_mode_handler
-from adapters.slack.settings import slack_settings
+from practicebank.bootstrap import slack_settings
+from practicebank.settings import settings_from
 from tests.adapters.slack.conftest import command_body, make_world
 from tests.adapters.slack.fake_socket import FakeSocketMode
 
@@ -27,7 +28,13 @@ def test_slash_command_over_socket_mode_is_acked_and_answered(fake, socket_serve
     env = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
     world = make_world(fake, f"sqlite:///{tmp_path / 'socket.db'}", env)
     settings = slack_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": fake.url}
+        settings_from(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_APP_TOKEN": "xapp-test",
+                "SLACK_API_URL": fake.url,
+            }
+        )
     )
     handler = socket_mode_handler(world.bot, settings)
     handler.connect()  # type: ignore[no-untyped-call]
