@@ -38,6 +38,9 @@ MO_ID = "500000000000000002"  # a moderator, by role
 ALICE = user(ALICE_ID, "Alice")
 MO = user(MO_ID, "Mo")
 
+# Who is a member of the fake guild, with which role ids (served to the bot's member look-ups).
+GUILD_MEMBERS = {ALICE_ID: (), MO_ID: (MODERATOR_ROLE_ID,)}
+
 CONFIG = DiscordConfig(
     token="fake-token",
     guild_id=GUILD_ID,
@@ -256,6 +259,7 @@ def play(
 
     async def scenario() -> Any:
         fake = FakeDiscord(**fake_options)
+        fake.members |= GUILD_MEMBERS
         await fake.start()
         try:
             async with running_bot(
