@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.calls.service import Calls
 from bot.commands.help import help_reply
@@ -65,6 +66,17 @@ def _say(*paragraphs: Paragraph | str) -> Reply:
     return Reply(tuple(text(p) if isinstance(p, str) else p for p in paragraphs))
 
 
+def in_private(replies: list[Reply]) -> list[Reply]:
+    """Mark the answers of the sharing dialogue: the person continues them by typing, in private.
+
+    Every way into sharing (the `share` verb, a *Share* button under help or "no results",
+    *Answer this call*, a follow-up's *Update*) and every answer inside it goes through here, so
+    an adapter that got the event in a shared channel moves the dialogue where the person can
+    answer, whatever the platform.
+    """
+    return [replace(reply, continues_in_private=True) for reply in replies]
+
+
 SOMETHING_WRONG = _say(
     "Something went wrong on my side and I could not finish that. Please try again in a moment."
 )
@@ -111,7 +123,7 @@ class PracticeBank:
             QUEUE: self.handle_queue,
             STATS: self.handle_stats,
             CALL: self.handle_call,
-            SHARE: self._sharing.handle_share,
+            SHARE: lambda actor, words: in_private(self._sharing.handle_share(actor, words)),
             MORE: self._searching.handle_continue,
         }
 
@@ -160,14 +172,14 @@ class PracticeBank:
         assert isinstance(event, Text)  # noqa: S101 - the dispatch table guarantees it
         answered = self._sharing.handle_text(event.actor, event.text)
         if answered is not None:
-            return answered
+            return in_private(answered)
         return self._dispatch(event.actor, read_request(event.text))
 
     def _on_click(self, event: Event) -> list[Reply]:
         assert isinstance(event, Click)  # noqa: S101 - the dispatch table guarantees it
         action = actions.decode(event.action)
         if actions.is_share_action(action):
-            return self._sharing.handle_click(event.actor, action)
+            return in_private(self._sharing.handle_click(event.actor, action))
         match action:
             case ShowPractice(ref=ref):
                 return self._searching.handle_show(event.actor, ref)
@@ -208,7 +220,7 @@ class PracticeBank:
             case OpenCall():
                 return [self._calls.open_call(event.actor, event.values)]
             case ShareForm():
-                return self._sharing.handle_form(event.actor, event.values)
+                return in_private(self._sharing.handle_form(event.actor, event.values))
             case _:
                 return [_say("That form is no longer in use. Type `help` to see what I can do.")]
 
@@ -219,14 +231,14 @@ class PracticeBank:
         result = self._followup.answer(actor, answer, reminder_id)
         if result.update_ref is None:
             return [result.reply]
-        return [result.reply, *self._sharing.handle_update(actor, result.update_ref)]
+        return [result.reply, *in_private(self._sharing.handle_update(actor, result.update_ref))]
 
     def _answer_call(self, actor: Actor, call_id: int) -> list[Reply]:
         """Start sharing a practice in answer to a call, if the call still takes answers."""
         call_answer = self._calls.answer(actor, call_id)
         if call_answer.reply is not None:
             return [call_answer.reply]
-        return self._sharing.start(actor, call_id=call_id)
+        return in_private(self._sharing.start(actor, call_id=call_id))
 
     def _dispatch(self, actor: Actor, request: Request) -> list[Reply]:
         return self._verb_handlers[request.verb](actor, request.text)

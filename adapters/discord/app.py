@@ -20,6 +20,7 @@ from adapters.discord.config import DiscordConfig
 from adapters.discord.delivery import DiscordDelivery, MessageMemory
 from adapters.discord.inbound import Workspaces, search_text
 from adapters.discord.interactions import DEFER_AFTER_SECONDS, Handler, InteractionHandler
+from adapters.discord.members import GuildMembers
 from adapters.discord.memory import PersonFacts
 from bot.kernel.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
 from bot.kernel.ports import Clock, UnitOfWorkFactory
@@ -121,7 +122,7 @@ class PracticeBankClient(discord.Client):
         self.config = config
         self.tree = app_commands.CommandTree(self)
         facts = PersonFacts(memory, clock)  # kept in the database: see adapters.discord.memory
-        self.workspaces = Workspaces(config.guild_id, facts)
+        self.workspaces = Workspaces(config.guild_id, facts, GuildMembers(self))
         self.delivery = DiscordDelivery(
             self, uow_factory, clock, memory, notice_channel_id=config.notice_channel_id
         )
@@ -131,6 +132,7 @@ class PracticeBankClient(discord.Client):
             defer_after=defer_after,
             on_activity=self.delivery.wake,
             facts=facts,
+            private_messages=self.delivery,
         )
         self.tree.add_command(practice_commands(self.practice_handler))
         self._deliver = deliver
@@ -151,6 +153,14 @@ class PracticeBankClient(discord.Client):
             self._delivery_task = asyncio.create_task(
                 self.delivery.run(self.config.delivery_seconds), name="practicebank-delivery"
             )
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Read modal submissions from their own data, whoever opened the modal.
+
+        Whether or not this process opened it (see `adapters.discord.interactions`).
+        """
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.practice_handler.on_modal_submit(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
         """Direct messages are answers in a conversation, or searches."""

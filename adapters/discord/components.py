@@ -4,12 +4,16 @@ Buttons and select menus are `discord.ui.DynamicItem`s: the core's action id *is
 and the item classes are registered once in `setup_hook`, so a click on a message posted before a
 restart is still recognised and answered (a plain view would be forgotten with the process).
 Their callbacks only hand the click to the client's `InteractionHandler`.
+
+A modal's `custom_id` is `dc:form:` and the core's form id, and its values are read from the
+submission's own data (`modal_values`): nothing about an open modal is kept in memory, so one
+opened before a restart and sent after it still reaches the core (see `InteractionHandler`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-import secrets
 from typing import Any, Protocol
 
 import discord
@@ -18,6 +22,7 @@ from adapters.discord.render import (
     ADAPTER_PREFIX,
     BUTTON_LABEL_MAX,
     CHOICE_PREFIX,
+    CUSTOM_ID_MAX,
     SELECT_LABEL_MAX,
     ButtonSpec,
     Component,
@@ -25,6 +30,8 @@ from adapters.discord.render import (
     shorten,
 )
 from bot.kernel.replies import FieldKind, Form, FormField
+
+log = logging.getLogger(__name__)
 
 MODAL_TITLE_MAX = 45
 MODAL_INPUTS_MAX = 5
@@ -38,12 +45,6 @@ class ComponentHandler(Protocol):
 
     async def on_click(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button carrying a core action id, or an adapter button, was pressed."""
-        ...
-
-    async def on_form_submit(
-        self, interaction: discord.Interaction[Any], form: Form, values: dict[str, str]
-    ) -> None:
-        """A modal made from a core form was sent."""
         ...
 
 
@@ -121,8 +122,8 @@ class ChoiceSelect(
         """The picked option's value is the action id."""
         data: dict[str, Any] = dict(interaction.data or {})
         values = [v for v in data.get("values", []) if isinstance(v, str)]
-        if values:
-            await handler_of(interaction).on_click(interaction, values[0])
+        # An empty pick still needs an answer, or Discord tells the person it failed.
+        await handler_of(interaction).on_click(interaction, values[0] if values else "dc:none")
 
 
 def build_view(components: list[Component]) -> discord.ui.View | None:
@@ -170,42 +171,47 @@ def _input(field: FormField) -> discord.ui.Item[Any]:
 
 
 class FormModal(discord.ui.Modal):
-    """A core `Form` as a Discord modal; sending it becomes the core's `FormSubmit`.
+    """A core `Form` as a Discord modal: its custom id is `dc:form:` and the form's id.
 
     Discord allows five inputs per modal: a longer form shows its first five (the core's forms
-    are at most five long). Choices are select menus inside the modal. The custom id is random
-    so two people filling the same form at once each get their own modal.
+    are at most five long). Choices are select menus inside the modal. Two people filling the
+    same form at once cannot mix: each submission arrives on its sender's own interaction.
     """
 
     def __init__(self, form: Form) -> None:
         """Build the modal's inputs from the form's fields."""
+        custom_id = FORM_PREFIX + form.id
+        if len(custom_id) > CUSTOM_ID_MAX:  # the core's ids are short; never send a bad modal
+            log.error("form id %r too long for a Discord custom id", form.id[:100])
+            custom_id = FORM_PREFIX + "unknown"
         super().__init__(
-            title=shorten(form.title, MODAL_TITLE_MAX) or "Form",
-            custom_id=FORM_PREFIX + secrets.token_hex(8),
-            timeout=None,
+            title=shorten(form.title, MODAL_TITLE_MAX) or "Form", custom_id=custom_id, timeout=None
         )
         self.form = form
-        self.fields = form.fields[:MODAL_INPUTS_MAX]
-        self.inputs: dict[str, discord.ui.Item[Any]] = {}
-        for field in self.fields:
-            label = _input(field)
-            self.inputs[field.name] = label.component  # type: ignore[attr-defined]
-            self.add_item(label)
+        for field in form.fields[:MODAL_INPUTS_MAX]:
+            self.add_item(_input(field))
 
-    def values(self) -> dict[str, str]:
-        """The values sent, shaped as the core expects: choices as values joined by commas."""
-        values: dict[str, str] = {}
-        for field in self.fields:
-            item = self.inputs[field.name]
-            if isinstance(item, discord.ui.Select):
-                values[field.name] = ",".join(item.values)
-            elif isinstance(item, discord.ui.TextInput):
-                values[field.name] = item.value
-        return values
 
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        """Hand the values to the handler."""
-        await handler_of(interaction).on_form_submit(interaction, self.form, self.values())
+def modal_values(data: dict[str, Any]) -> dict[str, str]:
+    """The values of a modal submission's data, as the core expects them.
+
+    Text inputs give their value; select menus their picked values joined by commas. Both the
+    label layout (type 18, one `component`) and the older action rows (type 1) are read.
+    """
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        if not isinstance(row, dict):
+            continue
+        inner = row.get("components") or [row.get("component")]
+        for item in inner:
+            if not isinstance(item, dict) or not isinstance(item.get("custom_id"), str):
+                continue
+            if isinstance(item.get("values"), list):
+                picked = [str(v) for v in item["values"]]
+                values[item["custom_id"]] = ",".join(picked)
+            elif isinstance(item.get("value"), str):
+                values[item["custom_id"]] = item["value"]
+    return values
 
 
 def is_adapter_action(action: str) -> bool:
@@ -220,4 +226,5 @@ __all__ = [
     "FormModal",
     "build_view",
     "is_adapter_action",
+    "modal_values",
 ]

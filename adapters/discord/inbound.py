@@ -8,7 +8,7 @@ guild continues in DMs under the same identity, also after a restart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
@@ -22,13 +22,36 @@ DIRECT = "dm"  # the workspace of a direct message when no guild is known
 LAST_GUILD = "dm-guild:{user_id}"
 
 
+class MemberRoles(Protocol):
+    """The role names a person holds in a guild (none when they are not a member)."""
+
+    async def roles_of(self, guild_id: str, user_id: int) -> tuple[str, ...]:
+        """Role names of the member, @everyone left out."""
+        ...
+
+
 class Workspaces:
     """Which guild a person's direct messages belong to (see the module docstring)."""
 
-    def __init__(self, home_guild: str | None = None, facts: PersonFacts | None = None) -> None:
-        """Remember `home_guild` as the answer for everybody, when given; else use `facts`."""
+    def __init__(
+        self,
+        home_guild: str | None = None,
+        facts: PersonFacts | None = None,
+        members: MemberRoles | None = None,
+    ) -> None:
+        """Remember `home_guild` as the answer for everybody, when given; else use `facts`.
+
+        `members` finds the roles of a person acting in a DM (none without it).
+        """
         self.home_guild = home_guild
         self._facts = facts or PersonFacts(None, SystemClock())
+        self._members = members
+
+    async def roles_in(self, workspace: str, user_id: int) -> tuple[str, ...]:
+        """The person's roles in the guild their DMs belong to (none when no guild is known)."""
+        if self._members is None or not workspace.isdigit():
+            return ()
+        return await self._members.roles_of(workspace, user_id)
 
     async def seen(self, user_id: int, guild_id: int | None) -> None:
         """Note the guild a person just acted in."""
@@ -51,11 +74,15 @@ def _roles(user: discord.abc.User) -> tuple[str, ...]:
 
 
 def actor_and_place(
-    user: discord.abc.User, guild_id: int | None, channel_id: int | None, workspace: str
+    user: discord.abc.User,
+    guild_id: int | None,
+    channel_id: int | None,
+    workspace: str,
+    roles: tuple[str, ...] = (),
 ) -> tuple[Actor, Place]:
-    """Who acts and where, as the core identifies them."""
+    """Who acts and where, as the core identifies them; `roles` found for a DM are added."""
     name = getattr(user, "display_name", "") or user.name
-    actor = Actor(PLATFORM, workspace, str(user.id), name, _roles(user))
+    actor = Actor(PLATFORM, workspace, str(user.id), name, _roles(user) or roles)
     place = Place(PLATFORM, workspace, str(channel_id or ""), is_direct=guild_id is None)
     return actor, place
 
@@ -72,7 +99,8 @@ async def from_interaction(
     """The actor and place of an interaction."""
     user, guild_id = interaction.user, interaction.guild_id
     workspace = await workspace_of(user.id, guild_id, workspaces)
-    return actor_and_place(user, guild_id, interaction.channel_id, workspace)
+    roles = await workspaces.roles_in(workspace, user.id) if guild_id is None else ()
+    return actor_and_place(user, guild_id, interaction.channel_id, workspace, roles)
 
 
 def _quoted(value: str) -> str:
@@ -120,5 +148,6 @@ async def on_direct_message(message: discord.Message, workspaces: Workspaces) ->
     if message.author.bot or message.guild is not None or not message.content.strip():
         return None
     workspace = await workspace_of(message.author.id, None, workspaces)
-    actor, place = actor_and_place(message.author, None, message.channel.id, workspace)
+    roles = await workspaces.roles_in(workspace, message.author.id)
+    actor, place = actor_and_place(message.author, None, message.channel.id, workspace, roles)
     return Text(actor, place, message.content)

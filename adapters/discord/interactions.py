@@ -6,6 +6,18 @@ or a silent acknowledgement for clicks) and the answer follows up when ready; a 
 sent directly, which is what lets a button open a modal (a modal cannot follow a deferral: then
 the form is offered behind an "Open form" button instead).
 
+Where an answer goes is the core's decision, carried out here: an answer that
+`continues_in_private` (the sharing dialogue) received in a server channel moves to the person's
+DMs, where they can type; when their DMs are closed it goes on privately in the channel, each
+step with a *Type your answer* button (a modal). A reply with a `share_action` gets a *Share in
+channel* button that re-runs that action and posts its whole answer publicly. In DMs, private
+answers are ordinary messages (a DM is private already). Every button the bot sent is answered,
+also unknown or stale ones.
+
+Modals carry their form id in their `custom_id` and are read back from the interaction's own
+data (`on_modal_submit`), never from discord.py's in-memory modal store, so a modal opened before
+a restart and sent after it is answered and its content kept.
+
 Every send passes `AllowedMentions.none()`: nothing the bot posts can ping anyone.
 
 Whether a person shares in the channel (their DMs closed) is kept in the database through
@@ -24,7 +36,7 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.discord.components import FormModal, build_view
+from adapters.discord.components import FORM_PREFIX, FormModal, build_view, modal_values
 from adapters.discord.inbound import (
     Workspaces,
     from_interaction,
@@ -44,7 +56,7 @@ from adapters.discord.render import (
     render_reply,
     shorten,
 )
-from bot.kernel.events import Event, Text
+from bot.kernel.events import Click, Command, Event, Text
 from bot.kernel.ports import SystemClock
 from bot.kernel.replies import FieldKind, Form, FormField, Reply
 from bot.search.engine import PracticeSearch
@@ -54,14 +66,18 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 1.5
 OPEN_FORM_PREFIX = "dc:open:"
+POST_PREFIX = POST_IN_CHANNEL + ":"  # + the core's share action: post its answer publicly
+PRIVATE_PREFIX = "dc:private:"  # + an outbox notification id: show it to its recipient
 ANSWER = "dc:answer"
-SHARE_VERB = "share"
 CANNOT_DM = 50007
 SHARING_HERE = "share-here:{user_id}"
 AUTOCOMPLETE_MAX = 25
 
+# The core checks each answer's length: the modal allows Discord's most, so nothing is cut here.
 ANSWER_FORM = Form(
-    ANSWER, "Your answer", (FormField("answer", "Your answer", FieldKind.LONG_TEXT, True),)
+    ANSWER,
+    "Your answer",
+    (FormField("answer", "Your answer", FieldKind.LONG_TEXT, True, max_length=4000),),
 )
 DM_SENT = "I have sent you a direct message: let's carry on there."
 DMS_CLOSED = (
@@ -70,6 +86,9 @@ DMS_CLOSED = (
 )
 FORM_EXPIRED = "That form has expired (the bot restarted). Press the button that opened it again."
 NOTHING_TO_SHARE = "There is nothing here to share in the channel."
+STALE_BUTTON = "That button no longer works. Type `/practice help` to see what I can do."
+NOT_YOURS = "That message is for someone else."
+GONE = "That message is no longer available."
 
 
 class Handler(Protocol):
@@ -82,6 +101,14 @@ class Handler(Protocol):
     @property
     def searcher(self) -> PracticeSearch:
         """The current search index (for autocomplete)."""
+        ...
+
+
+class PrivateMessages(Protocol):
+    """Where a notification kept for a person whose DMs are closed is read back (the outbox)."""
+
+    async def private_message(self, notification_id: int) -> tuple[str, Reply] | None:
+        """The (recipient user id, reply) of that notification, or None when unknown."""
         ...
 
 
@@ -107,6 +134,16 @@ def _edit_kwargs(message: Outgoing) -> dict[str, Any]:
     }
 
 
+def _unstored(modal: discord.ui.Modal) -> discord.ui.Modal:
+    """The modal, stopped so discord.py does not keep it in memory.
+
+    `on_modal_submit` reads every submission from the interaction itself, before a restart or
+    after it.
+    """
+    modal.stop()
+    return modal
+
+
 async def send_to(channel: discord.abc.Messageable, rendered: Rendered) -> list[discord.Message]:
     """Post rendered messages in a channel or DM; raises discord errors (e.g. DMs closed)."""
     return [await channel.send(**_send_kwargs(message)) for message in rendered.messages]
@@ -123,10 +160,12 @@ class InteractionHandler:
         defer_after: float = DEFER_AFTER_SECONDS,
         on_activity: Callable[[], None] | None = None,
         facts: PersonFacts | None = None,
+        private_messages: PrivateMessages | None = None,
     ) -> None:
         """Bind the core; `on_activity` is called after each event (it wakes the delivery loop).
 
-        `facts` keeps who shares in the channel because their DMs are closed across restarts.
+        `facts` keeps who shares in the channel because their DMs are closed across restarts;
+        `private_messages` reads back notifications shown behind *Show it to me*.
         """
         self._bank = bank
         self._workspaces = workspaces
@@ -134,47 +173,56 @@ class InteractionHandler:
         self._on_activity = on_activity or (lambda: None)
         self._forms: dict[str, Form] = {}
         self._facts = facts or PersonFacts(None, SystemClock())
+        self._private_messages = private_messages
 
     # --- entry points ------------------------------------------------------------------------
 
     async def on_command(self, interaction: discord.Interaction[Any], verb: str, text: str) -> None:
-        """A `/practice` subcommand; `share` in a guild moves the conversation to DMs."""
+        """A `/practice` subcommand."""
         actor, place = await from_interaction(interaction, self._workspaces)
-        event = on_command(actor, place, verb, text)
-        if verb == SHARE_VERB and not place.is_direct:
-            await self._share_in_direct_messages(interaction, event)
-        else:
-            await self._answer(interaction, event)
+        await self._answer(interaction, on_command(actor, place, verb, text))
 
     async def on_click(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button or menu: adapter ids are answered here, the rest by the core."""
         if action == POST_IN_CHANNEL:
             await self._post_in_channel(interaction)
+        elif action.startswith(POST_PREFIX):
+            await self._share_in_channel(interaction, action.removeprefix(POST_PREFIX))
+        elif action.startswith(PRIVATE_PREFIX):
+            await self._show_private(interaction, action.removeprefix(PRIVATE_PREFIX))
         elif action == ANSWER:
-            await interaction.response.send_modal(FormModal(ANSWER_FORM))
+            await interaction.response.send_modal(_unstored(FormModal(ANSWER_FORM)))
         elif action.startswith(OPEN_FORM_PREFIX):
             form = self._forms.pop(action.removeprefix(OPEN_FORM_PREFIX), None)
             if form is None:
-                await interaction.response.send_message(
-                    FORM_EXPIRED, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-                )
+                await self._say(interaction, FORM_EXPIRED)
             else:
-                await interaction.response.send_modal(FormModal(form))
+                await interaction.response.send_modal(_unstored(FormModal(form)))
         elif action.startswith(ADAPTER_PREFIX):
-            log.info("ignored unknown adapter action %r", action[:100])
+            log.info("unknown adapter action %r answered as stale", action[:100])
+            await self._say(interaction, STALE_BUTTON)
         else:
             actor, place = await from_interaction(interaction, self._workspaces)
             await self._answer(interaction, on_click(actor, place, action))
 
-    async def on_form_submit(
-        self, interaction: discord.Interaction[Any], form: Form, values: dict[str, str]
-    ) -> None:
-        """A modal sent: the free-text answer modal is a `Text`, any other a `FormSubmit`."""
+    async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """A modal sent back: its form id is in its custom id, its values in the interaction.
+
+        The free-text answer modal is a `Text`, any other a `FormSubmit`. A modal of another
+        shape (not ours) is answered as stale rather than left to fail.
+        """
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(FORM_PREFIX):
+            await self._say(interaction, STALE_BUTTON)
+            return
+        form_id = custom_id.removeprefix(FORM_PREFIX)
+        values = modal_values(data)
         actor, place = await from_interaction(interaction, self._workspaces)
-        if form.id == ANSWER:
+        if form_id == ANSWER:
             await self._answer(interaction, Text(actor, place, values.get("answer", "")))
         else:
-            await self._answer(interaction, on_form(actor, place, form.id, values))
+            await self._answer(interaction, on_form(actor, place, form_id, values))
 
     async def on_direct_message(self, message: discord.Message) -> None:
         """A direct message: answered in the same DM (no interaction, so no deadline)."""
@@ -224,10 +272,25 @@ class InteractionHandler:
 
     async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
         replies = await self._run(interaction, event)
-        sharing = await self._is_sharing_in_channel(interaction)
-        for number, reply in enumerate(replies):
-            await self._send_reply(interaction, reply, first=number == 0, sharing=sharing)
+        in_channel = interaction.guild_id is not None
+        if in_channel and any(reply.continues_in_private for reply in replies):
+            await self._continue_in_private(interaction, event, replies)
+        else:
+            sharing = await self._is_sharing_in_channel(interaction)
+            for number, reply in enumerate(replies):
+                await self._send_reply(interaction, reply, first=number == 0, sharing=sharing)
         self._on_activity()
+
+    async def _say(self, interaction: discord.Interaction[Any], message: str) -> None:
+        """A short private answer, as the first response or a follow-up."""
+        kwargs: dict[str, Any] = {
+            "ephemeral": interaction.guild_id is not None,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+        if interaction.response.is_done():
+            await interaction.followup.send(message, **kwargs)
+        else:
+            await interaction.response.send_message(message, **kwargs)
 
     async def _defer(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.response.is_done():
@@ -247,15 +310,17 @@ class InteractionHandler:
         )
         if rendered.forms and can_open_modal:
             # A modal is a response of its own: the reply's other blocks would have nowhere to go.
-            await interaction.response.send_modal(FormModal(rendered.forms[0]))
+            await interaction.response.send_modal(_unstored(FormModal(rendered.forms[0])))
             return
         rendered = self._with_forms_as_buttons(rendered)
         extras: list[ButtonSpec] = []
-        if reply.private and rendered.has_cards and interaction.guild_id is not None:
-            extras.append(ButtonSpec(POST_IN_CHANNEL, "Share in channel"))
+        share = POST_PREFIX + reply.share_action
+        in_channel = interaction.guild_id is not None
+        if reply.private and reply.share_action and in_channel and len(share) <= 100:
+            extras.append(ButtonSpec(share, "Share in channel"))
         if sharing:
             extras.append(ButtonSpec(ANSWER, "Type your answer", discord.ButtonStyle.primary))
-        rendered.messages[-1].components.extend(extras)
+        rendered.anchored.components.extend(extras)
         for index, message in enumerate(rendered.messages):
             edit = reply.replace and first and index == 0
             await self._send_message(interaction, message, private=reply.private, edit=edit)
@@ -274,10 +339,14 @@ class InteractionHandler:
                 await interaction.edit_original_response(**_edit_kwargs(message))
             else:
                 await interaction.response.edit_message(**_edit_kwargs(message))
-        elif not interaction.response.is_done():
-            await interaction.response.send_message(ephemeral=private, **_send_kwargs(message))
         else:
-            await interaction.followup.send(ephemeral=private, **_send_kwargs(message))
+            # In a DM everything is private already: steps there are ordinary messages.
+            ephemeral = private and interaction.guild_id is not None
+            kwargs = _send_kwargs(message)
+            if not interaction.response.is_done():
+                await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+            else:
+                await interaction.followup.send(ephemeral=ephemeral, **kwargs)
 
     def _with_forms_as_buttons(self, rendered: Rendered) -> Rendered:
         """Forms that cannot open now become buttons that open them (remembered in memory)."""
@@ -285,7 +354,7 @@ class InteractionHandler:
             token = secrets.token_hex(8)
             self._forms[token] = form
             label = shorten(form.title or form.submit_label, 80)
-            rendered.messages[-1].components.append(
+            rendered.anchored.components.append(
                 ButtonSpec(OPEN_FORM_PREFIX + token, label, discord.ButtonStyle.primary)
             )
         rendered.forms = []
@@ -309,31 +378,81 @@ class InteractionHandler:
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    async def _share_in_direct_messages(
-        self, interaction: discord.Interaction[Any], event: Event
-    ) -> None:
-        """Start sharing in the person's DMs; if they are closed, carry on here, privately."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        replies = await asyncio.to_thread(self._bank.handle, event)
-        try:
-            channel = await interaction.user.create_dm()
-            for reply in replies:
-                await send_to(channel, self._with_forms_as_buttons(render_reply(reply)))
-        except discord.Forbidden as error:
-            if error.code != CANNOT_DM:
-                raise
-            await self._note_sharing_here(interaction, here=True)
-            await interaction.followup.send(
-                DMS_CLOSED, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-            for reply in replies:
-                await self._send_reply(interaction, reply, first=False, sharing=True)
-        else:
-            await self._note_sharing_here(interaction, here=False)
-            await interaction.followup.send(
-                DM_SENT, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+    async def _share_in_channel(self, interaction: discord.Interaction[Any], action: str) -> None:
+        """*Share in channel*: the core's answer to `action`, re-run for the poster, in public.
+
+        The whole answer is posted (every message of it), naming who shared it, without the
+        private-only buttons; the core decided what may be shared when it set `share_action`.
+        """
+        await interaction.response.defer(thinking=True)
+        actor, place = await from_interaction(interaction, self._workspaces)
+        replies = await asyncio.to_thread(self._bank.handle, Click(actor, place, action))
+        who = escape(getattr(interaction.user, "display_name", "") or interaction.user.name)
+        await interaction.followup.send(
+            shorten(f"Shared by {who}:", 2000), allowed_mentions=discord.AllowedMentions.none()
+        )
+        for reply in replies:
+            for message in self._with_forms_as_buttons(render_reply(reply)).messages:
+                await interaction.followup.send(ephemeral=False, **_send_kwargs(message))
         self._on_activity()
+
+    async def _show_private(self, interaction: discord.Interaction[Any], number: str) -> None:
+        """*Show it to me*: a notification kept for a person whose DMs are closed, to them only."""
+        found = None
+        if number.isdigit() and self._private_messages is not None:
+            found = await self._private_messages.private_message(int(number))
+        if found is None:
+            await self._say(interaction, GONE)
+            return
+        recipient, reply = found
+        if recipient != str(interaction.user.id):
+            await self._say(interaction, NOT_YOURS)
+            return
+        for message in self._with_forms_as_buttons(render_reply(reply)).messages:
+            kwargs = _send_kwargs(message)
+            if interaction.response.is_done():
+                await interaction.followup.send(ephemeral=True, **kwargs)
+            else:
+                await interaction.response.send_message(ephemeral=True, **kwargs)
+
+    async def _continue_in_private(
+        self, interaction: discord.Interaction[Any], event: Event, replies: list[Reply]
+    ) -> None:
+        """Carry a dialogue from a channel to the person's DMs; if closed, on privately here.
+
+        A modal the core asks for opens at once (a modal is private). A person known to have
+        closed DMs answering through *Type your answer* stays here; anyone else starting or
+        continuing is tried in DMs again (they may have opened them since).
+        """
+        first = render_reply(replies[0])
+        if (
+            first.forms
+            and not interaction.response.is_done()
+            and (interaction.type is not discord.InteractionType.modal_submit)
+        ):
+            await interaction.response.send_modal(_unstored(FormModal(first.forms[0])))
+            return
+        stays_here = await self._is_sharing_in_channel(interaction) and not isinstance(
+            event, Command
+        )
+        if not stays_here:
+            if not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                channel = await interaction.user.create_dm()
+                for reply in replies:
+                    await send_to(channel, self._with_forms_as_buttons(render_reply(reply)))
+            except discord.Forbidden as error:
+                if error.code != CANNOT_DM:
+                    raise
+            else:
+                await self._note_sharing_here(interaction, here=False)
+                await self._say(interaction, DM_SENT)
+                return
+            await self._note_sharing_here(interaction, here=True)
+            await self._say(interaction, DMS_CLOSED)
+        for reply in replies:
+            await self._send_reply(interaction, reply, first=False, sharing=True)
 
     async def _note_sharing_here(
         self, interaction: discord.Interaction[Any], *, here: bool

@@ -4,9 +4,15 @@ Buttons and choice lists become component specs; forms are handed back to open a
 
 The result is plain data (`Outgoing` messages holding `discord.Embed`s and component specs), so it
 can be checked without an event loop; `adapters.discord.components` turns specs into a view when
-sending. Every piece of user or practice text is escaped here: Discord markdown is neutralised and
-`@everyone`, `@here`, user and role mentions are broken, on top of the `AllowedMentions.none()`
-every send uses. Discord's size limits are respected by cutting text with an ellipsis.
+sending. Every piece of user or practice text is escaped here, once: Discord markdown is
+neutralised and `@everyone`, `@here`, user and role mentions are broken, on top of the
+`AllowedMentions.none()` every send uses.
+
+Discord's size limits are met by design, whatever a practice holds: a summary card is cut with an
+ellipsis (its *Details* button shows it in full); a full card never loses text: what does not fit
+its first embed continues in further embeds, and further messages, each within the limits; text
+longer than one message's 2,000 characters continues in the next message. Buttons ride on the
+message holding the first card (else the last), the *anchor*, which an edit later replaces.
 """
 
 from __future__ import annotations
@@ -103,11 +109,20 @@ class Outgoing:
 
 @dataclass
 class Rendered:
-    """A reply as Discord messages (at least one) plus the forms it asks to open as modals."""
+    """A reply as Discord messages (at least one) plus the forms it asks to open as modals.
+
+    `anchor` is the index of the message holding the components (the one an edit replaces).
+    """
 
     messages: list[Outgoing]
     forms: list[Form] = field(default_factory=list)
     has_cards: bool = False
+    anchor: int = 0
+
+    @property
+    def anchored(self) -> Outgoing:
+        """The message holding the components."""
+        return self.messages[min(self.anchor, len(self.messages) - 1)]
 
 
 def shorten(value: str, limit: int) -> str:
@@ -209,6 +224,108 @@ def render_card(card: PracticeCard, budget: int = EMBEDS_TOTAL_MAX) -> discord.E
     return embed
 
 
+def chunks(value: str, limit: int) -> list[str]:
+    """`value` in pieces of at most `limit` characters, cut at a line or word break if any.
+
+    Nothing is lost: the pieces joined (with the breaks they were cut at) are the whole text.
+    A backslash that escapes markdown is never left alone at the end of a piece.
+    """
+    pieces: list[str] = []
+    rest = value
+    while len(rest) > limit:
+        cut = rest.rfind("\n", limit // 2, limit)
+        if cut <= 0:
+            cut = rest.rfind(" ", limit // 2, limit)
+        if cut <= 0:
+            cut = limit
+            while cut > 1 and rest[cut - 1] == "\\":
+                cut -= 1
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if rest[cut : cut + 1] in ("\n", " ") else rest[cut:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def render_full_card(card: PracticeCard) -> list[discord.Embed]:
+    """A practice in full: as one embed when it fits, else continued in further embeds.
+
+    The first embed holds the title, the summary and the short fields; each field too long for
+    an embed field (1,024) becomes embeds of its own, its text in their descriptions, cut into
+    pieces of 4,096 (never cut short). The title, when longer than an embed title, is given in
+    full at the top of the description.
+    """
+    practice = card.practice
+    single = render_card(card)
+    if not _was_cut(card, single):
+        return [single]
+    colour = COLOURS[practice.effectiveness]
+    head = f"{card.rank}. " if card.rank is not None else ""
+    full_title = f"{head}{practice.ref} · {escape(practice.title)}"
+    title = shorten(full_title, EMBED_TITLE_MAX)
+    summary = escape(practice.summary)
+    if title != full_title:
+        summary = f"**{escape(practice.title)}**\n{summary}"
+    pieces = chunks(summary, EMBED_DESCRIPTION_MAX)
+    first = discord.Embed(title=title, description=pieces[0] or None, colour=colour)
+    embeds = [first]
+    embeds += [discord.Embed(description=piece, colour=colour) for piece in pieces[1:]]
+    current, size = first, len(first)
+    for label, value, inline in _fields(practice, card.detail):
+        label = shorten(label, EMBED_FIELD_NAME_MAX)
+        if len(value) <= EMBED_FIELD_VALUE_MAX:
+            if len(current.fields) >= EMBED_FIELDS_MAX or size + len(label) + len(value) > 5500:
+                current = discord.Embed(colour=colour)
+                embeds.append(current)
+                size = 0
+            current.add_field(name=label, value=value, inline=inline)
+            size += len(label) + len(value)
+            continue
+        parts = chunks(value, EMBED_DESCRIPTION_MAX - 100)
+        for number, part in enumerate(parts, start=1):
+            named = label if len(parts) == 1 else f"{label} ({number}/{len(parts)})"
+            embeds.append(
+                discord.Embed(
+                    title=shorten(named, EMBED_TITLE_MAX), description=part, colour=colour
+                )
+            )
+        current = discord.Embed(colour=colour)
+        embeds.append(current)
+        size = 0
+    footer = field_text(practice.visibility).capitalize() if practice.is_restricted else ""
+    if footer:
+        embeds[0].set_footer(text=footer)
+    return [e for e in embeds if len(e) or e.fields]
+
+
+def _was_cut(card: PracticeCard, embed: discord.Embed) -> bool:
+    """Whether the one-embed rendering of a card lost text (a cut field, or a field dropped)."""
+    practice = card.practice
+    fields = _fields(practice, card.detail)
+    if len(embed.fields) < len(fields) or len(fields) >= EMBED_FIELDS_MAX:
+        return True
+    if (embed.description or "") != escape(practice.summary):
+        return bool(practice.summary)
+    if embed.title is not None and embed.title.endswith("…") and not practice.title.endswith("…"):
+        return True
+    return any(
+        shown.value != value for shown, (_, value, _) in zip(embed.fields, fields, strict=False)
+    )
+
+
+def _pack(embeds: list[discord.Embed]) -> list[list[discord.Embed]]:
+    """Embeds grouped into messages of at most ten and 6,000 characters each."""
+    groups: list[list[discord.Embed]] = [[]]
+    used = 0
+    for embed in embeds:
+        if len(groups[-1]) >= EMBEDS_PER_MESSAGE or used + len(embed) > EMBEDS_TOTAL_MAX:
+            groups.append([])
+            used = 0
+        groups[-1].append(embed)
+        used += len(embed)
+    return [group for group in groups if group]
+
+
 def _button(action_id: str, label: str, style: ActionStyle) -> ButtonSpec:
     styles = {
         ActionStyle.PRIMARY: discord.ButtonStyle.primary,
@@ -247,28 +364,27 @@ def _fits(components: list[Component], extra: Component) -> bool:
 def render_reply(reply: Reply) -> Rendered:
     """Render a reply: text into `content`, cards into embeds, buttons and choices as components.
 
-    Embeds beyond ten or 6,000 characters start a new message; components ride on the last
-    message; components that do not fit Discord's five rows are dropped rather than failing.
+    Summary cards share out one message's 6,000 characters; a full card is given whole, over as
+    many embeds and messages as it needs. Text over 2,000 characters continues in the next
+    message. Components ride on the anchor (the first message with a card, else the last);
+    components beyond Discord's five rows are left out (the core never sends that many).
     """
     lines: list[str] = []
-    messages: list[Outgoing] = [Outgoing()]
-    used = 0
+    embeds: list[discord.Embed] = []
     forms: list[Form] = []
     components: list[Component] = []
-    has_cards = False
+    summaries = [
+        b for b in reply.blocks if isinstance(b, PracticeCard) and b.detail is CardDetail.SUMMARY
+    ]
+    budget = EMBEDS_TOTAL_MAX // max(1, min(len(summaries), EMBEDS_PER_MESSAGE))
     for block in reply.blocks:
         match block:
             case Paragraph():
                 lines.append(render_paragraph(block))
+            case PracticeCard(detail=CardDetail.FULL):
+                embeds.extend(render_full_card(block))
             case PracticeCard():
-                has_cards = True
-                current = messages[-1]
-                if len(current.embeds) >= EMBEDS_PER_MESSAGE or used > EMBEDS_TOTAL_MAX - 600:
-                    messages.append(Outgoing())
-                    current, used = messages[-1], 0
-                embed = render_card(block, EMBEDS_TOTAL_MAX - used)
-                used += len(embed)
-                current.embeds.append(embed)
+                embeds.append(render_card(block, budget))
             case Buttons(actions=actions):
                 for action in actions:
                     spec = _button(action.id, action.label, action.style)
@@ -281,6 +397,14 @@ def render_reply(reply: Reply) -> Rendered:
                     components.append(select)
             case Form():
                 forms.append(block)
-    messages[0].content = shorten("\n".join(line for line in lines if line), CONTENT_MAX)
-    messages[-1].components = components
-    return Rendered([m for m in messages if not m.is_empty] or [Outgoing()], forms, has_cards)
+    content = "\n".join(line for line in lines if line)
+    messages = [Outgoing(content=piece) for piece in chunks(content, CONTENT_MAX)]
+    anchor = len(messages) - 1
+    for number, group in enumerate(_pack(embeds)):
+        if number:
+            messages.append(Outgoing())
+        messages[-1].embeds = group
+    messages[anchor].components = components
+    kept = [m for m in messages if not m.is_empty] or [Outgoing()]
+    anchor = kept.index(messages[anchor]) if messages[anchor] in kept else 0
+    return Rendered(kept, forms, bool(embeds), anchor)

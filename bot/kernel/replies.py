@@ -138,11 +138,20 @@ class Reply:
 
     `private` asks the adapter to show it only to the actor (ephemeral in Slack and Discord) and
     `replace` to update the message the click came from instead of posting a new one.
+
+    Two decisions about where an answer goes are the core's, so every platform behaves alike:
+    `continues_in_private` says the answer belongs to a conversation the person continues by
+    typing (the sharing dialogue), so an adapter that received it in a shared channel carries it
+    on where the person can answer (a direct message); `share_action` is the action id whose
+    answer the person may post in the channel for everyone ("Share in channel"), empty when
+    nothing here may be shared. The adapter re-runs that action and posts its answer publicly.
     """
 
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     private: bool = True
     replace: bool = False
+    continues_in_private: bool = False
+    share_action: str = ""
 
     @property
     def plain(self) -> str:

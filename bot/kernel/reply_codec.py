@@ -54,12 +54,18 @@ class ReplyDecodeError(ValueError):
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     """Encode a reply as JSON-ready values (dicts, lists, strings, numbers, booleans, None)."""
-    return {
+    encoded: dict[str, Any] = {
         "format": FORMAT,
         "private": reply.private,
         "replace": reply.replace,
         "blocks": [_block_to_json(block) for block in reply.blocks],
     }
+    # Written only when set, so rows of replies without them read exactly as before.
+    if reply.continues_in_private:
+        encoded["continues_in_private"] = True
+    if reply.share_action:
+        encoded["share_action"] = reply.share_action
+    return encoded
 
 
 def reply_from_json(data: object) -> Reply:
@@ -72,6 +78,11 @@ def reply_from_json(data: object) -> Reply:
         blocks=tuple(_block_from_json(block, f"block {n}") for n, block in enumerate(blocks)),
         private=_bool(top, "private", "reply"),
         replace=_bool(top, "replace", "reply"),
+        # Rows written before these two existed lack them: they read as the defaults.
+        continues_in_private=_bool(top, "continues_in_private", "reply")
+        if "continues_in_private" in top
+        else False,
+        share_action=_str(top, "share_action", "reply") if "share_action" in top else "",
     )
 
 

@@ -267,7 +267,9 @@ class Searching:
                     )
                 )
             ]
-        return [Reply((PracticeCard(practice, CardDetail.FULL),))]
+        # The same answer may be posted in the channel: the core's `show` re-runs for the poster.
+        share = actions.encode(ShowPractice(practice.ref))
+        return [Reply((PracticeCard(practice, CardDetail.FULL),), share_action=share)]
 
     def _search_and_record(self, actor: Actor, query: str, notices: list[str]) -> Reply:
         """Run page one of a search for the actor, record it, and show it."""
@@ -333,7 +335,9 @@ class Searching:
                 Buttons((Action(actions.encode(more), "More results", ActionStyle.PRIMARY),))
             )
         blocks.extend(self._filter_choices(record, result.filters))
-        return Reply(tuple(blocks))
+        # This page may be posted in the channel: the page at this offset, re-run for the poster.
+        share = actions.encode(MoreResults(record.id, result.offset))
+        return Reply(tuple(blocks), share_action=share)
 
     def _filter_choices(self, record: SearchRecord, filters: SearchFilters) -> list[Block]:
         """The *Filter by* lists under a page of matches, without the values already in force."""

@@ -132,7 +132,8 @@ def test_search_shows_cards_with_details_buttons(bank):
             PracticeCard(DEMO["PB058"], CardDetail.SUMMARY, rank=2),
             Buttons((Action("show:PB058", "Details PB058"),)),
             *filter_choices(1),
-        )
+        ),
+        share_action="more:1:0",
     )
 
 
@@ -331,12 +332,16 @@ def test_did_you_mean_for_a_stale_search_is_explained(bank):
 @pytest.mark.parametrize("line", ["show PB046", "show pb46", "PB046", "pb46", "details PB-046"])
 def test_show_gives_the_full_card(bank, line):
     """`show PB046`, a bare ref however typed, or `details` show the practice in full."""
-    assert say(bank, line) == Reply((PracticeCard(DEMO["PB046"], CardDetail.FULL),))
+    assert say(bank, line) == Reply(
+        (PracticeCard(DEMO["PB046"], CardDetail.FULL),), share_action="show:PB046"
+    )
 
 
 def test_details_button_gives_the_full_card(bank):
     """The Details button under a result shows that practice in full."""
-    assert click(bank, "show:PB017") == Reply((PracticeCard(DEMO["PB017"], CardDetail.FULL),))
+    assert click(bank, "show:PB017") == Reply(
+        (PracticeCard(DEMO["PB017"], CardDetail.FULL),), share_action="show:PB017"
+    )
 
 
 def test_unknown_ref_says_no_such_practice(bank):
@@ -412,7 +417,7 @@ def test_restricted_practice_reads_as_unknown_through_a_forged_details_click(ban
 def test_restricted_practice_is_shown_in_a_police_only_workspace(bank):
     """A police-only workspace may open the restricted practice."""
     assert click(bank, "show:PB900", actor=PC_BOB, place=PC_BOB_PLACE) == Reply(
-        (PracticeCard(RESTRICTED, CardDetail.FULL),)
+        (PracticeCard(RESTRICTED, CardDetail.FULL),), share_action="show:PB900"
     )
 
 

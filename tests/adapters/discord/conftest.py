@@ -11,6 +11,7 @@ from bot.core import PracticeBank
 from practicebank.bootstrap import discord_workspace_seed, seed_workspace
 from practicebank.settings import settings_from
 from store.platform_state import PlatformState
+from tests.adapters.discord import fake_discord
 from tests.adapters.discord.fake_discord import GUILD_ID
 from tests.adapters.discord.harness import GUILD_ENVIRONMENT
 from tests.support.bank import fill_bank
@@ -43,3 +44,19 @@ def world(uow_factory, engine) -> World:
         PlatformState(engine, PLATFORM),
         engine,
     )
+
+
+@pytest.fixture(autouse=True)
+def fake_discord_refusals():
+    """Fail the test when the bot sent Discord a payload it refuses, unless the test expected it."""
+    fake_discord.MADE.clear()
+    yield
+    unexpected = [
+        f"{r.method} {r.path}: {r.answer}"
+        for fake in fake_discord.MADE
+        if not fake.refusals_expected
+        for r in fake.refusals
+    ]
+    fake_discord.MADE.clear()
+    if unexpected:
+        pytest.fail("Discord would refuse what the bot sent:\n" + "\n".join(unexpected[:5]))

@@ -6,8 +6,16 @@ of interactions: a first callback later than `deadline` seconds after the intera
 dispatched gets 404 with code 10062, as Discord answers. Channels listed in `closed_dms` refuse
 messages with 403 code 50007 (the person's DMs are closed to the bot). A path listed in
 `rate_limited` answers 429 (with `Retry-After`, as Discord does) that many times before it
-succeeds. Messages over Discord's size limits (content, embeds, components) are refused with 400
-code 50035, as Discord refuses them, so every test also checks the bot stays within them.
+succeeds. Payloads over Discord's documented limits (message content, embeds, components,
+modals, autocomplete choices, commands) are refused with 400 code 50035 "Invalid Form Body" and
+an `errors` object naming the fields, as Discord refuses them. Every refusal is kept in
+`refusals`; the `fake_discord_refusals` teardown check (tests/adapters/discord/conftest.py)
+fails any test that did not expect one (`expect_refusals()`).
+
+The deadline can be forced without waiting: `expire(interaction_id)` (or `expire_all()`) makes
+the next first response to it late. Guild members (with their role ids) are served from
+`members` for `GET /guilds/{guild}/members/{user}`, which the bot uses to find the roles of a
+person writing in a DM.
 """
 
 from __future__ import annotations
@@ -70,6 +78,9 @@ def _json(data: Any, status: int = 200) -> web.Response:
     )
 
 
+MADE: list[FakeDiscord] = []  # every fake of the running test, for the teardown check
+
+
 class FakeDiscord:
     """The fake platform; `start()` inside the test's event loop, `stop()` at the end."""
 
@@ -89,6 +100,13 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         self.sessions = 0  # IDENTIFYs answered with READY and the guild
         self.messages: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, tuple[str, ...]] = {}  # user id -> role ids in GUILD_ID
+        self.refusals: list[Recorded] = []
+        self.refusals_expected = False
+        self._expired: set[str] = set()
+        self._expire_all = False
+        self._refuse: set[str] = set()
+        MADE.append(self)
         self._ids = itertools.count(700000000000000001)
         self._dispatched: dict[str, float] = {}
         self._answered: set[str] = set()
@@ -208,6 +226,22 @@ class FakeDiscord:
         """Send a gateway event to the connected bot."""
         await self._send(self._sockets[-1], event, data)
 
+    def expire(self, interaction_id: str) -> None:
+        """Make the interaction's 3 seconds over, as if the bot had been slow."""
+        self._expired.add(interaction_id)
+
+    def expire_all(self) -> None:
+        """Every interaction's first response is late from now on."""
+        self._expire_all = True
+
+    def refuse_next(self, path: str) -> None:
+        """Refuse the next request to `path` with 50035, as Discord does an invalid body."""
+        self._refuse.add(path)
+
+    def expect_refusals(self) -> None:
+        """This test sends payloads Discord refuses on purpose: the teardown check lets it pass."""
+        self.refusals_expected = True
+
     async def interact(self, payload: dict[str, Any]) -> None:
         """Dispatch an interaction; its 3-second clock starts now."""
         self._dispatched[payload["id"]] = asyncio.get_running_loop().time()
@@ -233,15 +267,22 @@ class FakeDiscord:
             response.headers["Via"] = "1.1 google"
             response.headers["Retry-After"] = str(self.retry_after)
             return response
-        problems = over_limits(body) if request.method in ("POST", "PATCH") else []
+        problems = refused_fields(path, body) if request.method in ("POST", "PATCH", "PUT") else {}
+        if path in self._refuse:
+            self._refuse.discard(path)
+            problems = {"content": "Refused on purpose by the test."}
         if problems:
-            status, answer = (
-                400,
-                {"code": 50035, "message": "Invalid Form Body", "errors": problems},
-            )
+            errors = {
+                name: {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": why}]}
+                for name, why in problems.items()
+            }
+            status, answer = 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}
         else:
             status, answer = self._answer(request.method, path, body)
-        await self._record(Recorded(request.method, path, body, status, answer))
+        recorded = Recorded(request.method, path, body, status, answer)
+        if status == 400:
+            self.refusals.append(recorded)
+        await self._record(recorded)
         if answer is None:
             return web.Response(status=status)
         return _json(answer, status)
@@ -263,9 +304,29 @@ class FakeDiscord:
             return 200, dm_channel(recipient)
         if method == "GET" and parts[0] == "users":
             return 200, user(parts[1], f"user{parts[1][-2:]}")
+        if method == "GET" and parts[0] == "guilds" and parts[2:3] == ["members"]:
+            return self._member(parts[1], parts[3])
+        if method == "GET" and parts[0] == "guilds" and len(parts) == 2:
+            return (200, guild()) if parts[1] == GUILD_ID else (404, UNKNOWN_GUILD)
         if parts[0] == "channels" and parts[2:3] == ["messages"]:
             return self._channel_message(method, parts, body)
         return 404, {"code": 0, "message": f"fake has no {method} {path}"}
+
+    def _member(self, guild_id: str, user_id: str) -> tuple[int, Any]:
+        if guild_id != GUILD_ID:
+            return 404, UNKNOWN_GUILD
+        if user_id not in self.members:
+            return 404, {"code": 10007, "message": "Unknown Member"}
+        person = user(user_id, f"user{user_id[-2:]}")
+        return 200, {
+            "user": person,
+            "roles": list(self.members[user_id]),
+            "joined_at": TIMESTAMP,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+        }
 
     def _command(self, command: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -282,7 +343,8 @@ class FakeDiscord:
         now = asyncio.get_running_loop().time()
         if interaction_id in self._answered:
             return 400, {"code": 40060, "message": "Interaction has already been acknowledged."}
-        if started is None or now - started > self.deadline:
+        late = self._expire_all or interaction_id in self._expired
+        if started is None or late or now - started > self.deadline:
             return 404, {"code": 10062, "message": "Unknown interaction"}
         self._answered.add(interaction_id)
         resource: dict[str, Any] = {"type": body["type"]}
@@ -342,55 +404,173 @@ def message_payload(channel_id: str, body: dict[str, Any], message_id: str) -> d
     }
 
 
-# Discord's message limits, as its API enforces them.
+UNKNOWN_GUILD = {"code": 10004, "message": "Unknown Guild"}
+
+# Discord's documented limits (developer docs: message, embed, component, modal, command).
 LIMITS = {"content": 2000, "title": 256, "description": 4096, "field_name": 256}
-LIMITS |= {"field_value": 1024, "footer": 2048, "fields": 25, "embeds": 10, "embed_total": 6000}
-LIMITS |= {"rows": 5, "per_row": 5, "custom_id": 100, "label": 80, "options": 25}
+LIMITS |= {"field_value": 1024, "footer": 2048, "author": 256, "fields": 25, "embeds": 10}
+LIMITS |= {"embed_total": 6000, "rows": 5, "per_row": 5, "custom_id": 100, "label": 80}
+LIMITS |= {"options": 25, "option_text": 100, "placeholder": 150}
+LIMITS |= {"modal_title": 45, "modal_inputs": 5, "input_label": 45, "input_value": 4000}
+LIMITS |= {"choices": 25, "choice_text": 100, "commands": 100, "command_name": 32}
+LIMITS |= {"command_description": 100}
+
+Problems = dict[str, str]
+
+
+def refused_fields(path: str, body: Any) -> Problems:
+    """Every field of a request body Discord would refuse, by its path in the body."""
+    if isinstance(body, list) and path.endswith("/commands"):
+        return _command_problems(body)
+    if not isinstance(body, dict):
+        return {}
+    kind = body.get("type")
+    data = body.get("data") if isinstance(body.get("data"), dict) else None
+    if path.startswith("interactions/") and data is not None:
+        if kind == 9:
+            return _modal_problems(data, "data")
+        if kind == 8:
+            return _choice_problems(data, "data")
+        return _message_problems(data, "data")
+    return _message_problems(body, "")
 
 
 def over_limits(body: Any) -> list[str]:
-    """What in a message body (or an interaction callback's `data`) breaks Discord's limits."""
-    if not isinstance(body, dict):
-        return []
-    data = body.get("data") if isinstance(body.get("data"), dict) else body
-    problems: list[str] = []
-    if len(data.get("content") or "") > LIMITS["content"]:
-        problems.append("content")
+    """The refused fields of a message body or interaction callback (for older tests)."""
+    return list(
+        refused_fields("interactions/x" if isinstance(body, dict) and "data" in body else "", body)
+    )
+
+
+def _too_long(problems: Problems, where: str, value: Any, limit: int) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        problems[where] = f"Must be {limit} or fewer in length."
+
+
+def _message_problems(data: dict[str, Any], at: str) -> Problems:
+    problems: Problems = {}
+    pre = f"{at}." if at else ""
+    _too_long(problems, pre + "content", data.get("content") or "", LIMITS["content"])
     embeds = data.get("embeds") or []
     if len(embeds) > LIMITS["embeds"]:
-        problems.append("embeds")
+        problems[pre + "embeds"] = "Must be 10 or fewer in length."
     total = 0
-    for embed in embeds:
-        fields = embed.get("fields") or []
+    for n, embed in enumerate(embeds):
+        where = f"{pre}embeds.{n}"
         texts = {
             "title": embed.get("title") or "",
             "description": embed.get("description") or "",
             "footer": (embed.get("footer") or {}).get("text") or "",
+            "author": (embed.get("author") or {}).get("name") or "",
         }
-        problems += [name for name, value in texts.items() if len(value) > LIMITS[name]]
+        for name, value in texts.items():
+            _too_long(problems, f"{where}.{name}", value, LIMITS[name])
+        fields = embed.get("fields") or []
         if len(fields) > LIMITS["fields"]:
-            problems.append("fields")
-        for f in fields:
-            if len(f["name"]) > LIMITS["field_name"] or len(f["value"]) > LIMITS["field_value"]:
-                problems.append(f"field {f['name'][:40]}")
-            total += len(f["name"]) + len(f["value"])
+            problems[f"{where}.fields"] = "Must be 25 or fewer in length."
+        for m, f in enumerate(fields):
+            _too_long(problems, f"{where}.fields.{m}.name", f.get("name", ""), LIMITS["field_name"])
+            _too_long(
+                problems, f"{where}.fields.{m}.value", f.get("value", ""), LIMITS["field_value"]
+            )
+            if not f.get("name") or not f.get("value"):
+                problems[f"{where}.fields.{m}"] = "This field is required"
+            total += len(f.get("name", "")) + len(f.get("value", ""))
         total += sum(len(value) for value in texts.values())
     if total > LIMITS["embed_total"]:
-        problems.append("embed_total")
-    rows = data.get("components") or []
-    if len(rows) > LIMITS["rows"] and data.get("title") is None:  # a modal's rows are labels
-        problems.append("rows")
-    for row in rows:
-        inner = row.get("components") or [row.get("component") or {}]
+        problems[pre + "embeds"] = "Embed size exceeds maximum size of 6000"
+    problems |= _rows_problems(data.get("components") or [], pre + "components")
+    return problems
+
+
+def _rows_problems(rows: list[Any], at: str) -> Problems:
+    problems: Problems = {}
+    if len(rows) > LIMITS["rows"]:
+        problems[at] = "Must be 5 or fewer in length."
+    for n, row in enumerate(rows):
+        inner = row.get("components") or []
         if len(inner) > LIMITS["per_row"]:
-            problems.append("per_row")
+            problems[f"{at}.{n}.components"] = "Must be 5 or fewer in length."
+        if any(item.get("type") == 3 for item in inner) and len(inner) > 1:
+            problems[f"{at}.{n}.components"] = "A select menu must be alone in its row."
+        for m, item in enumerate(inner):
+            problems |= _item_problems(item, f"{at}.{n}.components.{m}")
+    return problems
+
+
+def _item_problems(item: dict[str, Any], where: str) -> Problems:
+    problems: Problems = {}
+    if item.get("type") != 2 or item.get("style") != 5:  # link buttons have no custom id
+        custom_id = item.get("custom_id")
+        if not custom_id:
+            problems[f"{where}.custom_id"] = "This field is required"
+        _too_long(problems, f"{where}.custom_id", custom_id, LIMITS["custom_id"])
+    _too_long(problems, f"{where}.label", item.get("label"), LIMITS["label"])
+    _too_long(problems, f"{where}.placeholder", item.get("placeholder"), LIMITS["placeholder"])
+    options = item.get("options")
+    if options is not None:
+        if not 1 <= len(options) <= LIMITS["options"]:
+            problems[f"{where}.options"] = "Must be between 1 and 25 in length."
+        for k, option in enumerate(options):
+            for name in ("label", "value", "description"):
+                _too_long(
+                    problems, f"{where}.options.{k}.{name}", option.get(name), LIMITS["option_text"]
+                )
+    return problems
+
+
+def _modal_problems(data: dict[str, Any], at: str) -> Problems:
+    problems: Problems = {}
+    _too_long(problems, f"{at}.title", data.get("title"), LIMITS["modal_title"])
+    if not data.get("title"):
+        problems[f"{at}.title"] = "This field is required"
+    _too_long(problems, f"{at}.custom_id", data.get("custom_id"), LIMITS["custom_id"])
+    rows = data.get("components") or []
+    if not 1 <= len(rows) <= LIMITS["modal_inputs"]:
+        problems[f"{at}.components"] = "Must be between 1 and 5 in length."
+    for n, row in enumerate(rows):
+        where = f"{at}.components.{n}"
+        _too_long(problems, f"{where}.label", row.get("label"), LIMITS["input_label"])
+        inner = [row["component"]] if "component" in row else row.get("components") or []
         for item in inner:
-            if len(item.get("custom_id") or "") > LIMITS["custom_id"]:
-                problems.append("custom_id")
-            if len(item.get("label") or "") > LIMITS["label"]:
-                problems.append("label")
-            if len(item.get("options") or []) > LIMITS["options"]:
-                problems.append("options")
+            _too_long(problems, f"{where}.custom_id", item.get("custom_id"), LIMITS["custom_id"])
+            _too_long(problems, f"{where}.label", item.get("label"), LIMITS["input_label"])
+            _too_long(problems, f"{where}.value", item.get("value"), LIMITS["input_value"])
+            if (item.get("max_length") or 0) > LIMITS["input_value"]:
+                problems[f"{where}.max_length"] = "Must be 4000 or less."
+            if item.get("options") is not None:
+                problems |= _item_problems(item, where)
+    return problems
+
+
+def _choice_problems(data: dict[str, Any], at: str) -> Problems:
+    problems: Problems = {}
+    choices = data.get("choices") or []
+    if len(choices) > LIMITS["choices"]:
+        problems[f"{at}.choices"] = "Must be 25 or fewer in length."
+    for n, choice in enumerate(choices):
+        for name in ("name", "value"):
+            _too_long(problems, f"{at}.choices.{n}.{name}", choice.get(name), LIMITS["choice_text"])
+    return problems
+
+
+def _command_problems(commands: list[Any]) -> Problems:
+    problems: Problems = {}
+    if len(commands) > LIMITS["commands"]:
+        problems["commands"] = "Must be 100 or fewer in length."
+    for n, command in enumerate(commands):
+        _too_long(problems, f"{n}.name", command.get("name"), LIMITS["command_name"])
+        _too_long(
+            problems, f"{n}.description", command.get("description"), LIMITS["command_description"]
+        )
+        for m, option in enumerate(command.get("options") or []):
+            _too_long(problems, f"{n}.options.{m}.name", option.get("name"), LIMITS["command_name"])
+            _too_long(
+                problems,
+                f"{n}.options.{m}.description",
+                option.get("description"),
+                LIMITS["command_description"],
+            )
     return problems
 
 

@@ -46,6 +46,8 @@ GUILD_ENVIRONMENT = {
     "DISCORD_MODERATION_CHANNEL_ID": MODERATION_CHANNEL_ID,
     "DISCORD_MODERATOR_ROLES": "Practice moderators",
 }
+# Who is a member of the fake guild, with which role ids (served to the bot's member look-ups).
+GUILD_MEMBERS = {ALICE_ID: (), MO_ID: (MODERATOR_ROLE_ID,)}
 
 _counter = itertools.count(1)
 
@@ -258,6 +260,7 @@ def play(
 
     async def scenario() -> Any:
         fake = FakeDiscord(**fake_options)
+        fake.members |= GUILD_MEMBERS
         await fake.start()
         try:
             async with running_bot(

@@ -38,7 +38,7 @@ def test_more_results_shows_the_next_page(world):
         "10. PB034",
     ]
     ids = [c["custom_id"] for row in data["components"] for c in row["components"]]
-    assert ids[-4:] == ["more:1:10", "dc:post", "dc:choice:0", "dc:choice:1"]
+    assert ids[-4:] == ["more:1:10", "dc:post:more:1:5", "dc:choice:0", "dc:choice:1"]
 
 
 def test_details_shows_the_practice_in_full(world):
@@ -59,22 +59,42 @@ def test_details_shows_the_practice_in_full(world):
     ]
 
 
-def test_share_in_channel_reposts_the_cards_publicly(world):
-    """Share in channel reposts the embeds for everyone, naming the sharer, pinging no one."""
+def test_share_in_channel_posts_the_whole_answer_publicly(world):
+    """Share in channel posts the whole page for everyone, naming the sharer, pinging no one."""
 
     async def steps(fake, client):
-        return await _search_then_click(fake, "dc:post")
+        first = await _search_then_click(fake, "dc:post:more:1:0")
+        await fake.wait_for(lambda r: r.method == "POST" and "embeds" in (r.body or {}))
+        posts = [r.body for r in fake.calls("POST", "webhooks/")]
+        return first, posts
 
-    answer = play(world, steps)
-    data = answer["data"]
-    assert answer["type"] == 4
-    assert "flags" not in data  # not ephemeral
-    assert data["content"] == "Shared by Alice:"
-    assert data["allowed_mentions"] == {"parse": []}
-    assert len(data["embeds"]) == 5
-    assert data["embeds"][0]["title"] == (
+    first, (named, page) = play(world, steps)
+    assert first["type"] == 5  # thinking…, in public
+    assert "flags" not in (first.get("data") or {})
+    assert named["content"] == "Shared by Alice:"
+    assert named["allowed_mentions"] == {"parse": []}
+    assert not page.get("flags")  # not ephemeral
+    assert page["allowed_mentions"] == {"parse": []}
+    assert len(page["embeds"]) == 5
+    assert page["embeds"][0]["title"] == (
         "1. PB058 · Using community impact statements for knife crime"
     )
+    ids = [c["custom_id"] for row in page["components"] for c in row["components"]]
+    assert not any(i.startswith("dc:post") for i in ids)  # no second Share in channel
+
+
+def test_unknown_adapter_button_is_answered(world):
+    """A button of ours the bot no longer knows still gets a private answer, not a failure."""
+
+    async def steps(fake, client):
+        pressed = click(message_with_button("dc:gone"), "dc:gone")
+        await fake.interact(pressed)
+        return (await fake.callback(pressed["id"])).body
+
+    answer = play(world, steps)
+    assert answer["type"] == 4
+    assert answer["data"]["content"].startswith("That button no longer works.")
+    assert answer["data"]["flags"] == EPHEMERAL
 
 
 def test_stale_button_is_answered_not_dropped(world):

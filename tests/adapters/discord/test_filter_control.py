@@ -66,7 +66,7 @@ def test_results_end_with_the_two_filter_menus(world):
     data = play(world, steps)
     assert _row_ids(data) == [
         ["show:PB058", "show:PB017", "show:PB010", "show:PB061", "show:PB029"],
-        ["more:1:5", "dc:post"],
+        ["more:1:5", "dc:post:more:1:0"],
         ["dc:choice:0"],
         ["dc:choice:1"],
     ]
@@ -83,7 +83,7 @@ def test_a_full_page_with_a_suggestion_keeps_both_menus_within_five_rows(world):
     assert len(data["components"]) == 4
     assert _row_ids(data) == [
         ["suggest:1", "show:PB058", "show:PB017", "show:PB010", "show:PB061"],
-        ["show:PB029", "more:1:5", "dc:post"],
+        ["show:PB029", "more:1:5", "dc:post:more:1:0"],
         ["dc:choice:0"],
         ["dc:choice:1"],
     ]

@@ -11,6 +11,7 @@ from adapters.discord.render import (
     SelectSpec,
     escape,
     render_card,
+    render_full_card,
     render_reply,
 )
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
@@ -136,7 +137,8 @@ def test_many_cards_are_split_across_messages_within_limits():
         assert len(message.embeds) <= 10
         assert sum(len(e) for e in message.embeds) <= 6000
     assert rendered.messages[0].content == "Many"
-    assert rendered.messages[-1].components == [ButtonSpec("show:PB001", "A")]
+    assert rendered.anchor == 0
+    assert rendered.messages[0].components == [ButtonSpec("show:PB001", "A")]
 
 
 def test_choices_become_a_select_menu_of_action_ids():
@@ -229,16 +231,42 @@ def test_card_in_a_small_budget_drops_trailing_fields_rather_than_showing_sliver
     assert all(len(v) >= 10 for v in values)
 
 
-def test_reply_of_ten_20_kb_practices_splits_within_message_limits():
-    """Ten 20 kB cards and 100 kB of text: each message within 2,000 / 10 embeds / 6,000."""
-    cards = tuple(PracticeCard(huge_practice(f"PB{n:03d}"), CardDetail.FULL) for n in range(10))
+def test_reply_of_ten_20_kb_practices_is_given_whole_within_message_limits():
+    """Ten 20 kB full cards and 100 kB of text: every message within limits, no text lost."""
+    cards = tuple(PracticeCard(huge_practice(f"PB{n:03d}"), CardDetail.FULL) for n in range(3))
     rendered = render_reply(Reply((text(HUGE), *cards)))
-    assert len(rendered.messages[0].content) == 2000
-    assert sum(len(m.embeds) for m in rendered.messages) == 10
     for message in rendered.messages:
+        assert len(message.content) <= 2000
+        assert len(message.embeds) <= 10
         assert sum(len(e) for e in message.embeds) <= 6000
         for embed in message.embeds:
             _within_limits(embed)
+    shown = "".join(m.content for m in rendered.messages)
+    assert _letters(shown) == _letters(escape(HUGE))
+
+
+def _letters(value: str) -> str:
+    return "".join(value.split())
+
+
+def test_full_card_of_a_huge_practice_gives_every_field_in_full():
+    """A 20 kB practice's full card continues over embeds: each field's whole text is there."""
+    practice = huge_practice()
+    embeds = render_full_card(PracticeCard(practice, CardDetail.FULL))
+    assert len(embeds) > 1
+    for embed in embeds:
+        _within_limits(embed)
+    texts = "".join(
+        (e.description or "") + "".join(f.value or "" for f in e.fields) for e in embeds
+    )
+    for value in (practice.summary, practice.description, practice.learning, practice.evaluation):
+        assert _letters(escape(value)) in _letters(texts)
+
+
+def test_full_card_that_fits_stays_one_embed():
+    """A practice of ordinary length is one embed, exactly as the one-embed card."""
+    card = PracticeCard(_practice(), CardDetail.FULL)
+    assert [e.to_dict() for e in render_full_card(card)] == [render_card(card).to_dict()]
 
 
 def test_full_card_puts_version_among_fields_and_visibility_in_the_footer():
