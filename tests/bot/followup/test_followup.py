@@ -323,7 +323,7 @@ def test_keeping_a_practice_books_the_next_follow_up(world):
     retire(world)
     click(world, MOIRA, "mod:keep:1")
     assert [(r.state, r.due_at) for r in reminders(world)] == [
-        (ReminderState.CANCELLED, world.clock.now()),
+        (ReminderState.ANSWERED, world.clock.now()),
         (ReminderState.PENDING, world.clock.now() + YEAR),
     ]
     later(world, YEAR)
@@ -354,7 +354,7 @@ def test_keep_after_a_confirmed_retirement_is_refused(world):
     click(world, MOIRA, "mod:retire:1")
     [reply] = click(world, MOIRA, "mod:keep:1")
     assert reply.plain == "PB064 is already retired (since 1 Mar 2026 09:30 UTC)."
-    assert [r.state for r in reminders(world)] == [ReminderState.CANCELLED]
+    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
 
 
 def test_non_moderator_cannot_keep_a_practice(world, caplog):
@@ -364,7 +364,7 @@ def test_non_moderator_cannot_keep_a_practice(world, caplog):
         [reply] = click(world, EVE, "mod:keep:1")
     assert reply.plain.startswith("Only this workspace's practice bank moderators")
     assert "mod:keep:1" in caplog.text
-    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
+    assert [r.state for r in reminders(world)] == [ReminderState.RETIREMENT_REQUESTED]
 
 
 STALE_BUTTON = "That button no longer works. Type what you are looking for, or `help`."
@@ -384,7 +384,7 @@ def test_forged_keep_ids_change_nothing(world, forged, expected):
     retire(world)
     [reply] = click(world, MOIRA, forged)
     assert reply.plain == expected
-    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
+    assert [r.state for r in reminders(world)] == [ReminderState.RETIREMENT_REQUESTED]
 
 
 def test_keep_without_a_retirement_request_is_refused(world):
