@@ -143,9 +143,11 @@ class PracticeVersionRow(SQLModel, table=True):
 
 
 class BankStateRow(SQLModel, table=True):
-    """A single row of counters: every practice write moves `practices_version` (the cheap
-    `bank_version`); `last_ref_number` is the highest PB number handed out or stored, so the
-    next ref is taken from it rather than by scanning every ref.
+    """A single row of counters for the whole bank.
+
+    Every practice write moves `practices_version` (the cheap `bank_version`); `last_ref_number`
+    is the highest PB number handed out or stored, so the next ref comes from it rather than
+    from scanning every ref.
     """
 
     __tablename__ = "bank_state"
