@@ -22,11 +22,15 @@ Create Date: 2025-11-26
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import BatchOperations
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -123,7 +127,7 @@ def upgrade() -> None:
         sa.text("UPDATE bank_state SET last_ref_number = :n").bindparams(n=_highest_ref_number())
     )
 
-    with op.batch_alter_table("practices") as batch:
+    with _quietly_rebuilt("practices") as batch:
         batch.create_check_constraint(
             "ck_practices_effectiveness", _one_of("effectiveness", EFFECTIVENESS)
         )
@@ -154,6 +158,18 @@ def upgrade() -> None:
         batch.create_check_constraint("ck_reminders_state", _one_of("state", REMINDER_STATES))
     with op.batch_alter_table("outbox") as batch:
         batch.create_check_constraint("ck_outbox_attempts", "attempts >= 0")
+
+
+@contextmanager
+def _quietly_rebuilt(table: str) -> Iterator[BatchOperations]:
+    """Batch-alter `table`, without SQLite's warning that it cannot reflect upper(ref).
+
+    `_restore_upper_ref_index` puts that index back straight after.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        with op.batch_alter_table(table) as batch:
+            yield batch
 
 
 def _restore_upper_ref_index() -> None:
@@ -296,7 +312,7 @@ def downgrade() -> None:
         batch.drop_constraint("fk_practice_versions_ref_practices", type_="foreignkey")
         batch.drop_constraint("uq_practice_versions_ref_version", type_="unique")
         batch.create_index("ix_practice_versions_ref_version", ["ref", "version"])
-    with op.batch_alter_table("practices") as batch:
+    with _quietly_rebuilt("practices") as batch:
         batch.drop_constraint("ck_practices_version", type_="check")
         batch.drop_constraint("ck_practices_visibility", type_="check")
         batch.drop_constraint("ck_practices_effectiveness", type_="check")
