@@ -17,6 +17,7 @@ from bot.commands.help import help_reply
 from bot.commands.reading import (
     CALL,
     HELP,
+    HISTORY,
     MORE,
     QUEUE,
     SEARCH,
@@ -51,6 +52,7 @@ from bot.kernel.ports import Clock, UnitOfWorkFactory
 from bot.kernel.replies import Paragraph, Reply, text
 from bot.kernel.settings import CoreSettings
 from bot.moderation.decisions import Moderation
+from bot.moderation.history import PracticeHistory
 from bot.moderation.reports import ModeratorReports
 from bot.search.chat import Searching
 from bot.search.engine import PracticeSearch
@@ -107,6 +109,7 @@ class PracticeBank:
         self._followup = FollowUp(uow_factory, clock, self._settings_core)
         self._calls = Calls(uow_factory, clock)
         self._reports = ModeratorReports(uow_factory, clock)
+        self._history = PracticeHistory(uow_factory)
         self._sharing = Sharing(uow_factory, clock)
         self._search_service = SearchService(glossary)
         self._searching = Searching(uow_factory, clock, self._search_service)
@@ -125,6 +128,7 @@ class PracticeBank:
             CALL: self.handle_call,
             SHARE: lambda actor, words: in_private(self._sharing.handle_share(actor, words)),
             MORE: self._searching.handle_continue,
+            HISTORY: self.handle_history,
         }
 
     # --- entry point -------------------------------------------------------------------------
@@ -262,6 +266,13 @@ class PracticeBank:
         reply = self._calls.handle_command(actor, rest)
         if reply is None:
             return self._searching.handle_search(actor, f"call {rest}")
+        return [reply]
+
+    def handle_history(self, actor: Actor, rest: str) -> list[Reply]:
+        """Moderators: `history PB046`; other words after `history` are a search."""
+        reply = self._history.handle_history(actor, rest)
+        if reply is None:
+            return self._searching.handle_search(actor, f"history {rest}")
         return [reply]
 
     def handle_help(self, actor: Actor, topic: str) -> list[Reply]:

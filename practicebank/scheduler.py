@@ -53,10 +53,10 @@ class SweepOutcome:
 def core_sweeps(
     uow_factory: UnitOfWorkFactory, clock: Clock, settings: CoreSettings
 ) -> tuple[Sweep, ...]:
-    """The core's periodic work, in order: follow-ups, then idle drafts.
+    """The core's periodic work, in order: follow-ups, idle drafts, then old searches.
 
     Due reminders are sent (with nudges and escalations); drafts left idle are warned at 23 days
-    and discarded at 30.
+    and discarded at 30; searches older than `settings.search_record_age` are pruned.
     """
 
     def reminders() -> int:
@@ -69,7 +69,17 @@ def core_sweeps(
             sweep_stale_drafts(uow, clock.now())
             uow.commit()
 
-    return (Sweep("reminders", reminders), Sweep("stale drafts", stale_drafts))
+    def old_searches() -> int:
+        with uow_factory() as uow:
+            pruned = uow.searches.prune(clock.now() - settings.search_record_age)
+            uow.commit()
+        return pruned
+
+    return (
+        Sweep("reminders", reminders),
+        Sweep("stale drafts", stale_drafts),
+        Sweep("old searches", old_searches),
+    )
 
 
 def run_sweeps_once(sweeps: Sequence[Sweep]) -> list[SweepOutcome]:

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from store.engine import DatabaseUnavailable, describe_error
@@ -64,9 +64,40 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
     """Run an Alembic command on one connection of `engine`, inside one transaction."""
     config = _config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=False)
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    step(config)
+                    if sqlite:
+                        _check_foreign_keys(connection)
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(connection, on=True)
     except OperationalError as error:
         message = f"Cannot migrate the database: {describe_error(error)}"
         raise DatabaseUnavailable(message) from error
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement, outside any transaction (it is ignored inside).
+
+    Batch mode rebuilds a table by copying it and dropping the original; with enforcement on,
+    dropping a table that others refer to fails, so migrations run with it off and
+    `_check_foreign_keys` checks the result before commit.
+    """
+    driver_connection = connection.connection.driver_connection
+    if driver_connection is None:
+        raise RuntimeError("the SQLite connection is closed")
+    driver_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit a migration that left a row pointing at nothing (SQLite)."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"the migration left broken references in {', '.join(tables)}")

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.kernel.records import Reminder, ReminderState
 from store.conversion import bounded_key, is_row_id, ref_key, utc, valid_ref
-from store.tables import ReminderRow
+from store.tables import PracticeRow, ReminderRow
 
 _REMINDERS = cast(Table, ReminderRow.__table__)  # type: ignore[attr-defined]
+_PRACTICES = cast(Table, PracticeRow.__table__)  # type: ignore[attr-defined]
 
 # The moment a reminder's current state runs out: see `bot.kernel.ports.ReminderRepository.due`.
 _CLOCK = case(
@@ -37,7 +38,7 @@ class SqlReminderRepository:
     def add(self, reminder: Reminder) -> Reminder:
         """Store a reminder and return it as stored, with its id."""
         values: dict[str, Any] = {
-            "practice_ref": valid_ref(reminder.practice_ref),
+            "practice_ref": self._stored_ref(valid_ref(reminder.practice_ref)),
             "contributor_key": bounded_key(reminder.contributor_key, "contributor key"),
             "platform": bounded_key(reminder.platform, "platform", 32),
             "workspace_id": bounded_key(reminder.workspace_id, "workspace id"),
@@ -108,6 +109,13 @@ class SqlReminderRepository:
         if result.rowcount != 1:
             return None
         return self._stored(reminder.id)
+
+    def _stored_ref(self, ref: str) -> str:
+        """The practice's ref as stored (the foreign key compares exactly), else `ref` itself."""
+        stored = self._session.execute(
+            select(_PRACTICES.c.ref).where(func.upper(_PRACTICES.c.ref) == ref.upper())
+        ).scalar_one_or_none()
+        return ref if stored is None else str(stored)
 
     def _stored(self, reminder_id: int) -> Reminder:
         """Read back a row this transaction just wrote."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     RowMapping,
     Table,
     bindparam,
+    delete,
     func,
     insert,
     select,
@@ -29,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.kernel.domain import REF_PATTERN, Practice, format_ref
+from bot.kernel.domain import REF_PATTERN, TIMESTAMP_FIELDS, Practice, format_ref
 from bot.kernel.ports import (
     Clock,
     GlossaryEntry,
@@ -39,6 +40,7 @@ from bot.kernel.ports import (
     SystemClock,
     WorkspaceSettings,
 )
+from bot.kernel.records import IMPORT_ACTOR, PracticeChange, PracticeEvent, PracticeEventKind
 from store.calls import SqlCallRepository
 from store.conversations import SqlConversationRepository
 from store.conversion import (
@@ -58,6 +60,7 @@ from store.submissions import SqlReviewRepository, SqlSubmissionRepository
 from store.tables import (
     BankStateRow,
     GlossaryTermRow,
+    PracticeEventRow,
     PracticeRow,
     PracticeVersionRow,
     SearchRow,
@@ -74,6 +77,7 @@ _BANK_STATE = cast(Table, BankStateRow.__table__)  # type: ignore[attr-defined]
 _GLOSSARY = cast(Table, GlossaryTermRow.__table__)  # type: ignore[attr-defined]
 _WORKSPACES = cast(Table, WorkspaceSettingsRow.__table__)  # type: ignore[attr-defined]
 _SEARCHES = cast(Table, SearchRow.__table__)  # type: ignore[attr-defined]
+_EVENTS = cast(Table, PracticeEventRow.__table__)  # type: ignore[attr-defined]
 
 _PRACTICE_COLUMNS: tuple[str, ...] = tuple(c.name for c in _PRACTICES.columns if c.name != "id")
 _UPDATE_PRACTICE = (
@@ -82,6 +86,11 @@ _UPDATE_PRACTICE = (
     .values({name: bindparam(f"new_{name}") for name in _PRACTICE_COLUMNS})
 )
 _BANK_STATE_ID = 1
+# What a practice says, as opposed to its bookkeeping (ref, version and the four timestamps): a
+# new version is written only when one of these changes.
+_CONTENT_COLUMNS: tuple[str, ...] = tuple(
+    name for name in _PRACTICE_COLUMNS if name not in {"ref", "version", *TIMESTAMP_FIELDS}
+)
 
 
 class SqlPracticeRepository:
@@ -110,46 +119,68 @@ class SqlPracticeRepository:
         ).mappings()
         return [practice_from_values(row) for row in rows]
 
-    def upsert_many(self, practices: Sequence[Practice]) -> ImportOutcome:
+    def upsert_many(
+        self, practices: Sequence[Practice], *, change: PracticeChange | None = None
+    ) -> ImportOutcome:
         """Add practices whose ref is new and replace those whose ref exists (any case).
 
-        Works in chunks with one read and at most three bulk statements each, so 100k practices
-        import in one transaction without row-by-row round trips. A practice that is identical
-        to the stored one counts as updated but is not rewritten, so it adds no history and does
-        not move `bank_version`. When the same ref appears twice, the last one wins.
+        Works in chunks with one read and a few bulk statements each, so 100k practices import
+        in one transaction without row-by-row round trips. A stored practice keeps its ref as
+        first written (the version history, reminders and history point at it). Its version
+        moves on, with a snapshot in `practice_versions`, only when its content changes; a
+        change of bookkeeping alone (reviewed, archived) rewrites the row and no version. A
+        practice identical to the stored one counts as updated but is not rewritten, so it
+        does not move `bank_version`. Each write is recorded in `practice_events` (see
+        `PracticeChange`). When the same ref appears twice, the last one wins.
         """
         latest: dict[str, dict[str, Any]] = {}
         for practice in practices:
             values = practice_to_values(practice)
             latest[values["ref"].upper()] = values
         added = updated = written = 0
+        highest_new_ref = 0
         for chunk in _chunks(list(latest.items()), CHUNK_SIZE):
             existing = self._rows_by_key([key for key, _ in chunk])
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
+            versions: list[dict[str, Any]] = []
+            events: list[tuple[dict[str, Any], PracticeEventKind]] = []
             for key, values in chunk:
                 row = existing.get(key)
                 if row is None:
                     added += 1
+                    values["version"] = max(1, values["version"])
                     inserts.append(values)
+                    versions.append(values)
+                    events.append((values, PracticeEventKind.ADDED))
+                    if REF_PATTERN.match(key):
+                        highest_new_ref = max(highest_new_ref, int(key[2:]))
                     continue
                 updated += 1
+                values["ref"] = row["ref"]
+                new_content = any(row[name] != values[name] for name in _CONTENT_COLUMNS)
+                values["version"] = row["version"] + 1 if new_content else row["version"]
                 if any(row[name] != value for name, value in values.items()):
                     updates.append(
                         {"row_id": row["id"]} | {f"new_{k}": v for k, v in values.items()}
                     )
+                if new_content:
+                    versions.append(values)
+                if new_content or change is not None:
+                    events.append((values, PracticeEventKind.CHANGED))
             if inserts:
                 self._session.execute(insert(_PRACTICES), inserts)
             if updates:
                 self._session.execute(_UPDATE_PRACTICE, updates)
-            changed = inserts + [
-                {k[len("new_") :]: v for k, v in u.items() if k != "row_id"} for u in updates
-            ]
-            if changed:
-                self._record_versions(changed)
-                written += len(changed)
+            if versions:
+                self._record_versions(versions)
+            if events:
+                self._record_events(events, change)
+            written += len(inserts) + len(updates)
         if written:
             self._bump_bank_version()
+        if highest_new_ref:
+            self._raise_ref_counter(highest_new_ref)
         return ImportOutcome(added=added, updated=updated)
 
     def count(self) -> int:
@@ -164,25 +195,54 @@ class SqlPracticeRepository:
         return str(value or 0)
 
     def next_ref(self) -> str:
-        """Return the next free ref: one above the highest PB number ever stored.
+        """Take the next ref from the counter in `bank_state`: never one handed out before.
 
-        Archived practices keep their row and every written ref stays in the version history,
-        so a number is never handed out twice. The bank-state row is locked first (`FOR
-        UPDATE` on PostgreSQL; SQLite transactions already hold the write lock), so two
-        publications at once get different refs: the second waits for the first to commit.
+        The increment is an UPDATE of the one counter row, so two publications at once queue
+        on its row lock (PostgreSQL) or the write lock (SQLite) and get different numbers; a
+        publication that rolls back gives its number back with it, unused. Imports raise the
+        counter past any PB ref they store, and the 0004 migration started it after the
+        highest ref already stored.
         """
-        self._session.execute(
-            select(_BANK_STATE.c.id).where(_BANK_STATE.c.id == _BANK_STATE_ID).with_for_update()
+        result = self._session.execute(
+            update(_BANK_STATE)
+            .where(_BANK_STATE.c.id == _BANK_STATE_ID)
+            .values(last_ref_number=_BANK_STATE.c.last_ref_number + 1)
         )
-        highest = 0
-        for table in (_PRACTICES, _VERSIONS):
-            refs = self._session.execute(
-                select(table.c.ref).distinct().where(func.upper(table.c.ref).like("PB%"))
-            ).scalars()
-            for ref in refs:
-                if REF_PATTERN.match(ref.upper()):
-                    highest = max(highest, int(ref[2:]))
-        return format_ref(highest + 1)
+        if getattr(result, "rowcount", 0) == 0:
+            self._session.execute(
+                insert(_BANK_STATE).values(
+                    id=_BANK_STATE_ID, practices_version=0, last_ref_number=1
+                )
+            )
+        number = self._session.execute(
+            select(_BANK_STATE.c.last_ref_number).where(_BANK_STATE.c.id == _BANK_STATE_ID)
+        ).scalar_one()
+        return format_ref(int(number))
+
+    def changes(self, ref: str) -> list[PracticeEvent]:
+        """The practice's history of changes, oldest first; [] for an unknown ref."""
+        key = ref_key(ref)
+        if key is None:
+            return []
+        rows = self._session.execute(
+            select(_EVENTS)
+            .join(_PRACTICES, _PRACTICES.c.ref == _EVENTS.c.ref)
+            .where(func.upper(_PRACTICES.c.ref) == key)
+            .order_by(_EVENTS.c.id)
+        ).mappings()
+        return [
+            PracticeEvent(
+                id=row["id"],
+                ref=row["ref"],
+                version=row["version"],
+                kind=PracticeEventKind(row["kind"]),
+                actor_key=row["actor_key"],
+                actor_name=row["actor_name"],
+                at=row["at"],
+                note=row["note"],
+            )
+            for row in rows
+        ]
 
     def history(self, ref: str) -> list[Practice]:
         """Earlier versions of the practice, oldest first (the current one is not included).
@@ -223,6 +283,41 @@ class SqlPracticeRepository:
                 }
                 for values in changed
             ],
+        )
+
+    def _record_events(
+        self,
+        events: list[tuple[dict[str, Any], PracticeEventKind]],
+        change: PracticeChange | None,
+    ) -> None:
+        """Append one history entry per written practice: as `change` says, else as an import."""
+        now = self._clock.now()
+        self._session.execute(
+            insert(_EVENTS),
+            [
+                {
+                    "ref": values["ref"],
+                    "version": values["version"],
+                    "kind": (kind if change is None else change.kind).value,
+                    "actor_key": (
+                        IMPORT_ACTOR
+                        if change is None
+                        else bounded_key(change.actor_key, "actor key")
+                    ),
+                    "actor_name": "" if change is None else storable_text(change.actor_name),
+                    "note": "" if change is None else storable_text(change.note),
+                    "at": now,
+                }
+                for values, kind in events
+            ],
+        )
+
+    def _raise_ref_counter(self, number: int) -> None:
+        """Keep the ref counter at or above a PB number an import stored, so it is not reused."""
+        self._session.execute(
+            update(_BANK_STATE)
+            .where(_BANK_STATE.c.id == _BANK_STATE_ID, _BANK_STATE.c.last_ref_number < number)
+            .values(last_ref_number=number)
         )
 
     def _bump_bank_version(self) -> None:
@@ -408,6 +503,14 @@ class SqlSearchLogRepository:
             .where(_SEARCHES.c.id == search_id)
             .values(shown_until=max(0, int(until)))
         )
+
+    def prune(self, before: datetime) -> int:
+        """Delete searches run before `before` (paging them then reads as gone); how many went."""
+        result = cast(
+            CursorResult[Any],
+            self._session.execute(delete(_SEARCHES).where(_SEARCHES.c.at < utc(before))),
+        )
+        return int(result.rowcount)
 
 
 def _search_record(row: RowMapping) -> SearchRecord:

@@ -7,9 +7,11 @@ are JSON lists so they work alike on SQLite and PostgreSQL; every timestamp is U
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     Date,
     ForeignKey,
@@ -22,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from bot.kernel.domain import Effectiveness, Visibility
+from bot.kernel.records import Decision, PracticeEventKind, ReminderState
 from store.column_types import UtcDateTime, json_type
 
 # Named constraints, so migrations can refer to them on every backend (SQLite batch mode
@@ -44,6 +48,17 @@ SUBMISSION_STATES: tuple[str, ...] = (
 )
 
 
+def one_of(column: str, values: tuple[str, ...] | list[str]) -> str:
+    """The SQL of a CHECK that `column` holds one of `values` (the same on both backends)."""
+    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def _values(kind: type[StrEnum]) -> tuple[str, ...]:
+    """Every value of an enumeration, for a CHECK."""
+    return tuple(member.value for member in kind)
+
+
 def _utc(*, nullable: bool = True, index: bool = False) -> Any:
     """Declare a UTC timestamp field."""
     return Field(default=None, sa_type=UtcDateTime(), nullable=nullable, index=index)
@@ -63,6 +78,11 @@ class PracticeRow(SQLModel, table=True):
     """One published practice: every field of `bot.kernel.domain.Practice`."""
 
     __tablename__ = "practices"
+    __table_args__ = (
+        CheckConstraint(one_of("effectiveness", _values(Effectiveness)), name="effectiveness"),
+        CheckConstraint(one_of("visibility", _values(Visibility)), name="visibility"),
+        CheckConstraint("version >= 1", name="version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(sa_type=String(32), nullable=False, unique=True)
@@ -106,25 +126,56 @@ Index(
 
 
 class PracticeVersionRow(SQLModel, table=True):
-    """A snapshot of a practice as it was written: the version history, append-only."""
+    """A snapshot of a practice's content, one per version: the version history, append-only.
+
+    `ref` is the practice's ref as stored (practices are archived, never deleted, so the
+    foreign key always holds); a new version is written only when the content changes.
+    """
 
     __tablename__ = "practice_versions"
-    __table_args__ = (Index("ix_practice_versions_ref_version", "ref", "version"),)
+    __table_args__ = (UniqueConstraint("ref", "version", name="uq_practice_versions_ref_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    ref: str = Field(sa_type=String(32), nullable=False)
+    ref: str = Field(sa_column=Column(String(32), ForeignKey("practices.ref"), nullable=False))
     version: int = Field(nullable=False)
     snapshot: dict[str, Any] = Field(sa_type=json_type(), nullable=False)
     created_at: datetime = _utc(nullable=False)
 
 
 class BankStateRow(SQLModel, table=True):
-    """A single row whose counter moves on every practice write (the cheap `bank_version`)."""
+    """A single row of counters for the whole bank.
+
+    Every practice write moves `practices_version` (the cheap `bank_version`); `last_ref_number`
+    is the highest PB number handed out or stored, so the next ref comes from it rather than
+    from scanning every ref.
+    """
 
     __tablename__ = "bank_state"
 
     id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     practices_version: int = Field(default=0, nullable=False)
+    last_ref_number: int = Field(
+        default=0, nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
+
+
+class PracticeEventRow(SQLModel, table=True):
+    """One change to a practice (import, publication, review, retirement): never edited."""
+
+    __tablename__ = "practice_events"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", _values(PracticeEventKind)), name="kind"),
+        Index("ix_practice_events_ref", "ref"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(sa_column=Column(String(32), ForeignKey("practices.ref"), nullable=False))
+    version: int = Field(nullable=False)
+    kind: str = Field(sa_type=String(32), nullable=False)
+    actor_key: str = Field(sa_type=String(255), nullable=False)
+    actor_name: str = Field(sa_type=Text(), nullable=False)
+    note: str = Field(sa_type=Text(), nullable=False)
+    at: datetime = _utc(nullable=False)
 
 
 class CallForPracticeRow(SQLModel, table=True):
@@ -153,6 +204,8 @@ class SubmissionRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_submissions_state", "state"),
         Index("ix_submissions_contributor_key", "contributor_key"),
+        CheckConstraint(one_of("state", SUBMISSION_STATES), name="state"),
+        CheckConstraint("revision >= 0", name="revision"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -178,6 +231,7 @@ class ReviewRow(SQLModel, table=True):
     """One moderator decision on a submission; the audit trail is only ever appended to."""
 
     __tablename__ = "reviews"
+    __table_args__ = (CheckConstraint(one_of("decision", _values(Decision)), name="decision"),)
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(
@@ -197,10 +251,17 @@ class ReminderRow(SQLModel, table=True):
     """
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_state_due_at", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_state_due_at", "state", "due_at"),
+        Index("ix_reminders_practice_ref", "practice_ref"),
+        CheckConstraint(one_of("state", _values(ReminderState)), name="state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    practice_ref: str = Field(sa_type=String(32), nullable=False, index=True)
+    # The practice's ref as stored; archived practices keep their row, so this always holds.
+    practice_ref: str = Field(
+        sa_column=Column(String(32), ForeignKey("practices.ref"), nullable=False)
+    )
     contributor_key: str = Field(sa_type=String(255), nullable=False)
     platform: str = Field(sa_type=String(32), nullable=False)
     workspace_id: str = Field(sa_type=String(255), nullable=False)
@@ -233,7 +294,10 @@ class OutboxRow(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "platform", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "platform", "delivered_at", "next_attempt_at"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(sa_type=String(32), nullable=False)

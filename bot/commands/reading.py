@@ -24,6 +24,8 @@ CALL = "call"
 SHARE = "share"
 # The next page of the person's latest search (bot.search.chat).
 MORE = "more"
+# A practice's history of changes, for moderators (bot.moderation.history).
+HISTORY = "history"
 
 # Words a person may start with to name a verb; anything else is the start of a search.
 VERB_WORDS: dict[str, str] = {
@@ -37,6 +39,7 @@ VERB_WORDS: dict[str, str] = {
     "stats": STATS,
     "call": CALL,
     "share": SHARE,
+    "history": HISTORY,
 }
 
 # Whole lines that ask for the next page; `more burglary` is a search, so these are not verb words.

@@ -7,6 +7,13 @@ compare-and-set on its state in the same unit of work as its notification, so tw
 send the same message. `FollowUp` handles the contributor's answer (No changes / Update / Retire)
 and a moderator's decision on a retirement: confirmed, the practice is archived (never deleted);
 kept, the contributor is told and the next follow-up is booked.
+
+A Retire answer moves the reminder to its own state, `retirement_requested`, rather than to
+`answered`: the request is then a fact in the database, not something inferred from the
+reminders around it. A moderator's confirm or keep settles it (retirement_requested → answered)
+with a compare-and-set, so of two moderators deciding at once only one wins. The reminder
+record was chosen over a new "retirement request" table because it already carries everything
+the request needs (practice, contributor, workspace, when asked) and its compare-and-set.
 """
 
 from __future__ import annotations
@@ -30,7 +37,15 @@ from bot.kernel.domain import Practice
 from bot.kernel.events import Actor
 from bot.kernel.notices import tell_moderators, tell_person
 from bot.kernel.ports import Clock, UnitOfWork, UnitOfWorkFactory, WorkspaceSettings
-from bot.kernel.records import Decision, Reminder, ReminderState, Review, SubmissionState
+from bot.kernel.records import (
+    Decision,
+    PracticeChange,
+    PracticeEventKind,
+    Reminder,
+    ReminderState,
+    Review,
+    SubmissionState,
+)
 from bot.kernel.replies import (
     Action,
     ActionStyle,
@@ -271,7 +286,15 @@ class FollowUp:
             if practice is None or practice.archived_at is not None:
                 return FollowUpResult(_say(f"{ref} is no longer in the bank: nothing to answer."))
             now = self._clock.now()
-            answered = dataclasses.replace(reminder, state=ReminderState.ANSWERED, answered_at=now)
+            answered = dataclasses.replace(
+                reminder,
+                state=(
+                    ReminderState.RETIREMENT_REQUESTED
+                    if answer is FollowUpAnswer.RETIRE
+                    else ReminderState.ANSWERED
+                ),
+                answered_at=now,
+            )
             if uow.reminders.transition(answered, reminder.state, now) is None:
                 return FollowUpResult(_closed(reminder))
             result = self._apply(uow, actor, answer, practice, reminder, now)
@@ -315,7 +338,15 @@ class FollowUp:
             due_at=next_due,
         )
         if answer is FollowUpAnswer.KEEP:
-            uow.practices.upsert_many([dataclasses.replace(practice, reviewed_at=now)])
+            uow.practices.upsert_many(
+                [dataclasses.replace(practice, reviewed_at=now)],
+                change=PracticeChange(
+                    PracticeEventKind.KEPT,
+                    reminder.contributor_key,
+                    actor.display_name.strip(),
+                    f"No changes, answered at follow-up {reminder.id}.",
+                ),
+            )
             return FollowUpResult(
                 _say(
                     f"Thank you: {practice.ref} is marked as reviewed on {format_day(now.date())}. "
@@ -335,7 +366,15 @@ class FollowUp:
                 return claimed
             reminder, practice, workspace, now = claimed
             ref = practice.ref
-            uow.practices.upsert_many([dataclasses.replace(practice, archived_at=now)])
+            uow.practices.upsert_many(
+                [dataclasses.replace(practice, archived_at=now)],
+                change=PracticeChange(
+                    PracticeEventKind.RETIRED,
+                    actor.key,
+                    moderator_name(actor),
+                    f"At its contributor's request (follow-up {reminder.id}).",
+                ),
+            )
             cancel_open_reminders(uow, ref, now)
             _record_retirement_decision(
                 uow,
@@ -421,9 +460,9 @@ def _claim_retirement_request(
 ) -> tuple[Reminder, Practice, WorkspaceSettings | None, datetime] | Reply:
     """Claim a retirement request for the moderator deciding it, or say why they cannot.
 
-    The request is the contributor's Retire answer: a reminder left ANSWERED with no later one
-    booked. Confirming and keeping both close it (ANSWERED → CANCELLED) with a compare-and-set,
-    so of two moderators deciding at once only one wins.
+    The request is the contributor's Retire answer: a reminder in RETIREMENT_REQUESTED.
+    Confirming and keeping both settle it (→ ANSWERED) with a compare-and-set, so of two
+    moderators deciding at once only one wins.
     """
     workspace = uow.workspaces.get(actor.platform, actor.workspace_id)
     if not is_moderator(actor, workspace):
@@ -441,12 +480,11 @@ def _claim_retirement_request(
     if practice.archived_at is not None:
         return _say(f"{ref} is already retired (since {format_moment(practice.archived_at)}).")
     not_waiting = _say(f"There is no retirement of {ref} waiting to be confirmed.")
-    later = [r for r in uow.reminders.for_practice(ref) if r.id > reminder.id]
-    if reminder.state is not ReminderState.ANSWERED or later:
+    if reminder.state is not ReminderState.RETIREMENT_REQUESTED:
         return not_waiting
     now = clock.now()
-    closed = dataclasses.replace(reminder, state=ReminderState.CANCELLED)
-    if uow.reminders.transition(closed, ReminderState.ANSWERED, now) is None:
+    settled = dataclasses.replace(reminder, state=ReminderState.ANSWERED)
+    if uow.reminders.transition(settled, ReminderState.RETIREMENT_REQUESTED, now) is None:
         return not_waiting
     return reminder, practice, workspace, now
 
@@ -477,6 +515,12 @@ def _tell_retirement_outcome(
 
 def _closed(reminder: Reminder) -> Reply:
     """Why a follow-up can no longer be answered."""
+    if reminder.state is ReminderState.RETIREMENT_REQUESTED:
+        when = f" on {format_day(reminder.answered_at.date())}" if reminder.answered_at else ""
+        return _say(
+            f"You asked to retire {reminder.practice_ref}{when}; the moderators have not "
+            "decided yet, and you will hear when they have."
+        )
     if reminder.state is ReminderState.ANSWERED:
         when = f" on {format_day(reminder.answered_at.date())}" if reminder.answered_at else ""
         return _say(f"You already answered this follow-up of {reminder.practice_ref}{when}.")

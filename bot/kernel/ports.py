@@ -17,6 +17,8 @@ from bot.kernel.records import (
     CallForPractice,
     Conversation,
     Notification,
+    PracticeChange,
+    PracticeEvent,
     Reminder,
     ReminderState,
     Review,
@@ -60,8 +62,16 @@ class PracticeRepository(Protocol):
         """Every practice, archived ones included, ordered by ref."""
         ...
 
-    def upsert_many(self, practices: Sequence[Practice]) -> ImportOutcome:
-        """Add practices whose ref is new and replace those whose ref exists."""
+    def upsert_many(
+        self, practices: Sequence[Practice], *, change: PracticeChange | None = None
+    ) -> ImportOutcome:
+        """Add practices whose ref is new and replace those whose ref exists.
+
+        A stored practice keeps its ref as first written, and gets a new version (stored in
+        its version history) only when its content changes; the store numbers versions. Each
+        write is recorded in the practice's history: as `change` says, or without one as an
+        import (see `PracticeChange`).
+        """
         ...
 
     def count(self) -> int:
@@ -78,6 +88,10 @@ class PracticeRepository(Protocol):
 
     def history(self, ref: str) -> list[Practice]:
         """Earlier versions of the practice, oldest first."""
+        ...
+
+    def changes(self, ref: str) -> list[PracticeEvent]:
+        """The practice's history of changes (ref in any case), oldest first."""
         ...
 
 
@@ -182,6 +196,10 @@ class SearchLogRepository(Protocol):
         Texts are grouped case-insensitively (the first spelling seen is shown); ties are
         ordered by text, so the report is stable.
         """
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Forget searches run before `before`; returns how many went."""
         ...
 
 

@@ -95,7 +95,8 @@ class ReminderState(StrEnum):
     SENT = "sent"  # asked; waiting for an answer
     NUDGED = "nudged"  # no answer in 14 days: asked once more
     ESCALATED = "escalated"  # still no answer: moderators were told
-    ANSWERED = "answered"  # contributor chose No changes / Update / Retire
+    ANSWERED = "answered"  # contributor chose No changes / Update, or a retirement was settled
+    RETIREMENT_REQUESTED = "retirement_requested"  # contributor chose Retire: moderators decide
     CANCELLED = "cancelled"  # the practice was retired or superseded
 
 
@@ -113,6 +114,67 @@ class Reminder:
     sent_at: datetime | None = None
     nudged_at: datetime | None = None
     answered_at: datetime | None = None
+
+
+class PracticeEventKind(StrEnum):
+    """What happened to a practice, as its history (`history PB046`) records it."""
+
+    ADDED = "added"  # an import brought in a practice the bank did not have
+    CHANGED = "changed"  # an import changed an existing practice's content
+    PUBLISHED = "published"  # a moderator published a contributor's new practice
+    UPDATED = "updated"  # a moderator published a contributor's update (a new version)
+    KEPT = "kept"  # the contributor answered a follow-up with No changes (the review date)
+    RETIRED = "retired"  # a moderator confirmed the contributor's request to retire it
+
+    @property
+    def label(self) -> str:
+        """How the event reads in the history, e.g. `update published`."""
+        return PRACTICE_EVENT_LABELS[self]
+
+
+PRACTICE_EVENT_LABELS: dict[PracticeEventKind, str] = {
+    PracticeEventKind.ADDED: "added by import",
+    PracticeEventKind.CHANGED: "changed by import",
+    PracticeEventKind.PUBLISHED: "published",
+    PracticeEventKind.UPDATED: "update published",
+    PracticeEventKind.KEPT: "kept: no changes at follow-up",
+    PracticeEventKind.RETIRED: "retired",
+}
+
+# Who an import is recorded under when no person made it (the CLI's `import`, the demo bank).
+IMPORT_ACTOR = "import"
+
+
+@dataclass(frozen=True)
+class PracticeChange:
+    """Who changes a practice and why, handed to `PracticeRepository.upsert_many`.
+
+    Without one, a write is an import: additions and content changes are recorded as `added` /
+    `changed` by `IMPORT_ACTOR`, and a practice whose content did not change gets no entry.
+    """
+
+    kind: PracticeEventKind
+    actor_key: str
+    actor_name: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeEvent:
+    """One entry of a practice's history: append-only, never edited.
+
+    `version` is the practice's version after the change; `actor_key` is the person's actor key,
+    or `import` / `cli` for changes no chat user made.
+    """
+
+    id: int
+    ref: str
+    version: int
+    kind: PracticeEventKind
+    actor_key: str
+    actor_name: str
+    at: datetime
+    note: str = ""
 
 
 @dataclass(frozen=True)

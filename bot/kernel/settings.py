@@ -13,6 +13,8 @@ from datetime import timedelta
 DEFAULT_REMINDER_INTERVAL = timedelta(days=365)
 DEFAULT_NUDGE_AFTER = timedelta(days=14)
 DEFAULT_ESCALATE_AFTER = timedelta(days=14)
+# Searches are kept this long for paging and the gaps report, then pruned.
+DEFAULT_SEARCH_RECORD_AGE = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,10 @@ class CoreSettings:
     """How long after publication (or a review) a follow-up is due, and how long to wait for it.
 
     `nudge_after` counts from the reminder being sent, `escalate_after` from the nudge.
+    `search_record_age` is how long a recorded search is kept (`SEARCH_RECORD_DAYS`).
     """
 
     reminder_interval: timedelta = DEFAULT_REMINDER_INTERVAL
     nudge_after: timedelta = DEFAULT_NUDGE_AFTER
     escalate_after: timedelta = DEFAULT_ESCALATE_AFTER
+    search_record_age: timedelta = DEFAULT_SEARCH_RECORD_AGE

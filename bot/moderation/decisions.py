@@ -419,7 +419,7 @@ class Moderation:
                 )
             now = self._clock.now()
             requested = last_change_request(uow.reviews.for_submission(submission.id))
-            published = self._apply(uow, submission, decision, approval, now)
+            published = self._apply(uow, actor, submission, decision, approval, now)
             if published is False:
                 lost = True
             else:
@@ -445,6 +445,7 @@ class Moderation:
     def _apply(
         self,
         uow: UnitOfWork,
+        actor: Actor,
         submission: Submission,
         decision: Decision,
         approval: Approval | None,
@@ -452,7 +453,15 @@ class Moderation:
     ) -> Practice | bool:
         """Claim the submission with its decision; False when another moderator was first."""
         if approval is not None:
-            practice = publish(uow, submission, approval, now, self._settings)
+            practice = publish(
+                uow,
+                submission,
+                approval,
+                now,
+                self._settings,
+                moderator_key=actor.key,
+                moderator_name=moderator_name(actor),
+            )
             return practice if practice is not None else False
         state = (
             SubmissionState.CHANGES_REQUESTED

@@ -17,7 +17,14 @@ from typing import Any
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 from bot.kernel.ports import UnitOfWork
-from bot.kernel.records import Reminder, ReminderState, Submission, SubmissionState
+from bot.kernel.records import (
+    PracticeChange,
+    PracticeEventKind,
+    Reminder,
+    ReminderState,
+    Submission,
+    SubmissionState,
+)
 from bot.kernel.settings import CoreSettings
 from bot.sharing.answers import practice_from_answers
 
@@ -102,11 +109,16 @@ def publish(
     approval: Approval,
     now: datetime,
     settings: CoreSettings,
+    *,
+    moderator_key: str = "",
+    moderator_name: str = "",
 ) -> Practice | None:
     """Publish an approved submission; None when someone else decided it first.
 
     The submission is claimed (submitted -> published, compared on its revision) before anything
-    else is written, so of two moderators approving at once only one publishes.
+    else is written, so of two moderators approving at once only one publishes. The practice's
+    history records the publication (new practice, or update) under the approving moderator,
+    with the approval note; the store decides the version number.
     """
     existing = uow.practices.get(submission.target_ref) if submission.target_ref else None
     if submission.target_ref and existing is None:
@@ -136,7 +148,16 @@ def publish(
         archived_at=None,
         version=existing.version + 1 if existing is not None else 1,
     )
-    uow.practices.upsert_many([practice])
+    uow.practices.upsert_many(
+        [practice],
+        change=PracticeChange(
+            PracticeEventKind.UPDATED if existing is not None else PracticeEventKind.PUBLISHED,
+            moderator_key or submission.contributor_key,
+            moderator_name,
+            approval.note,
+        ),
+    )
+    practice = uow.practices.get(ref) or practice
     cancel_open_reminders(uow, ref, now)
     schedule_reminder(
         uow,

@@ -210,7 +210,7 @@ def test_overdue_reminder_is_sent_at_start_up(scheduler, runs, uow_factory):
         core_sweeps(uow_factory, clock, CoreSettings()), every_seconds=3600, scheduler=scheduler
     )
     assert runs.wait_for(1)
-    assert [o.ok for o in runs.executed[0].retval] == [True, True]
+    assert [o.ok for o in runs.executed[0].retval] == [True, True, True]
     with uow_factory() as uow:
         [notification] = uow.outbox.all()
         [reminder] = uow.reminders.for_practice("PB046")

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from bot.kernel.domain import Effectiveness, Practice
 from bot.kernel.records import (
     Audience,
     Decision,
@@ -152,6 +153,12 @@ SWEEP_AT = DUE + timedelta(minutes=1)
 
 def due_reminders(uow_factory, count: int) -> list[Reminder]:
     with uow_factory() as uow:
+        uow.practices.upsert_many(
+            [
+                Practice(f"PB{n:03d}", "A practice", "What it did.", Effectiveness.WORKED)
+                for n in range(1, count + 1)
+            ]
+        )
         stored = [
             uow.reminders.add(
                 Reminder(0, f"PB{n:03d}", f"slack:T1:U{n}", "slack", "T1", DUE - timedelta(days=n))

@@ -29,6 +29,7 @@ ALL_TABLES = {
     "outbox",
     "platform_claims",
     "posted_messages",
+    "practice_events",
     "practice_versions",
     "practices",
     "reminders",
@@ -46,9 +47,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_search_pages():
-    """The newest migration is 0003, which adds how far each search was read."""
-    assert head_revision() == "0003"
+def test_head_revision_is_the_practice_history():
+    """The newest migration is 0004, which adds the practice history and the constraints."""
+    assert head_revision() == "0004"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -77,7 +78,7 @@ def test_upgrade_twice_changes_nothing(fresh_engine):
     upgrade(fresh_engine)
 
     assert set(inspect(fresh_engine).get_table_names()) == ALL_TABLES
-    assert current_revision(fresh_engine) == "0003"
+    assert current_revision(fresh_engine) == "0004"
 
 
 def test_upgrade_from_an_older_revision_reaches_head(fresh_engine):

@@ -178,7 +178,7 @@ def test_upsert_replaces_a_practice_with_the_same_ref(uow_factory):
 
 
 def test_upsert_matches_refs_ignoring_case(uow_factory):
-    """A differently-cased ref updates the existing practice and takes the new spelling."""
+    """A differently-cased ref updates the existing practice, which keeps its first spelling."""
     with uow_factory() as uow:
         uow.practices.upsert_many([minimal_practice("PB001", "Old")])
         uow.commit()
@@ -188,7 +188,7 @@ def test_upsert_matches_refs_ignoring_case(uow_factory):
 
     with uow_factory() as uow:
         assert outcome == ImportOutcome(added=0, updated=1)
-        assert [p.ref for p in uow.practices.list_all()] == ["pb001"]
+        assert [(p.ref, p.title) for p in uow.practices.list_all()] == [("PB001", "New")]
 
 
 def test_duplicate_refs_in_one_batch_keep_the_last(uow_factory):
@@ -235,7 +235,7 @@ def test_upsert_across_several_chunks(uow_factory):
     assert added == ImportOutcome(added=total, updated=0)
     assert updated == ImportOutcome(added=0, updated=total)
     assert len(stored) == total
-    assert stored[-1] == minimal_practice(f"PB{total:04d}", f"Title {total}!")
+    assert stored[-1] == replace(minimal_practice(f"PB{total:04d}", f"Title {total}!"), version=2)
 
 
 def test_list_all_orders_by_ref_number(uow_factory):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.kernel.domain import Effectiveness, Practice
 from bot.kernel.records import Reminder, ReminderState
 from tests.conftest import STORE_NOW
 
@@ -26,7 +27,12 @@ def reminder(ref: str = "PB001", **changes: object) -> Reminder:
 
 
 def add_all(uow_factory, *reminders: Reminder) -> list[Reminder]:
+    """Store the reminders, and first their practices (a reminder must name one in the bank)."""
     with uow_factory() as uow:
+        refs = {r.practice_ref.upper() for r in reminders}
+        uow.practices.upsert_many(
+            [Practice(ref, "A practice", "What it did.", Effectiveness.WORKED) for ref in refs]
+        )
         stored = [uow.reminders.add(r) for r in reminders]
         uow.commit()
     return stored

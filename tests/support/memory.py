@@ -37,10 +37,14 @@ from bot.kernel.ports import (
     WorkspaceSettings,
 )
 from bot.kernel.records import (
+    IMPORT_ACTOR,
     OPEN_STATES,
     CallForPractice,
     Conversation,
     Notification,
+    PracticeChange,
+    PracticeEvent,
+    PracticeEventKind,
     Reminder,
     ReminderState,
     Review,
@@ -74,6 +78,8 @@ class MemoryState:
     conversations: dict[str, Conversation] = field(default_factory=dict)
     outbox: dict[int, OutboxEntry] = field(default_factory=dict)
     version: int = 0
+    events: list[PracticeEvent] = field(default_factory=list)
+    last_ref_number: int = 0
 
 
 _STATE_FIELDS: tuple[str, ...] = (
@@ -89,7 +95,22 @@ _STATE_FIELDS: tuple[str, ...] = (
     "conversations",
     "outbox",
     "version",
+    "events",
+    "last_ref_number",
 )
+
+
+def _content(practice: Practice) -> Practice:
+    """The practice with its bookkeeping blanked, to compare content (as the SQL store does)."""
+    return replace(
+        practice,
+        ref="",
+        version=1,
+        added_at=None,
+        updated_at=None,
+        reviewed_at=None,
+        archived_at=None,
+    )
 
 
 def _next_id(table: Mapping[int, object]) -> int:
@@ -100,8 +121,9 @@ def _next_id(table: Mapping[int, object]) -> int:
 class MemoryPractices:
     """PracticeRepository over a dict, with a version history like the SQL store's."""
 
-    def __init__(self, state: MemoryState) -> None:
+    def __init__(self, state: MemoryState, clock: Clock | None = None) -> None:
         self._state = state
+        self._clock = clock
 
     def get(self, ref: str) -> Practice | None:
         return self._state.practices.get(ref.upper())
@@ -109,19 +131,47 @@ class MemoryPractices:
     def list_all(self) -> list[Practice]:
         return sorted(self._state.practices.values(), key=lambda p: (len(p.ref), p.ref.upper()))
 
-    def upsert_many(self, practices: Sequence[Practice]) -> ImportOutcome:
+    def upsert_many(
+        self, practices: Sequence[Practice], *, change: PracticeChange | None = None
+    ) -> ImportOutcome:
+        latest = {practice.ref.upper(): practice for practice in practices}
         added = updated = 0
-        for practice in practices:
-            key = practice.ref.upper()
+        now = self._clock.now() if self._clock else datetime.now(UTC)
+        for key, practice in latest.items():
             stored = self._state.practices.get(key)
+            kind = PracticeEventKind.ADDED
             if stored is None:
                 added += 1
+                practice = replace(practice, version=max(1, practice.version))
+                new_content = True
+                if REF_PATTERN.match(key):
+                    self._state.last_ref_number = max(self._state.last_ref_number, int(key[2:]))
             else:
                 updated += 1
-            if stored != practice:
+                kind = PracticeEventKind.CHANGED
+                new_content = _content(stored) != _content(practice)
+                version = stored.version + 1 if new_content else stored.version
+                practice = replace(practice, ref=stored.ref, version=version)
+                if practice != stored:
+                    self._state.version += 1
+            if stored is None:
+                self._state.version += 1
+            if new_content:
                 self._state.versions.setdefault(key, []).append(practice)
+            if new_content or change is not None:
+                self._state.events.append(
+                    PracticeEvent(
+                        id=len(self._state.events) + 1,
+                        ref=practice.ref,
+                        version=practice.version,
+                        kind=kind if change is None else change.kind,
+                        actor_key=IMPORT_ACTOR if change is None else change.actor_key,
+                        actor_name="" if change is None else change.actor_name,
+                        at=now,
+                        note="" if change is None else change.note,
+                    )
+                )
             self._state.practices[key] = practice
-        self._state.version += 1
         return ImportOutcome(added, updated)
 
     def count(self) -> int:
@@ -131,15 +181,14 @@ class MemoryPractices:
         return str(self._state.version)
 
     def next_ref(self) -> str:
-        numbers = [
-            int(key[2:])
-            for key in [*self._state.practices, *self._state.versions]
-            if REF_PATTERN.match(key)
-        ]
-        return format_ref(max(numbers, default=0) + 1)
+        self._state.last_ref_number += 1
+        return format_ref(self._state.last_ref_number)
 
     def history(self, ref: str) -> list[Practice]:
         return list(self._state.versions.get(ref.upper(), [])[:-1])
+
+    def changes(self, ref: str) -> list[PracticeEvent]:
+        return [e for e in self._state.events if e.ref.upper() == ref.strip().upper()]
 
 
 class MemoryGlossary:
@@ -191,6 +240,12 @@ class MemorySearches:
         record = self._state.searches.get(search_id)
         if record is not None:
             self._state.searches[search_id] = replace(record, shown_until=max(0, until))
+
+    def prune(self, before: datetime) -> int:
+        old = [i for i, record in self._state.searches.items() if record.at < before]
+        for search_id in old:
+            del self._state.searches[search_id]
+        return len(old)
 
     def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
         groups: dict[str, SearchGap] = {}
@@ -433,7 +488,7 @@ class MemoryUnitOfWork:
     def __init__(self, shared: MemoryState, clock: Clock | None = None) -> None:
         self._shared = shared
         self._working = copy.deepcopy(shared)
-        self.practices = MemoryPractices(self._working)
+        self.practices = MemoryPractices(self._working, clock)
         self.glossary = MemoryGlossary(self._working)
         self.workspaces = MemoryWorkspaces(self._working)
         self.searches = MemorySearches(self._working)

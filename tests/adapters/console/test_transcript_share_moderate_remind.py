@@ -257,7 +257,7 @@ def test_share_moderate_publish_remind_update(world: World) -> None:
     world.clock.at = TWELVE_MONTHS_ON
     [run] = world.sweep_in_the_background(alice)
     assert run.exception is None
-    assert [outcome.ok for outcome in run.retval] == [True, True]
+    assert [outcome.ok for outcome in run.retval] == [True, True, True]
     reminder = alice.say("")
     assert reminder.startswith(
         f"── message for you ──\n12 months ago you shared PB064 “{TITLE}” with the practice\n"

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.followup.service import sweep_reminders
-from bot.kernel.events import Click
+from bot.kernel.events import Click, Command
 from bot.kernel.records import Audience, ReminderState
 from tests.bot.moderation.helpers import (
     EVE,
@@ -323,7 +323,7 @@ def test_keeping_a_practice_books_the_next_follow_up(world):
     retire(world)
     click(world, MOIRA, "mod:keep:1")
     assert [(r.state, r.due_at) for r in reminders(world)] == [
-        (ReminderState.CANCELLED, world.clock.now()),
+        (ReminderState.ANSWERED, world.clock.now()),
         (ReminderState.PENDING, world.clock.now() + YEAR),
     ]
     later(world, YEAR)
@@ -354,7 +354,7 @@ def test_keep_after_a_confirmed_retirement_is_refused(world):
     click(world, MOIRA, "mod:retire:1")
     [reply] = click(world, MOIRA, "mod:keep:1")
     assert reply.plain == "PB064 is already retired (since 1 Mar 2026 09:30 UTC)."
-    assert [r.state for r in reminders(world)] == [ReminderState.CANCELLED]
+    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
 
 
 def test_non_moderator_cannot_keep_a_practice(world, caplog):
@@ -364,7 +364,7 @@ def test_non_moderator_cannot_keep_a_practice(world, caplog):
         [reply] = click(world, EVE, "mod:keep:1")
     assert reply.plain.startswith("Only this workspace's practice bank moderators")
     assert "mod:keep:1" in caplog.text
-    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
+    assert [r.state for r in reminders(world)] == [ReminderState.RETIREMENT_REQUESTED]
 
 
 STALE_BUTTON = "That button no longer works. Type what you are looking for, or `help`."
@@ -384,7 +384,7 @@ def test_forged_keep_ids_change_nothing(world, forged, expected):
     retire(world)
     [reply] = click(world, MOIRA, forged)
     assert reply.plain == expected
-    assert [r.state for r in reminders(world)] == [ReminderState.ANSWERED]
+    assert [r.state for r in reminders(world)] == [ReminderState.RETIREMENT_REQUESTED]
 
 
 def test_keep_without_a_retirement_request_is_refused(world):
@@ -395,3 +395,38 @@ def test_keep_without_a_retirement_request_is_refused(world):
     [reply] = click(world, MOIRA, "mod:keep:1")
     assert reply.plain == "There is no retirement of PB064 waiting to be confirmed."
     assert len(reminders(world)) == 2
+
+
+def test_retire_leaves_an_explicit_retirement_request(world):
+    """Pressing Retire puts the follow-up in `retirement_requested` until a moderator decides."""
+    retire(world)
+    assert [r.state for r in reminders(world)] == [ReminderState.RETIREMENT_REQUESTED]
+
+
+def test_pressing_retire_again_says_the_moderators_have_yet_to_decide(world):
+    """A second Retire (or any answer) while the request waits says it is with the moderators."""
+    retire(world)
+    [reply] = answer(world, ALICE, "retire")
+    assert reply.plain == (
+        f"You asked to retire PB064 on {world.clock.now().day} "
+        f"{world.clock.now():%b %Y}; the moderators have not decided yet, "
+        "and you will hear when they have."
+    )
+
+
+def test_history_shows_publication_review_and_retirement_newest_first(world):
+    """After publish, No changes and a confirmed retirement, `history PB064` lists all three."""
+    later(world, YEAR)
+    sweep(world)
+    answer(world, ALICE, "keep")
+    later(world, YEAR)
+    sweep(world)
+    answer(world, ALICE, "retire", reminder_id=2)
+    click(world, MOIRA, "mod:retire:2")
+    [reply] = world.bank.handle(Command(MOIRA, PLACE, "practice", "history pb64"))
+    lines = reply.plain.splitlines()
+    assert [line.split(" · ")[1:4] for line in lines[1:]] == [
+        ["Moira", "retired", "version 1"],
+        ["Alice", "kept: no changes at follow-up", "version 1"],
+        ["Moira", "published", "version 1"],
+    ]

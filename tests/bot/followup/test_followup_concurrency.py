@@ -46,7 +46,9 @@ def test_confirm_and_keep_at_once_decide_the_retirement_once(uow_factory):
     with uow_factory() as uow:
         uow.workspaces.save(WORKSPACE)
         reminder = uow.reminders.add(
-            Reminder(0, "PB001", ALICE.key, "slack", "T-PUBLIC", NOW, ReminderState.ANSWERED)
+            Reminder(
+                0, "PB001", ALICE.key, "slack", "T-PUBLIC", NOW, ReminderState.RETIREMENT_REQUESTED
+            )
         )
         uow.commit()
     bank = PracticeBank(uow_factory, FixedClock(NOW))
