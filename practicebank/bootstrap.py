@@ -70,13 +70,14 @@ def open_store(database_url: str) -> Store:
 
 
 def core_settings(settings: Settings) -> CoreSettings:
-    """The core's timing rules: `REMINDER_*_DAYS` where set, else the bank's defaults."""
+    """The core's rules: `REMINDER_*_DAYS` and `SEARCH_RECORD_DAYS` where set, else defaults."""
     chosen = {
         field: timedelta(days=days)
         for field, days in (
             ("reminder_interval", settings.reminder_interval_days),
             ("nudge_after", settings.reminder_nudge_days),
             ("escalate_after", settings.reminder_escalate_days),
+            ("search_record_age", settings.search_record_days),
         )
         if days is not None
     }

@@ -179,6 +179,7 @@ class Settings(BaseSettings):
     reminder_interval_days: Days = None
     reminder_nudge_days: Days = None
     reminder_escalate_days: Days = None
+    search_record_days: Days = None
     reminder_sweep_seconds: Annotated[float, BeforeValidator(_sweep)] = DEFAULT_SWEEP_SECONDS
     user: Text = None
 

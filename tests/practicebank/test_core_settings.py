@@ -19,6 +19,7 @@ def test_defaults_when_nothing_is_set():
     assert settings.reminder_interval == timedelta(days=365)
     assert settings.nudge_after == timedelta(days=14)
     assert settings.escalate_after == timedelta(days=14)
+    assert settings.search_record_age == timedelta(days=90)
 
 
 def test_each_variable_sets_its_rule():
@@ -28,11 +29,13 @@ def test_each_variable_sets_its_rule():
             "REMINDER_INTERVAL_DAYS": "180",
             "REMINDER_NUDGE_DAYS": "7",
             "REMINDER_ESCALATE_DAYS": " 3 ",
+            "SEARCH_RECORD_DAYS": "30",
         }
     )
     assert settings.reminder_interval == timedelta(days=180)
     assert settings.nudge_after == timedelta(days=7)
     assert settings.escalate_after == timedelta(days=3)
+    assert settings.search_record_age == timedelta(days=30)
 
 
 @pytest.mark.parametrize("raw", ["0", "-5", "1.5", "a year", "3651", "١٢", "9" * 400])
