@@ -29,6 +29,8 @@ SECRET = "test-signing-secret"
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 MODERATION_CHANNEL = "C0MOD"
 MODERATOR = "U0MOIRA"
+DEFAULT_TRIGGER = "1.2.trigger"
+"""Stands for "a fresh trigger_id": `SlackWorld` swaps it for one the fake has just issued."""
 
 
 def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -54,7 +56,7 @@ def command_body(text: str, user: str = "U0ALICE", channel: str = "C0GENERAL", *
         "text": text,
         "api_app_id": "A-APP",
         "response_url": extra.pop("response_url", ""),
-        "trigger_id": "1.2.trigger",
+        "trigger_id": DEFAULT_TRIGGER,
         **extra,
     }
     return urlencode(fields)
@@ -83,7 +85,7 @@ def block_actions_payload(
         "team": {"id": TEAM, "domain": "example"},
         "user": {"id": user, "username": user.removeprefix("U0").lower(), "team_id": TEAM},
         "api_app_id": "A-APP",
-        "trigger_id": "1.2.trigger",
+        "trigger_id": DEFAULT_TRIGGER,
         "container": {
             "type": "message",
             "message_ts": message_ts,
@@ -124,9 +126,12 @@ class SlackWorld:
 
     def command(self, text: str, **fields: str) -> BoltResponse:
         fields.setdefault("response_url", self.fake.response_url("cmd"))
+        fields.setdefault("trigger_id", self.fake.trigger())
         return self.dispatch(command_body(text, **fields))
 
     def interact(self, payload: dict[str, Any]) -> BoltResponse:
+        if payload.get("trigger_id") == DEFAULT_TRIGGER:
+            payload = {**payload, "trigger_id": self.fake.trigger()}  # fresh, as Slack sends
         return self.dispatch(urlencode({"payload": json.dumps(payload)}))
 
     def click(self, action_id: str, **kwargs: Any) -> BoltResponse:
@@ -160,9 +165,12 @@ def make_world(fake: FakeSlack, database_url: str, env: dict[str, str] | None = 
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
+    """The strict fake Slack; a test fails if it sent anything Slack would refuse unexpectedly."""
     server = FakeSlack().start()
     yield server
     server.stop()
+    refused = server.unexpected_refusals()
+    assert not refused, f"Slack would have refused: {refused}"
 
 
 @pytest.fixture

@@ -64,10 +64,11 @@ def _values(typed: dict[str, str]) -> dict[str, dict]:
 
 def test_share_form_command_opens_the_modal_and_the_dm_asks_the_focus(slack):
     """`/practice share form` → views.open with the modal → view_submission → the DM asks focus."""
-    slack.command("share form")
+    trigger = slack.fake.trigger()
+    slack.command("share form", trigger_id=trigger)
 
     opened = slack.fake.wait_for("views.open")[0].body
-    assert opened == {"trigger_id": "1.2.trigger", "view": SHARE_FORM_MODAL}
+    assert opened == {"trigger_id": trigger, "view": SHARE_FORM_MODAL}
 
     response = slack.interact(view_submission(opened["view"], "U0ALICE", _values(TYPED)))
 

@@ -55,6 +55,7 @@ def test_slow_click_opens_a_loading_modal_first_then_updates_it(slack):
         channel=MODERATION_CHANNEL,
         response_url=slack.fake.response_url("slow"),
     )
+    payload["trigger_id"] = trigger = slack.fake.trigger()
     raw = urlencode({"payload": json.dumps(payload)})
 
     response = app.dispatch(BoltRequest(body=raw, headers=signed_headers(raw)))
@@ -66,7 +67,7 @@ def test_slow_click_opens_a_loading_modal_first_then_updates_it(slack):
         separators=(",", ":"),
     )
     assert opened == {
-        "trigger_id": "1.2.trigger",
+        "trigger_id": trigger,
         "view": {
             "type": "modal",
             "callback_id": "slack:loading",
