@@ -41,6 +41,7 @@ from adapters.slack.inbound import (
     Inbound,
     Source,
     actor_of,
+    is_typed_by_person,
     on_app_mention,
     on_block_actions,
     on_command,
@@ -60,7 +61,7 @@ from adapters.slack.render import (
     render_modal,
 )
 from adapters.slack.text import mrkdwn
-from bot.kernel.events import Actor, Click, Command, Event, Place
+from bot.kernel.events import Actor, Click, Command, Event, Place, Text
 from bot.kernel.ports import Clock
 from bot.kernel.replies import Action, Buttons, Form, PracticeCard, Reply, text
 from store.platform_state import PlatformState
@@ -74,6 +75,7 @@ _PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
 SHARE_WORDS = frozenset({"share"})
 SHARE_ACTION = re.compile(r"share(:.*)?")
 MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
+FILES_NOT_READ = "I can only read typed text, not files: please type your answer as a message."
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet: invite me first with `/invite @Practice bank`, "
     "then press *Share in channel* again."
@@ -239,12 +241,22 @@ class SlackAdapter:
         self._answer(inbound, self._ask(inbound.event))
 
     def on_message(self, body: dict[str, Any]) -> None:
-        """A message in the bot's DM (questions, sharing answers); other messages are ignored."""
+        """A message in the bot's DM (questions, sharing answers); other messages are ignored.
+
+        Bot messages (our own included) and edits are ignored; a file shared with words is read
+        for its words, and a file alone gets a short answer saying only typed text is read.
+        """
         event = body.get("event") or {}
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or not is_typed_by_person(event):
             return
         inbound = on_direct_message(body)
-        self._answer(inbound, self._ask(inbound.event))
+        event_in = inbound.event
+        assert isinstance(event_in, Text)  # noqa: S101 - on_direct_message makes texts
+        if not event_in.text.strip():
+            if event.get("subtype") == "file_share":
+                self._answer(inbound, [Reply((text(FILES_NOT_READ),))])
+            return
+        self._answer(inbound, self._ask(event_in))
 
     def on_app_home_opened(self, body: dict[str, Any]) -> None:
         """The Home tab was opened: publish the person's page (`views.publish`)."""
@@ -322,7 +334,7 @@ class SlackAdapter:
 
     def _send(self, source: Source, message: SlackMessage) -> None:
         editable = source.message_ts and not source.ephemeral
-        in_thread = bool(source.thread_ts) and not source.is_direct
+        in_thread = bool(source.thread_ts)
         if source.is_direct or source.thread_ts or not message.private:
             if message.replace and editable:
                 self._client.chat_update(

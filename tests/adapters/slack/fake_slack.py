@@ -3,11 +3,11 @@
 Every message, modal and Home view is checked against Slack's contract (`contract.py`: slack_sdk's
 models plus the documented limits) and refused as Slack refuses it (`invalid_blocks`,
 `msg_blocks_too_long`, `invalid_arguments`). Posting where the bot is not a member answers
-`channel_not_found`: the bot is in `members` (the general and moderation channels by default,
-plus `join`ed ones), in its own DM with each person (`D<user id>`, as `conversations.open`
-answers), and may post to a user id (its App Home DM). `trigger_id`s are issued by `trigger()` and live 3 s on the fake's
-clock (`advance` moves it on, no sleeps): an old one answers `expired_trigger_id`, a spent one
-`exchanged_trigger_id`. Every refusal is recorded in `refusals`; the `fake` fixture fails a test
+`channel_not_found`: the bot is in `members` (the general and moderation channels by default, plus
+`join`ed ones), in its own DM with each person (`D<user id>`, as `conversations.open` answers), and
+may post to a user id (its App Home DM). `trigger_id`s are issued by `trigger()` and live 3 s on the
+fake's clock (`advance` moves it on, no sleeps): an old one answers `expired_trigger_id`, a spent
+one `exchanged_trigger_id`. Every refusal is recorded in `refusals`; the `fake` fixture fails a test
 that caused one it did not `expect`. It also serves `response_url`s (`/respond/<n>`), and can be
 told to fail the next call of a method (e.g. a 429 with `Retry-After`). Tests wait for a call with
 `wait_for` (bounded polling on a condition, no sleeps).

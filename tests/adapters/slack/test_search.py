@@ -210,12 +210,12 @@ def test_hostile_queries_are_answered_within_limits_and_never_mention(slack, que
 
 
 def test_mention_injection_in_a_query_is_escaped(slack):
-    """Markup typed in a search comes back as escaped text."""
-    slack.command("<!channel> & <@U123>")
+    """`@channel & @U123` typed in a search comes back as plain names that ping nobody."""
+    slack.command("<!channel> &amp; <@U123> &lt;!here&gt;")  # as Slack delivers what was typed
 
     body = _respond(slack)
     assert body["blocks"][0]["text"]["text"] == (
-        "No practices found for “&lt;!channel&gt; &amp; &lt;@U123&gt;”."
+        "No practices found for “@channel &amp; @U123 &lt;!here&gt;”."
     )
 
 
