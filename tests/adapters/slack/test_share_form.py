@@ -50,7 +50,7 @@ SHARE_FORM_MODAL = {
         },
         _text_input("title", "Title", 200, multiline=False),
         _text_input("summary", "Summary", 300),
-        # Slack's plain_text_input holds at most 3000 characters (the core allows 4000).
+        # The dialogue's own limits: Slack's plain_text_input holds at most 3000 characters.
         _text_input("aim", "Problem and aim", 3000),
         _text_input("description", "What was done", 3000),
         _text_input("learning", "Learning", 3000),
