@@ -60,8 +60,8 @@ from adapters.slack.render import (
     render_message,
     render_modal,
 )
-from adapters.slack.text import mrkdwn
-from bot.kernel.events import Actor, Click, Command, Event, Place, Text
+from adapters.slack.text import ERROR_TEXT, cut, mrkdwn, one_line
+from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Place, Text
 from bot.kernel.ports import Clock
 from bot.kernel.replies import Action, Buttons, Form, PracticeCard, Reply, text
 from store.platform_state import PlatformState
@@ -73,9 +73,11 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 _PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
 # Words that start the sharing dialogue, which always runs in the person's DM with the bot.
 SHARE_WORDS = frozenset({"share"})
+SHARE_FORM_WORDS = ("share", "form")  # `/practice share form`: the core answers with a modal
 SHARE_ACTION = re.compile(r"share(:.*)?")
 MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
 FILES_NOT_READ = "I can only read typed text, not files: please type your answer as a message."
+NOT_A_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet: invite me first with `/invite @Practice bank`, "
     "then press *Share in channel* again."
@@ -152,15 +154,46 @@ class SlackAdapter:
     # --- listeners ---------------------------------------------------------------------------
 
     def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
-        """`/practice …`: ack, then answer privately (sharing moves to the DM)."""
+        """`/practice …`: ack, then answer privately (sharing moves to the DM).
+
+        A command typed in a DM between people (or a channel the bot is not in) is answered
+        through its `response_url`: the bot cannot post there. `share form` spends the
+        trigger_id on a loading modal before the core works, since the modal must open in 3 s.
+        """
         ack()
-        inbound = on_command(body)
+        inbound = self._own_dm_or_elsewhere(on_command(body))
         event = inbound.event
         assert isinstance(event, Command)  # noqa: S101 - on_command makes commands
+        if _first_words(event.text, 2) == SHARE_FORM_WORDS and inbound.source.trigger_id:
+            target = inbound if inbound.source.is_direct else self._in_dm(inbound)
+            if target is not inbound:
+                self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
+            self._answer_slowly(target, lambda: self._ask(target.event))
+            return
         if not inbound.source.is_direct and _first_word(event.text) in SHARE_WORDS:
             self._move_to_dm(inbound)
             return
         self._answer(inbound, self._ask(event))
+
+    def _own_dm_or_elsewhere(self, inbound: Inbound) -> Inbound:
+        """A command from a DM is in the bot's own DM only if it is the one Slack opens for us.
+
+        Slash commands work in any conversation, DMs between two people included, and their
+        payload calls every DM `directmessage`; `conversations.open` names the bot's own.
+        """
+        source = inbound.source
+        if not source.is_direct or not _USER_ID.fullmatch(source.user):
+            return inbound
+        try:
+            opened = self._client.conversations_open(users=source.user)
+        except SlackApiError as error:
+            log.info("conversations.open failed: %s", error.response.get("error"))
+            return inbound
+        if str(opened["channel"]["id"]) == source.channel:
+            return inbound
+        event = inbound.event
+        place = replace(event.place, is_direct=False)
+        return Inbound(replace(event, place=place), replace(source, is_direct=False))
 
     def on_block_action(self, ack: Ack, body: dict[str, Any]) -> None:
         """A button or select: ack, then answer; a form the core sends opens as a modal."""
@@ -220,11 +253,19 @@ class SlackAdapter:
             self._answer(inbound, [Reply((text(NOT_IN_CHANNEL),))])
 
     def on_view_submission(self, ack: Ack, body: dict[str, Any]) -> None:
-        """A modal sent back: the core decides; a form in its answer replaces the modal."""
+        """A modal sent back: the core decides; a form in its answer replaces the modal.
+
+        When the core sends the same form back with a reason on each refused field, the reasons
+        go beside those fields (`response_action: errors`) and the modal keeps what was typed.
+        """
         inbound = on_view_submission(body)
         replies = self._ask(inbound.event)
         forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
-        if forms:
+        submitted = inbound.event.form if isinstance(inbound.event, FormSubmit) else ""
+        if forms and forms[0][1].id == submitted and field_errors(forms[0][1]):
+            ack(response_action="errors", errors=field_errors(forms[0][1]))
+            rest = [r for r in replies if r is not forms[0][0]]
+        elif forms:
             reply, form = forms[0]
             notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
             metadata = _metadata(inbound.source)
@@ -333,6 +374,30 @@ class SlackAdapter:
                 self._send(source, message)
 
     def _send(self, source: Source, message: SlackMessage) -> None:
+        """Post one message where `source` says; where the bot cannot post, use `response_url`.
+
+        No channel at all (a modal from before we kept its channel, a forged one) means the
+        answer goes to the person's DM with the bot.
+        """
+        if not source.channel:
+            if not _USER_ID.fullmatch(source.user):
+                log.info("dropping an answer with nowhere to go")
+                return
+            source = replace(source, channel=source.user, is_direct=True, thread_ts="")
+        try:
+            self._post(source, message)
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            if code not in NOT_A_MEMBER or not source.response_url:
+                raise
+            log.info("cannot post in %s (%s): answering through response_url", source.channel, code)
+            WebhookClient(source.response_url).send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral" if message.private else "in_channel",
+            )
+
+    def _post(self, source: Source, message: SlackMessage) -> None:
         editable = source.message_ts and not source.ephemeral
         in_thread = bool(source.thread_ts)
         if source.is_direct or source.thread_ts or not message.private:
@@ -364,6 +429,11 @@ class SlackAdapter:
         )
 
 
+def field_errors(form: Form) -> dict[str, str]:
+    """The refusal reasons a form carries, by input block id (Slack's inline errors)."""
+    return {f.name: cut(one_line(f.error), ERROR_TEXT) for f in form.fields if f.error}
+
+
 def _metadata(source: Source) -> dict[str, str]:
     """Where a modal was opened, so its submission is answered there."""
     metadata = {"channel": source.channel}
@@ -374,6 +444,10 @@ def _metadata(source: Source) -> dict[str, str]:
 
 def _first_word(value: str) -> str:
     return value.strip().split(" ", 1)[0].casefold() if value.strip() else ""
+
+
+def _first_words(value: str, count: int) -> tuple[str, ...]:
+    return tuple(word.casefold() for word in value.split()[:count])
 
 
 def build_app(

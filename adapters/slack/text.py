@@ -28,6 +28,7 @@ MODAL_BUTTON = 24
 INPUT_LABEL = 2000
 INPUT_VALUE = 3000
 PRIVATE_METADATA = 3000
+ERROR_TEXT = 2000  # one field's message in `response_action: errors`
 MESSAGE_TEXT = 3000  # the notification fallback; Slack allows more but truncates it anyway
 MAX_BLOCKS = 50
 MODAL_MAX_BLOCKS = 100

@@ -274,10 +274,12 @@ class FakeSlack:
 def _parse(raw: str, content_type: str) -> dict[str, Any]:
     if not raw:
         return {}
+    body: dict[str, Any]
     if "json" in content_type:
-        return dict(json.loads(raw))
-    body: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
-    for name in ("blocks", "view"):
+        body = dict(json.loads(raw))
+    else:
+        body = dict(parse_qsl(raw, keep_blank_values=True))
+    for name in ("blocks", "view"):  # Slack takes these as JSON text in either encoding
         if isinstance(body.get(name), str):
             body[name] = json.loads(body[name])
     return body
