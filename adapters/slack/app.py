@@ -77,6 +77,7 @@ SHARE_FORM_WORDS = ("share", "form")  # `/practice share form`: the core answers
 SHARE_ACTION = re.compile(r"share(:.*)?")
 MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
 FILES_NOT_READ = "I can only read typed text, not files: please type your answer as a message."
+CONTINUED = "Practice bank (continued)"
 NOT_A_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet: invite me first with `/invite @Practice bank`, "
@@ -361,7 +362,9 @@ class SlackAdapter:
         source = inbound.source
         for reply in replies:
             share = reply.private and not source.is_direct
-            message = render_message(reply, share_buttons=share)
+            public = source.is_direct or bool(source.thread_ts) or not reply.private
+            where = "the thread" if public else "the messages below"
+            message = render_message(reply, share_buttons=share, where=where)
             if message.forms and source.trigger_id:
                 notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
                 self._client.views_open(
@@ -398,8 +401,8 @@ class SlackAdapter:
             )
 
     def _post(self, source: Source, message: SlackMessage) -> None:
+        """Post, edit or answer ephemerally; a shortened message's full text follows it."""
         editable = source.message_ts and not source.ephemeral
-        in_thread = bool(source.thread_ts)
         if source.is_direct or source.thread_ts or not message.private:
             if message.replace and editable:
                 self._client.chat_update(
@@ -408,25 +411,36 @@ class SlackAdapter:
                     text=message.text,
                     blocks=message.blocks,
                 )
-                return
-            self._client.chat_postMessage(
-                channel=source.channel or source.user,
-                text=message.text,
-                blocks=message.blocks,
-                thread_ts=source.thread_ts if in_thread else None,
-            )
+                thread = source.thread_ts or source.message_ts
+            else:
+                posted = self._client.chat_postMessage(
+                    channel=source.channel or source.user,
+                    text=message.text,
+                    blocks=message.blocks,
+                    thread_ts=source.thread_ts or None,
+                )
+                thread = source.thread_ts or str(posted.get("ts") or "")
+            channel = source.channel or source.user
+            for blocks in message.more:
+                self._client.chat_postMessage(
+                    channel=channel, text=CONTINUED, blocks=blocks, thread_ts=thread or None
+                )
             return
         if source.response_url:
-            WebhookClient(source.response_url).send(
+            webhook = WebhookClient(source.response_url)
+            webhook.send(
                 text=message.text,
                 blocks=message.blocks,
                 response_type="ephemeral",
                 replace_original=bool(message.replace and source.message_ts),
             )
+            for blocks in message.more:
+                webhook.send(text=CONTINUED, blocks=blocks, response_type="ephemeral")
             return
-        self._client.chat_postEphemeral(
-            channel=source.channel, user=source.user, text=message.text, blocks=message.blocks
-        )
+        for blocks in (message.blocks, *message.more):
+            self._client.chat_postEphemeral(
+                channel=source.channel, user=source.user, text=message.text, blocks=blocks
+            )
 
 
 def field_errors(form: Form) -> dict[str, str]:
