@@ -22,7 +22,8 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.server import SlackBot, create_slack_bot
 from adapters.slack.settings import slack_settings
 from practicebank.bootstrap import Store, open_store
-from tests.adapters.slack.fake_slack import TEAM, FakeSlack
+from tests.adapters.slack.contract import view_refusal
+from tests.adapters.slack.fake_slack import TEAM, FakeSlack, Refusal
 from tests.support.memory import FixedClock
 
 SECRET = "test-signing-secret"
@@ -119,10 +120,28 @@ class SlackWorld:
     clock: FixedClock
 
     def dispatch(self, raw: str, headers: dict[str, str] | None = None) -> BoltResponse:
+        """Deliver a signed request; an ack carrying a modal is checked as Slack checks it."""
         request = BoltRequest(
             body=raw, headers=headers if headers is not None else signed_headers(raw)
         )
-        return self.bot.app.dispatch(request)
+        response = self.bot.app.dispatch(request)
+        self._check_ack(response)
+        return response
+
+    def _check_ack(self, response: BoltResponse) -> None:
+        try:
+            ack = json.loads(response.body) if response.body.startswith("{") else {}
+        except ValueError:
+            return
+        problems: list[str] = []
+        if ack.get("response_action") in ("update", "push"):
+            problems = view_refusal(ack.get("view"))
+        elif ack.get("response_action") == "errors":
+            problems = [] if isinstance(ack.get("errors"), dict) and ack["errors"] else ["errors"]
+        if problems:
+            self.fake.refusals.append(
+                Refusal("view_submission ack", "invalid_arguments", tuple(problems))
+            )
 
     def command(self, text: str, **fields: str) -> BoltResponse:
         fields.setdefault("response_url", self.fake.response_url("cmd"))
