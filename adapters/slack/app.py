@@ -209,16 +209,7 @@ class SlackAdapter:
         if not inbound.source.is_direct and SHARE_ACTION.fullmatch(event.action):
             self._move_to_dm(inbound)
             return
-        if not inbound.source.trigger_id:
-            self._answer(inbound, self._ask(event))
-            return
-        future = self._executor.submit(self._ask, event)
-        try:
-            replies = future.result(timeout=self._form_wait)
-        except FutureTimeout:
-            self._answer_slowly(inbound, future.result)
-            return
-        self._answer(inbound, replies)
+        self._answer_in_time(inbound)
 
     def on_share_in_channel(self, ack: Ack, body: dict[str, Any]) -> None:
         """*Share in channel*: post the practice's card for everyone, credited to the sharer."""
@@ -335,7 +326,24 @@ class SlackAdapter:
         """Start sharing in the person's DM, and say so where they asked."""
         moved = self._in_dm(inbound)
         self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
-        self._answer(moved, self._ask(moved.event))
+        self._answer_in_time(moved)
+
+    def _answer_in_time(self, inbound: Inbound) -> None:
+        """Ask the core; with a trigger_id, wait `form_wait` at most before a loading modal.
+
+        A trigger opens a modal within 3 s of the click only: if the core is slower, the
+        trigger is spent on a loading modal that its answer then fills in.
+        """
+        if not inbound.source.trigger_id:
+            self._answer(inbound, self._ask(inbound.event))
+            return
+        future = self._executor.submit(self._ask, inbound.event)
+        try:
+            replies = future.result(timeout=self._form_wait)
+        except FutureTimeout:
+            self._answer_slowly(inbound, future.result)
+            return
+        self._answer(inbound, replies)
 
     def _answer_slowly(self, inbound: Inbound, result: Callable[[], list[Reply]]) -> None:
         """The core is slow: spend the trigger on a loading modal, then fill it in."""

@@ -188,3 +188,32 @@ def test_typed_share_form_in_the_dm_offers_a_button_that_opens_the_modal(slack):
         "description",
         "learning",
     ]
+
+
+def test_share_modal_inputs_allow_exactly_the_dialogues_limits(slack):
+    """Each input of the share modal takes as much as the dialogue's question for that field."""
+    from bot.sharing.questions import BY_FIELD
+
+    slack.command("share form")
+    view = slack.fake.wait_for("views.update")[0].body["view"]
+
+    limits = {
+        b["block_id"]: b["element"]["max_length"] for b in view["blocks"] if b["type"] == "input"
+    }
+    assert limits == {name: BY_FIELD[name].max_length for name in limits}
+    assert limits["aim"] == 3000
+
+
+def test_a_3000_character_answer_in_the_modal_is_saved_whole(slack):
+    """The longest answer Slack lets a person type is stored whole, never cut."""
+    slack.command("share form")
+    view = slack.fake.wait_for("views.update")[0].body["view"]
+    longest = "word " * 599 + "last."
+
+    slack.interact(view_submission(view, "U0ALICE", _values({**TYPED, "aim": longest})))
+    slack.fake.wait_for("chat.postMessage")
+
+    with slack.store.uow_factory() as uow:
+        (draft,) = uow.submissions.open_for(f"slack:{TEAM}:U0ALICE")
+    assert len(longest) == 3000
+    assert draft.answers["aim"] == longest
