@@ -212,7 +212,11 @@ class SlackAdapter:
         self._answer_in_time(inbound)
 
     def on_share_in_channel(self, ack: Ack, body: dict[str, Any]) -> None:
-        """*Share in channel*: post the practice's card for everyone, credited to the sharer."""
+        """*Share in channel*: post the practice's card for everyone, credited to the sharer.
+
+        In a conversation the bot is not in, the click's `response_url` posts it instead; only
+        when that is missing is the person asked to invite the bot.
+        """
         ack()
         inbound = on_block_actions(body)
         event = inbound.event
@@ -241,7 +245,15 @@ class SlackAdapter:
                 channel=inbound.source.channel, text=fallback, blocks=blocks
             )
         except SlackApiError as error:
-            log.info("share in channel failed: %s", error.response.get("error"))
+            code = str(error.response.get("error", ""))
+            log.info("share in channel failed: %s", code)
+            if code in NOT_A_MEMBER and inbound.source.response_url:
+                # Slack lets the response_url of a click post publicly where the bot is not a
+                # member: the card is shared all the same.
+                WebhookClient(inbound.source.response_url).send(
+                    text=fallback, blocks=blocks, response_type="in_channel"
+                )
+                return
             self._answer(inbound, [Reply((text(NOT_IN_CHANNEL),))])
 
     def on_view_submission(self, ack: Ack, body: dict[str, Any]) -> None:
