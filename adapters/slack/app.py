@@ -8,9 +8,13 @@ Slack retries (`X-Slack-Retry-Num`) are claimed on their `event_id` in the datab
 work, so several workers never answer one event twice.
 
 Where answers go: a private reply to a slash command or a click is ephemeral (`response_url`),
-in a direct message it is a message, to a mention it is a reply in the thread; `replace` edits
-the message the button sat on. Sharing always happens in the person's DM with the bot, and so
-do answers to buttons on the Home tab (a view has no channel or `response_url`).
+in a direct message it is a message (in the thread, if the person wrote in one), to a mention it
+is a reply in the thread; `replace` edits the message the button sat on. Wherever the bot cannot
+post (a DM between two people, a channel it was not invited to: `channel_not_found`), the answer
+goes through the `response_url` instead. Sharing always happens in the person's DM with the bot,
+and so do answers to buttons on the Home tab and to modals that lost their channel (a view has
+no channel or `response_url`). A message too long for Slack is shortened by the renderer and
+its full text follows in the thread.
 
 Decisions kept deliberately narrow:
 - Practice refs are unfurled when the bot is mentioned (`@Practice bank PB046` shows the card in
