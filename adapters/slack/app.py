@@ -8,9 +8,13 @@ Slack retries (`X-Slack-Retry-Num`) are claimed on their `event_id` in the datab
 work, so several workers never answer one event twice.
 
 Where answers go: a private reply to a slash command or a click is ephemeral (`response_url`),
-in a direct message it is a message, to a mention it is a reply in the thread; `replace` edits
-the message the button sat on. Sharing always happens in the person's DM with the bot, and so
-do answers to buttons on the Home tab (a view has no channel or `response_url`).
+in a direct message it is a message (in the thread, if the person wrote in one), to a mention it
+is a reply in the thread; `replace` edits the message the button sat on. Wherever the bot cannot
+post (a DM between two people, a channel it was not invited to: `channel_not_found`), the answer
+goes through the `response_url` instead. Sharing always happens in the person's DM with the bot,
+and so do answers to buttons on the Home tab and to modals that lost their channel (a view has
+no channel or `response_url`). A message too long for Slack is shortened by the renderer and
+its full text follows in the thread.
 
 Decisions kept deliberately narrow:
 - Practice refs are unfurled when the bot is mentioned (`@Practice bank PB046` shows the card in
@@ -41,6 +45,7 @@ from adapters.slack.inbound import (
     Inbound,
     Source,
     actor_of,
+    is_typed_by_person,
     on_app_mention,
     on_block_actions,
     on_command,
@@ -59,8 +64,8 @@ from adapters.slack.render import (
     render_message,
     render_modal,
 )
-from adapters.slack.text import mrkdwn
-from bot.kernel.events import Actor, Click, Command, Event, Place
+from adapters.slack.text import ERROR_TEXT, cut, mrkdwn, one_line
+from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Place, Text
 from bot.kernel.ports import Clock
 from bot.kernel.replies import Action, Buttons, Form, PracticeCard, Reply, text
 from store.platform_state import PlatformState
@@ -72,8 +77,12 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 _PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
 # Words that start the sharing dialogue, which always runs in the person's DM with the bot.
 SHARE_WORDS = frozenset({"share"})
+SHARE_FORM_WORDS = ("share", "form")  # `/practice share form`: the core answers with a modal
 SHARE_ACTION = re.compile(r"share(:.*)?")
 MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
+FILES_NOT_READ = "I can only read typed text, not files: please type your answer as a message."
+CONTINUED = "Practice bank (continued)"
+NOT_A_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet: invite me first with `/invite @Practice bank`, "
     "then press *Share in channel* again."
@@ -150,15 +159,46 @@ class SlackAdapter:
     # --- listeners ---------------------------------------------------------------------------
 
     def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
-        """`/practice …`: ack, then answer privately (sharing moves to the DM)."""
+        """`/practice …`: ack, then answer privately (sharing moves to the DM).
+
+        A command typed in a DM between people (or a channel the bot is not in) is answered
+        through its `response_url`: the bot cannot post there. `share form` spends the
+        trigger_id on a loading modal before the core works, since the modal must open in 3 s.
+        """
         ack()
-        inbound = on_command(body)
+        inbound = self._own_dm_or_elsewhere(on_command(body))
         event = inbound.event
         assert isinstance(event, Command)  # noqa: S101 - on_command makes commands
+        if _first_words(event.text, 2) == SHARE_FORM_WORDS and inbound.source.trigger_id:
+            target = inbound if inbound.source.is_direct else self._in_dm(inbound)
+            if target is not inbound:
+                self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
+            self._answer_slowly(target, lambda: self._ask(target.event))
+            return
         if not inbound.source.is_direct and _first_word(event.text) in SHARE_WORDS:
             self._move_to_dm(inbound)
             return
         self._answer(inbound, self._ask(event))
+
+    def _own_dm_or_elsewhere(self, inbound: Inbound) -> Inbound:
+        """A command from a DM is in the bot's own DM only if it is the one Slack opens for us.
+
+        Slash commands work in any conversation, DMs between two people included, and their
+        payload calls every DM `directmessage`; `conversations.open` names the bot's own.
+        """
+        source = inbound.source
+        if not source.is_direct or not _USER_ID.fullmatch(source.user):
+            return inbound
+        try:
+            opened = self._client.conversations_open(users=source.user)
+        except SlackApiError as error:
+            log.info("conversations.open failed: %s", error.response.get("error"))
+            return inbound
+        if str(opened["channel"]["id"]) == source.channel:
+            return inbound
+        event = inbound.event
+        place = replace(event.place, is_direct=False)
+        return Inbound(replace(event, place=place), replace(source, is_direct=False))
 
     def on_block_action(self, ack: Ack, body: dict[str, Any]) -> None:
         """A button or select: ack, then answer; a form the core sends opens as a modal."""
@@ -173,19 +213,14 @@ class SlackAdapter:
         if not inbound.source.is_direct and SHARE_ACTION.fullmatch(event.action):
             self._move_to_dm(inbound)
             return
-        if not inbound.source.trigger_id:
-            self._answer(inbound, self._ask(event))
-            return
-        future = self._executor.submit(self._ask, event)
-        try:
-            replies = future.result(timeout=self._form_wait)
-        except FutureTimeout:
-            self._answer_slowly(inbound, future.result)
-            return
-        self._answer(inbound, replies)
+        self._answer_in_time(inbound)
 
     def on_share_in_channel(self, ack: Ack, body: dict[str, Any]) -> None:
-        """*Share in channel*: post the practice's card for everyone, credited to the sharer."""
+        """*Share in channel*: post the practice's card for everyone, credited to the sharer.
+
+        In a conversation the bot is not in, the click's `response_url` posts it instead; only
+        when that is missing is the person asked to invite the bot.
+        """
         ack()
         inbound = on_block_actions(body)
         event = inbound.event
@@ -214,15 +249,31 @@ class SlackAdapter:
                 channel=inbound.source.channel, text=fallback, blocks=blocks
             )
         except SlackApiError as error:
-            log.info("share in channel failed: %s", error.response.get("error"))
+            code = str(error.response.get("error", ""))
+            log.info("share in channel failed: %s", code)
+            if code in NOT_A_MEMBER and inbound.source.response_url:
+                # Slack lets the response_url of a click post publicly where the bot is not a
+                # member: the card is shared all the same.
+                WebhookClient(inbound.source.response_url).send(
+                    text=fallback, blocks=blocks, response_type="in_channel"
+                )
+                return
             self._answer(inbound, [Reply((text(NOT_IN_CHANNEL),))])
 
     def on_view_submission(self, ack: Ack, body: dict[str, Any]) -> None:
-        """A modal sent back: the core decides; a form in its answer replaces the modal."""
+        """A modal sent back: the core decides; a form in its answer replaces the modal.
+
+        When the core sends the same form back with a reason on each refused field, the reasons
+        go beside those fields (`response_action: errors`) and the modal keeps what was typed.
+        """
         inbound = on_view_submission(body)
         replies = self._ask(inbound.event)
         forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
-        if forms:
+        submitted = inbound.event.form if isinstance(inbound.event, FormSubmit) else ""
+        if forms and forms[0][1].id == submitted and field_errors(forms[0][1]):
+            ack(response_action="errors", errors=field_errors(forms[0][1]))
+            rest = [r for r in replies if r is not forms[0][0]]
+        elif forms:
             reply, form = forms[0]
             notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
             metadata = _metadata(inbound.source)
@@ -239,12 +290,22 @@ class SlackAdapter:
         self._answer(inbound, self._ask(inbound.event))
 
     def on_message(self, body: dict[str, Any]) -> None:
-        """A message in the bot's DM (questions, sharing answers); other messages are ignored."""
+        """A message in the bot's DM (questions, sharing answers); other messages are ignored.
+
+        Bot messages (our own included) and edits are ignored; a file shared with words is read
+        for its words, and a file alone gets a short answer saying only typed text is read.
+        """
         event = body.get("event") or {}
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        if event.get("channel_type") != "im" or not is_typed_by_person(event):
             return
         inbound = on_direct_message(body)
-        self._answer(inbound, self._ask(inbound.event))
+        event_in = inbound.event
+        assert isinstance(event_in, Text)  # noqa: S101 - on_direct_message makes texts
+        if not event_in.text.strip():
+            if event.get("subtype") == "file_share":
+                self._answer(inbound, [Reply((text(FILES_NOT_READ),))])
+            return
+        self._answer(inbound, self._ask(event_in))
 
     def on_app_home_opened(self, body: dict[str, Any]) -> None:
         """The Home tab was opened: publish the person's page (`views.publish`)."""
@@ -281,7 +342,24 @@ class SlackAdapter:
         """Start sharing in the person's DM, and say so where they asked."""
         moved = self._in_dm(inbound)
         self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
-        self._answer(moved, self._ask(moved.event))
+        self._answer_in_time(moved)
+
+    def _answer_in_time(self, inbound: Inbound) -> None:
+        """Ask the core; with a trigger_id, wait `form_wait` at most before a loading modal.
+
+        A trigger opens a modal within 3 s of the click only: if the core is slower, the
+        trigger is spent on a loading modal that its answer then fills in.
+        """
+        if not inbound.source.trigger_id:
+            self._answer(inbound, self._ask(inbound.event))
+            return
+        future = self._executor.submit(self._ask, inbound.event)
+        try:
+            replies = future.result(timeout=self._form_wait)
+        except FutureTimeout:
+            self._answer_slowly(inbound, future.result)
+            return
+        self._answer(inbound, replies)
 
     def _answer_slowly(self, inbound: Inbound, result: Callable[[], list[Reply]]) -> None:
         """The core is slow: spend the trigger on a loading modal, then fill it in."""
@@ -308,7 +386,9 @@ class SlackAdapter:
         source = inbound.source
         for reply in replies:
             share = reply.private and not source.is_direct
-            message = render_message(reply, share_buttons=share)
+            public = source.is_direct or bool(source.thread_ts) or not reply.private
+            where = "the thread" if public else "the messages below"
+            message = render_message(reply, share_buttons=share, where=where)
             if message.forms and source.trigger_id:
                 notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
                 self._client.views_open(
@@ -321,8 +401,32 @@ class SlackAdapter:
                 self._send(source, message)
 
     def _send(self, source: Source, message: SlackMessage) -> None:
+        """Post one message where `source` says; where the bot cannot post, use `response_url`.
+
+        No channel at all (a modal from before we kept its channel, a forged one) means the
+        answer goes to the person's DM with the bot.
+        """
+        if not source.channel:
+            if not _USER_ID.fullmatch(source.user):
+                log.info("dropping an answer with nowhere to go")
+                return
+            source = replace(source, channel=source.user, is_direct=True, thread_ts="")
+        try:
+            self._post(source, message)
+        except SlackApiError as error:
+            code = str(error.response.get("error", ""))
+            if code not in NOT_A_MEMBER or not source.response_url:
+                raise
+            log.info("cannot post in %s (%s): answering through response_url", source.channel, code)
+            WebhookClient(source.response_url).send(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral" if message.private else "in_channel",
+            )
+
+    def _post(self, source: Source, message: SlackMessage) -> None:
+        """Post, edit or answer ephemerally; a shortened message's full text follows it."""
         editable = source.message_ts and not source.ephemeral
-        in_thread = bool(source.thread_ts) and not source.is_direct
         if source.is_direct or source.thread_ts or not message.private:
             if message.replace and editable:
                 self._client.chat_update(
@@ -331,25 +435,41 @@ class SlackAdapter:
                     text=message.text,
                     blocks=message.blocks,
                 )
-                return
-            self._client.chat_postMessage(
-                channel=source.channel or source.user,
-                text=message.text,
-                blocks=message.blocks,
-                thread_ts=source.thread_ts if in_thread else None,
-            )
+                thread = source.thread_ts or source.message_ts
+            else:
+                posted = self._client.chat_postMessage(
+                    channel=source.channel or source.user,
+                    text=message.text,
+                    blocks=message.blocks,
+                    thread_ts=source.thread_ts or None,
+                )
+                thread = source.thread_ts or str(posted.get("ts") or "")
+            channel = source.channel or source.user
+            for blocks in message.more:
+                self._client.chat_postMessage(
+                    channel=channel, text=CONTINUED, blocks=blocks, thread_ts=thread or None
+                )
             return
         if source.response_url:
-            WebhookClient(source.response_url).send(
+            webhook = WebhookClient(source.response_url)
+            webhook.send(
                 text=message.text,
                 blocks=message.blocks,
                 response_type="ephemeral",
                 replace_original=bool(message.replace and source.message_ts),
             )
+            for blocks in message.more:
+                webhook.send(text=CONTINUED, blocks=blocks, response_type="ephemeral")
             return
-        self._client.chat_postEphemeral(
-            channel=source.channel, user=source.user, text=message.text, blocks=message.blocks
-        )
+        for blocks in (message.blocks, *message.more):
+            self._client.chat_postEphemeral(
+                channel=source.channel, user=source.user, text=message.text, blocks=blocks
+            )
+
+
+def field_errors(form: Form) -> dict[str, str]:
+    """The refusal reasons a form carries, by input block id (Slack's inline errors)."""
+    return {f.name: cut(one_line(f.error), ERROR_TEXT) for f in form.fields if f.error}
 
 
 def _metadata(source: Source) -> dict[str, str]:
@@ -362,6 +482,10 @@ def _metadata(source: Source) -> dict[str, str]:
 
 def _first_word(value: str) -> str:
     return value.strip().split(" ", 1)[0].casefold() if value.strip() else ""
+
+
+def _first_words(value: str, count: int) -> tuple[str, ...]:
+    return tuple(word.casefold() for word in value.split()[:count])
 
 
 def build_app(

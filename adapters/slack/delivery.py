@@ -3,9 +3,17 @@
 A person's notification goes to their DM (`conversations.open`, then `chat.postMessage`); a
 channel's is posted there. A notification with `replace` edits the message posted earlier for
 its key (`chat.update`), e.g. the moderation card after a decision. A 429 is retried after its
-`Retry-After`; an error that cannot heal (the channel is gone, the bot is not in it) gives up at
-once; anything else is retried with doubling back-off up to `MAX_ATTEMPTS`. Each attempt is
-claimed in the database first, so several workers never send one notification twice.
+`Retry-After`; an error that cannot heal (the channel is gone, the bot is not in it, Slack refused
+the blocks) gives up at once: it is recorded on the row, logged, and the moderators are told (a
+DM to each moderator when their channel could not be reached, else a note in the moderation
+channel), since nobody else would ever learn of it. Anything else is retried with doubling
+back-off up to `MAX_ATTEMPTS`. Each attempt is claimed in the database first, so several workers
+never send one notification twice.
+
+A message too long for one Slack message (a full moderation card) is posted shortened, and the
+full text follows in its thread (`SlackMessage.more`); an edit (`replace`) changes the first
+message only, since the thread already holds the text. A follow-up that fails is logged and not
+retried: the card itself was delivered, and sending it again would post it twice.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.render import render_message
+from adapters.slack.text import escape, mrkdwn
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from bot.kernel.records import Audience, Notification
 from store.platform_state import CLAIMS_KEPT, PlatformState
@@ -44,12 +53,26 @@ PERMANENT_ERRORS = frozenset(
         "invalid_auth",
         "not_authed",
         "invalid_blocks",
+        "invalid_arguments",
+        "msg_blocks_too_long",
         "msg_too_long",
         "no_text",
         "restricted_action",
         "missing_scope",
     }
 )
+
+
+CONTINUED = "Practice bank (continued)"
+FIX_HINTS = {
+    "channel_not_found": "Invite me there with `/invite @Practice bank`, or check the channel id.",
+    "not_in_channel": "Invite me there with `/invite @Practice bank`.",
+    "is_archived": "That channel is archived: set another moderation channel.",
+    "cannot_dm_bot": "That account is a bot.",
+    "user_not_found": "That person is no longer in the workspace.",
+    "account_inactive": "That account is deactivated.",
+}
+"""What a moderator can do about each permanent error; the others are our fault, and logged."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +140,45 @@ class SlackDelivery:
                     uow.outbox.mark_failed(notification.id, error, retry_at)
                     (retrying if retry_at else given_up).append(notification.id)
                 uow.commit()
+            if error is not None and retry_at is None:
+                log.warning(
+                    "gave up on Slack notification %s to %s: %s",
+                    notification.id,
+                    notification.recipient,
+                    error,
+                )
+                self._tell_moderators(notification, error)
         return Outcome(tuple(sent), tuple(retrying), tuple(given_up))
+
+    def _tell_moderators(self, failed: Notification, error: str) -> None:
+        """Say that a notification could not be sent, where the moderators will read it."""
+        with self._uow_factory() as uow:
+            settings = uow.workspaces.get(PLATFORM, failed.workspace_id)
+        if settings is None:
+            return
+        channel = settings.moderation_channel or ""
+        to_channel = failed.audience is Audience.CHANNEL
+        if to_channel and failed.recipient == channel:
+            places = [str(m) for m in settings.moderator_ids]  # their channel is what failed
+        elif channel:
+            places = [channel]
+        else:
+            places = [str(m) for m in settings.moderator_ids]
+        where = f"<#{failed.recipient}>" if to_channel else f"<@{failed.recipient}>"
+        about = f" about `{escape(failed.key)}`" if failed.key else ""
+        hint = FIX_HINTS.get(error, "It has been logged.")
+        notice = (
+            f"I could not deliver a message{about} to {where}: Slack answered `{error}`. {hint}"
+        )
+        for place in places:
+            try:
+                if failed.audience is Audience.PERSON and place == failed.recipient:
+                    continue  # the very DM that failed
+                self._client.chat_postMessage(
+                    channel=place, text=notice, blocks=[{"type": "section", "text": mrkdwn(notice)}]
+                )
+            except SlackApiError as failure:
+                log.warning("could not tell %s either: %s", place, failure.response.get("error"))
 
     def forget_old_claims(self) -> int:
         """Drop claims older than `CLAIMS_KEPT` (the table would otherwise only grow)."""
@@ -153,7 +214,7 @@ class SlackDelivery:
             self._client.chat_update(
                 channel=channel, ts=ts, text=message.text, blocks=message.blocks
             )
-            return
+            return  # the thread under it already holds the full text
         channel = notification.recipient
         if notification.audience is Audience.PERSON:
             opened = self._client.conversations_open(users=notification.recipient)
@@ -161,14 +222,22 @@ class SlackDelivery:
         posted = self._client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks
         )
+        posted_in = str(posted.get("channel") or channel)
         if key:
             self._state.remember_message(
-                notification.workspace_id,
-                key,
-                str(posted.get("channel") or channel),
-                str(posted["ts"]),
-                self._clock.now(),
+                notification.workspace_id, key, posted_in, str(posted["ts"]), self._clock.now()
             )
+        for blocks in message.more:
+            try:
+                self._client.chat_postMessage(
+                    channel=posted_in, text=CONTINUED, blocks=blocks, thread_ts=str(posted["ts"])
+                )
+            except SlackApiError as error:
+                log.warning(
+                    "the full text of notification %s did not follow: %s",
+                    notification.id,
+                    error.response.get("error"),
+                )
 
 
 def message_key(notification: Notification) -> str:

@@ -2,9 +2,12 @@
 
 One `on_<payload>` function per payload type, picked from `INBOUND` by the type, so a new Slack
 feature is a new entry. Payloads come from Slack but are read defensively: a missing or odd field
-gives an empty string, never an exception. Where each event happened (`Source`) is kept beside
-the event, because the answer goes back to the same place: an ephemeral reply through the
-`response_url`, a thread, a direct message, or the message a button sat on.
+gives an empty string, never an exception. Typed text (commands, mentions, DMs) arrives in
+Slack's message formatting and is decoded to what the person typed
+(`adapters.slack.text.decode`); modal values arrive as typed and are taken as they are. Where each
+event happened (`Source`) is kept beside the event, because the answer goes back to the same
+place: an ephemeral reply through the `response_url`, a thread, a direct message, or the message
+a button sat on.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.render import INPUT_ACTION
+from adapters.slack.text import decode
 from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Place, Text
 
 PLATFORM = "slack"
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_LEADING_MENTIONS = re.compile(r"^(?:\s*<@[A-Z0-9]+(?:\|[^>]*)?>)+")
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ def on_command(body: Mapping[str, Any]) -> Inbound:
         trigger_id=_text(body.get("trigger_id")),
         is_direct=direct,
     )
-    return Inbound(Command(actor, place, name, _text(body.get("text"))), source)
+    return Inbound(Command(actor, place, name, decode(_text(body.get("text")))), source)
 
 
 def clicked_action(action: Mapping[str, Any]) -> str:
@@ -178,8 +182,11 @@ def on_view_submission(body: Mapping[str, Any]) -> Inbound:
 
 
 def without_mentions(text: str) -> str:
-    """The question in `<@U0BOT> knife crime`: mentions of anyone are removed."""
-    return " ".join(_MENTION.sub(" ", text).split())
+    """The question in `<@U0BOT> knife crime`, decoded; the mentions addressing it removed.
+
+    A mention inside the question stays, as a harmless `@U123`.
+    """
+    return " ".join(decode(_LEADING_MENTIONS.sub(" ", text)).split())
 
 
 def _message_event(body: Mapping[str, Any], text: str) -> Inbound:
@@ -189,10 +196,13 @@ def _message_event(body: Mapping[str, Any], text: str) -> Inbound:
     direct = is_direct_channel(channel, _text(event.get("channel_type")))
     user = _text(event.get("user"))
     actor = actor_of(team, user)
+    # In a channel the answer starts a thread under the mention; in a DM it is a plain message,
+    # unless the person wrote inside a thread, where it stays.
+    thread = _text(event.get("thread_ts"))
     source = Source(
         channel=channel,
         user=user,
-        thread_ts="" if direct else _text(event.get("thread_ts")) or _text(event.get("ts")),
+        thread_ts=thread if direct else thread or _text(event.get("ts")),
         is_direct=direct,
     )
     return Inbound(Text(actor, Place(PLATFORM, team, channel, is_direct=direct), text), source)
@@ -205,7 +215,20 @@ def on_app_mention(body: Mapping[str, Any]) -> Inbound:
 
 def on_direct_message(body: Mapping[str, Any]) -> Inbound:
     """A message typed in the bot's DM → `Text`, the way sharing answers and questions arrive."""
-    return _message_event(body, _text(_dict(body.get("event")).get("text")))
+    return _message_event(body, decode(_text(_dict(body.get("event")).get("text"))))
+
+
+READ_SUBTYPES = frozenset({"", "file_share", "thread_broadcast"})
+"""Message subtypes that carry what a person typed: plain, with a file, a thread reply also sent
+to the channel. Others (`bot_message`, `message_changed`, `message_deleted`, joins…) are not
+someone answering the bot: an edit of an answer already taken changes nothing."""
+
+
+def is_typed_by_person(event: Mapping[str, Any]) -> bool:
+    """Whether a `message` event is a person writing to the bot (not a bot, an edit, a join)."""
+    if event.get("bot_id") or event.get("bot_profile"):
+        return False
+    return _text(event.get("subtype")) in READ_SUBTYPES and bool(_text(event.get("user")))
 
 
 INBOUND: dict[str, Callable[[Mapping[str, Any]], Inbound]] = {

@@ -1,7 +1,11 @@
 """Renders core replies as Slack Block Kit: messages (sections, cards, buttons, selects) and modals.
 
-Every user or practice text is escaped (`adapters.slack.text.escape`) and every text object cut
-to its Block Kit limit with "…", so Slack never rejects a message for its content. A summary card
+Every user or practice text is escaped (`adapters.slack.text.escape`) and fits its Block Kit
+limit: a long answer is split over several sections rather than cut. A message also fits Slack's
+~12,000 characters across its blocks (`msg_blocks_too_long`) and 50 blocks whatever a practice
+holds: when a full card would not, the message shows it with each long answer shortened (and says
+so), and the full text travels in `SlackMessage.more`, follow-up messages the adapter posts in the
+message's thread (or after it, when ephemeral). A summary card
 in a private answer carries a *Share in channel* button (`slack:post:<ref>`): that is a Slack
 gesture handled by the adapter, not an action of the core. A `Form` is not part of a message: it
 becomes a modal (`render_modal`) opened with the click's `trigger_id`.
@@ -23,6 +27,7 @@ from adapters.slack.text import (
     MAX_BLOCKS,
     MAX_CHECKBOX_OPTIONS,
     MAX_SELECT_OPTIONS,
+    MESSAGE_BLOCKS_TEXT,
     MESSAGE_TEXT,
     MODAL_BUTTON,
     MODAL_MAX_BLOCKS,
@@ -30,11 +35,13 @@ from adapters.slack.text import (
     OPTION_TEXT,
     OPTION_VALUE,
     PRIVATE_METADATA,
+    SECTION_TEXT,
     cut,
     escape,
     mrkdwn,
     one_line,
     plain,
+    units,
 )
 from bot.kernel.cards import card_rows, field_text
 from bot.kernel.domain import Effectiveness, Practice
@@ -73,6 +80,14 @@ _STYLES = {ActionStyle.PRIMARY: "primary", ActionStyle.DANGER: "danger"}
 # Fields the facts line under the title shows, so the detail sections below leave them out.
 IN_FACTS_LINE = frozenset({"effectiveness", "focus", "organisation", "visibility"})
 
+# What one message may hold, with room to spare under Slack's "about 12,000" characters.
+TEXT_BUDGET = MESSAGE_BLOCKS_TEXT - 1000
+# How long each answer of a full card may be in a message that must shorten it, longest first.
+EXCERPTS = (1000, 500, 250, 120)
+MORE_THAN_FITS = "… (more than fits here)"
+SHORTENED_NOTE = "Long answers are shortened here to fit Slack; the full text follows in {where}."
+CONTINUES_NOTE = "This is long: it continues in {where}."
+
 
 @dataclass(frozen=True)
 class SlackMessage:
@@ -84,6 +99,62 @@ class SlackMessage:
     private: bool = True
     replace: bool = False
     extra: JsonDict = field(default_factory=dict)
+    more: tuple[list[JsonDict], ...] = ()
+    """Follow-up messages' blocks: the full text of what `blocks` had to shorten."""
+
+
+def blocks_text(blocks: list[JsonDict]) -> int:
+    """Characters of text across blocks, counted as Slack totals them for `msg_blocks_too_long`."""
+    total = 0
+    stack: list[object] = [blocks]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "text" and isinstance(value, str):
+                    total += units(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return total
+
+
+def fits(blocks: list[JsonDict]) -> bool:
+    """Whether one message can carry these blocks."""
+    return len(blocks) <= MAX_BLOCKS and blocks_text(blocks) <= TEXT_BUDGET
+
+
+def split_text(value: str, limit: int = SECTION_TEXT) -> list[str]:
+    """Escaped mrkdwn cut into pieces of at most `limit` units, at paragraph, line or word breaks.
+
+    Nothing is lost; a piece never ends inside an `&amp;` entity or a surrogate pair.
+    """
+    pieces: list[str] = []
+    rest = value
+    while units(rest) > limit:
+        head = rest
+        while units(head) > limit:  # shrink by the excess, a chunk at a time (cheap on 100 kB)
+            head = head[: len(head) - max(1, (units(head) - limit) // 2)]
+        for mark in ("\n\n", "\n", " "):
+            at = head.rfind(mark)
+            if at > len(head) // 2:
+                head = head[: at + len(mark)]
+                break
+        else:
+            entity = head.rfind("&")
+            if entity > len(head) - 5 and ";" not in head[entity:]:
+                head = head[:entity] or head
+        pieces.append(head.rstrip() or head)
+        rest = rest[len(head) :].lstrip(" ")
+    if rest.strip() or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def sections(value: str) -> list[JsonDict]:
+    """Escaped mrkdwn as one section, or several when longer than a section holds."""
+    return [{"type": "section", "text": mrkdwn(piece)} for piece in split_text(value)]
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -148,16 +219,25 @@ def render_card_summary(practice: Practice, rank: int | None, share: bool) -> li
     return [section, {"type": "context", "elements": [mrkdwn(card_facts(practice), CONTEXT_TEXT)]}]
 
 
-def render_card_full(practice: Practice) -> list[JsonDict]:
-    """A practice in full: title, facts, summary, then every filled field in labelled sections."""
+def render_card_full(practice: Practice, excerpt: int | None = None) -> list[JsonDict]:
+    """A practice in full: title, facts, summary, then every filled field in labelled sections.
+
+    A long field takes several sections. With `excerpt`, each field is shortened to that many
+    characters (with "…"), for a message that cannot hold the whole practice.
+    """
+
+    def shown(value: str) -> str:
+        return escape(cut(value, excerpt) if excerpt else value)
+
     blocks: list[JsonDict] = [
         {"type": "section", "text": mrkdwn(card_title(practice, None))},
         {"type": "context", "elements": [mrkdwn(card_facts(practice), CONTEXT_TEXT)]},
-        {"type": "section", "text": mrkdwn(escape(practice.summary))},
     ]
+    if practice.summary.strip():
+        blocks.extend(sections(shown(practice.summary)))
     for row in card_rows(practice):
         if row.name not in IN_FACTS_LINE:
-            blocks.append({"type": "section", "text": mrkdwn(f"*{row.label}*\n{escape(row.text)}")})
+            blocks.extend(sections(f"*{row.label}*\n{shown(row.text)}"))
     return blocks
 
 
@@ -226,24 +306,25 @@ def _fallback_text(reply: Reply) -> str:
     return "Practice bank"
 
 
-def render_blocks(reply: Reply, *, share_buttons: bool = False) -> list[JsonDict]:
-    """The reply's blocks (forms left out), at most Slack's 50 per message."""
+def render_blocks(
+    reply: Reply, *, share_buttons: bool = False, excerpt: int | None = None
+) -> list[JsonDict]:
+    """The reply's blocks (forms left out), full cards' answers shortened to `excerpt` if given."""
     blocks: list[JsonDict] = []
     for index, block in enumerate(reply.blocks):
-        blocks.extend(_render_block(block, index, share_buttons))
-    if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[: MAX_BLOCKS - 1]
-        blocks.append({"type": "context", "elements": [mrkdwn("… (cut: too long for Slack)")]})
+        blocks.extend(_render_block(block, index, share_buttons, excerpt))
     return blocks
 
 
-def _render_block(block: Block, index: int, share_buttons: bool) -> list[JsonDict]:
+def _render_block(
+    block: Block, index: int, share_buttons: bool, excerpt: int | None = None
+) -> list[JsonDict]:
     match block:
         case Paragraph():
             shown = render_paragraph(block)
-            return [{"type": "section", "text": mrkdwn(shown)}] if shown.strip() else []
+            return sections(shown) if shown.strip() else []
         case PracticeCard(practice=practice, detail=CardDetail.FULL):
-            return render_card_full(practice)
+            return render_card_full(practice, excerpt)
         case PracticeCard(practice=practice, rank=rank):
             return render_card_summary(practice, rank, share_buttons)
         case Buttons():
@@ -255,15 +336,60 @@ def _render_block(block: Block, index: int, share_buttons: bool) -> list[JsonDic
     return []
 
 
-def render_message(reply: Reply, *, share_buttons: bool = False) -> SlackMessage:
-    """A whole reply as a Slack message; its forms are kept aside for `render_modal`."""
+def pack(blocks: list[JsonDict]) -> list[list[JsonDict]]:
+    """Blocks in order, grouped into as few messages as Slack's limits allow."""
+    messages: list[list[JsonDict]] = [[]]
+    for block in blocks:
+        if messages[-1] and not fits([*messages[-1], block]):
+            messages.append([])
+        messages[-1].append(block)
+    return [m for m in messages if m]
+
+
+def _fitted(reply: Reply, share_buttons: bool, where: str) -> tuple[list[JsonDict], list[JsonDict]]:
+    """The message's blocks and the full text to send after it (empty when all fits)."""
+    whole = render_blocks(reply, share_buttons=share_buttons)
+    if fits(whole):
+        return whole, []
+    full = [
+        block
+        for card in reply.blocks
+        if isinstance(card, PracticeCard) and card.detail is CardDetail.FULL
+        for block in render_card_full(card.practice)
+    ]
+    note = {"type": "context", "elements": [mrkdwn(SHORTENED_NOTE.format(where=where))]}
+    if full:
+        for excerpt in EXCERPTS:
+            shortened = [*render_blocks(reply, share_buttons=share_buttons, excerpt=excerpt), note]
+            if fits(shortened):
+                return shortened, full
+    # Nothing to shorten, or too much even shortened: the reply spread over several messages,
+    # its buttons in the first so that they stay where the person looks.
+    note = {"type": "context", "elements": [mrkdwn(CONTINUES_NOTE.format(where=where))]}
+    buttons = [b for b in whole if b["type"] == "actions"][: MAX_BLOCKS // 2]
+    text_blocks = [b for b in whole if b["type"] != "actions"]
+    first = list(buttons)
+    while text_blocks and fits([*first, text_blocks[0], note]):
+        first.insert(len(first) - len(buttons), text_blocks.pop(0))
+    return ([*first, note] if text_blocks else first), text_blocks
+
+
+def render_message(
+    reply: Reply, *, share_buttons: bool = False, where: str = "the thread"
+) -> SlackMessage:
+    """A whole reply as a Slack message that fits; its forms are kept aside for `render_modal`.
+
+    `where` names where the follow-up messages go, for the note on a shortened message.
+    """
     forms = tuple(b for b in reply.blocks if isinstance(b, Form))
+    blocks, rest = _fitted(reply, share_buttons, where)
     return SlackMessage(
         text=_fallback_text(reply),
-        blocks=render_blocks(reply, share_buttons=share_buttons),
+        blocks=blocks,
         forms=forms,
         private=reply.private,
         replace=reply.replace,
+        more=tuple(pack(rest)),
     )
 
 
@@ -312,10 +438,12 @@ def render_modal(form: Form, metadata: JsonDict, notes: Reply | None = None) -> 
     `callback_id` is the form's id, so the submission comes back as `FormSubmit(form=id)`;
     `metadata` (where the form was opened) travels in `private_metadata`.
     """
+    inputs = [_input(f) for f in form.fields][:MODAL_MAX_BLOCKS]
     blocks: list[JsonDict] = []
     if notes is not None:
-        blocks.extend(b for b in render_blocks(notes) if b["type"] != "actions")
-    blocks.extend(_input(f) for f in form.fields)
+        shown = [b for b in render_blocks(notes) if b["type"] != "actions"]
+        blocks.extend(_at_most(shown, MODAL_MAX_BLOCKS - len(inputs)))
+    blocks.extend(inputs)
     return {
         "type": "modal",
         "callback_id": form.id,
@@ -342,8 +470,18 @@ def loading_modal(metadata: JsonDict) -> JsonDict:
 def notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
     """A modal that only shows a reply (when a loading modal turned out not to need a form)."""
     view = loading_modal(metadata)
-    view["blocks"] = [b for b in render_blocks(reply) if b["type"] != "actions"] or view["blocks"]
+    shown = [b for b in render_blocks(reply) if b["type"] != "actions"]
+    view["blocks"] = _at_most(shown, MODAL_MAX_BLOCKS) or view["blocks"]
     return view
+
+
+def _at_most(blocks: list[JsonDict], most: int) -> list[JsonDict]:
+    """At most `most` blocks; the last says more did not fit (a view holds 100 blocks)."""
+    if len(blocks) <= most:
+        return blocks
+    if most <= 0:
+        return []
+    return [*blocks[: most - 1], {"type": "context", "elements": [mrkdwn(MORE_THAN_FITS)]}]
 
 
 HOME_MAX_BLOCKS = 100
@@ -354,7 +492,4 @@ def render_home(reply: Reply) -> JsonDict:
     blocks: list[JsonDict] = []
     for index, block in enumerate(reply.blocks):
         blocks.extend(_render_block(block, index, share_buttons=False))
-    if len(blocks) > HOME_MAX_BLOCKS:
-        blocks = blocks[: HOME_MAX_BLOCKS - 1]
-        blocks.append({"type": "context", "elements": [mrkdwn("… (more than fits here)")]})
-    return {"type": "home", "blocks": blocks}
+    return {"type": "home", "blocks": _at_most(blocks, HOME_MAX_BLOCKS)}

@@ -103,7 +103,8 @@ class FieldKind(StrEnum):
 class FormField:
     """One input of a form; `options` are (value, label) pairs for the choice kinds.
 
-    `default` pre-fills the field (for several choices: values separated by commas).
+    `default` pre-fills the field (for several choices: values separated by commas); `error`
+    says why the value last sent in it was refused, for platforms that show it beside the field.
     """
 
     name: str
@@ -113,6 +114,7 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()
     default: str = ""
     max_length: int = 3000
+    error: str = ""
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,13 @@ def read_form(values: Mapping[str, Any]) -> dict[str, str] | FormRefused:
     return answers
 
 
-def share_form(defaults: Mapping[str, Any] | None = None) -> Form:
-    """The form, pre-filled with `defaults` (a draft's answers, or what was typed and refused)."""
+def share_form(
+    defaults: Mapping[str, Any] | None = None, errors: Mapping[str, str] | None = None
+) -> Form:
+    """The form, pre-filled with `defaults` (a draft's answers, or what was typed and refused).
+
+    `errors` are the reasons per field of a refused form, carried on its fields.
+    """
     given = defaults or {}
     fields = []
     for question in FORM_QUESTIONS:
@@ -104,6 +109,7 @@ def share_form(defaults: Mapping[str, Any] | None = None) -> Form:
                 required=True,
                 default=default[: question.max_length] if isinstance(default, str) else "",
                 max_length=question.max_length,
+                error=(errors or {}).get(question.field, ""),
             )
         )
     return Form(FORM_ID, FORM_TITLE, tuple(fields), FORM_SUBMIT)

@@ -26,7 +26,9 @@ from bot.sharing.validate import (
 
 TITLE_LIMIT = 200
 SUMMARY_LIMIT = 300
-LONG_LIMIT = 4000
+# One limit per field for the dialogue and every form: a Slack text input holds at most 3000
+# characters (Discord's 4000), so a longer answer could be typed but never shown in a modal.
+LONG_LIMIT = 3000
 
 
 class Kind(StrEnum):

@@ -248,7 +248,8 @@ class Sharing:
         """
         given = read_form(values)
         if isinstance(given, FormRefused):
-            return [Reply((*refusal_blocks(given), share_form(given.defaults)))]
+            errors = {refusal.field: refusal.reason for refusal in given.refusals}
+            return [Reply((*refusal_blocks(given), share_form(given.defaults, errors)))]
         now = self._clock.now()
         with self._uow_factory() as uow:
             found = find(uow, actor.key)

@@ -2,7 +2,9 @@
 
 Each reader takes the raw text and returns the JSON value kept in `Submission.answers`, or an
 `Invalid` whose `reason` is said to the person before the question is asked again. Mentions such
-as `@everyone` are kept as text: renderers escape them for their platform.
+as `@everyone` are kept as text: renderers escape them for their platform. Lengths are counted
+as Slack's and Discord's clients count a text box (`length`: UTF-16 code units), so an answer the
+dialogue takes always fits the same field of a modal, emoji included.
 """
 
 from __future__ import annotations
@@ -41,9 +43,14 @@ CONTROL_REASON = (
 )
 
 
-def _too_long(length: int, limit: int) -> Invalid:
+def length(value: str) -> int:
+    """Length as chat clients count it: UTF-16 code units (an emoji beyond the BMP counts 2)."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def _too_long(size: int, limit: int) -> Invalid:
     return Invalid(
-        f"That is {length:,} characters long; this answer can be at most {limit:,}. "
+        f"That is {size:,} characters long; this answer can be at most {limit:,}. "
         "Please shorten it."
     )
 
@@ -55,8 +62,8 @@ def read_line(raw: str, max_length: int) -> str | Invalid:
     value = " ".join(raw.split())
     if not value:
         return Invalid("That answer is empty.")
-    if len(value) > max_length:
-        return _too_long(len(value), max_length)
+    if length(value) > max_length:
+        return _too_long(length(value), max_length)
     return value
 
 
@@ -68,8 +75,8 @@ def read_long_text(raw: str, max_length: int) -> str | Invalid:
     value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not value:
         return Invalid("That answer is empty.")
-    if len(value) > max_length:
-        return _too_long(len(value), max_length)
+    if length(value) > max_length:
+        return _too_long(length(value), max_length)
     return value
 
 
@@ -77,8 +84,8 @@ def read_list(raw: str, max_length: int) -> list[str] | Invalid:
     """Several short items separated by commas, semicolons or lines (duplicates dropped)."""
     if has_controls(raw):
         return Invalid(CONTROL_REASON)
-    if len(raw) > max_length:
-        return _too_long(len(raw), max_length)
+    if length(raw) > max_length:
+        return _too_long(length(raw), max_length)
     items: list[str] = []
     for part in _LIST_SEPARATOR.split(raw):
         item = " ".join(part.split())
@@ -113,8 +120,8 @@ def read_links(raw: str, max_length: int) -> list[str] | Invalid:
     """Web addresses starting with http:// or https://, separated by spaces, commas or lines."""
     if has_controls(raw):
         return Invalid(CONTROL_REASON)
-    if len(raw) > max_length:
-        return _too_long(len(raw), max_length)
+    if length(raw) > max_length:
+        return _too_long(length(raw), max_length)
     links: list[str] = []
     for part in re.split(r"[\s,]+", raw):
         if not part or part in links:
@@ -154,8 +161,8 @@ def parse_date(raw: str) -> date | None:
 
 def read_date(raw: str, max_length: int = 20) -> str | Invalid:
     """A date within a plausible range, stored as ISO text."""
-    if len(raw) > max_length:
-        return _too_long(len(raw), max_length)
+    if length(raw) > max_length:
+        return _too_long(length(raw), max_length)
     when = parse_date(raw)
     if when is None:
         return Invalid(

@@ -37,9 +37,9 @@ def _text_input(name: str, label: str, style: int, max_length: int) -> dict:
 FIVE_INPUTS = [
     _text_input("title", "Title", 1, 200),
     _text_input("summary", "Summary", 2, 300),
-    _text_input("aim", "Problem and aim", 2, 4000),
-    _text_input("description", "What was done", 2, 4000),
-    _text_input("learning", "Learning", 2, 4000),
+    _text_input("aim", "Problem and aim", 2, 3000),
+    _text_input("description", "What was done", 2, 3000),
+    _text_input("learning", "Learning", 2, 3000),
 ]
 
 

@@ -22,13 +22,16 @@ from slack_sdk.signature import SignatureVerifier
 from adapters.slack.server import SlackBot
 from practicebank.bootstrap import Store, build_slack, load_demo_bank_if_empty, open_store
 from practicebank.settings import settings_from
-from tests.adapters.slack.fake_slack import TEAM, FakeSlack
+from tests.adapters.slack.contract import view_refusal
+from tests.adapters.slack.fake_slack import TEAM, FakeSlack, Refusal
 from tests.support.memory import FixedClock
 
 SECRET = "test-signing-secret"
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 MODERATION_CHANNEL = "C0MOD"
 MODERATOR = "U0MOIRA"
+DEFAULT_TRIGGER = "1.2.trigger"
+"""Stands for "a fresh trigger_id": `SlackWorld` swaps it for one the fake has just issued."""
 
 
 def signed_headers(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -54,7 +57,7 @@ def command_body(text: str, user: str = "U0ALICE", channel: str = "C0GENERAL", *
         "text": text,
         "api_app_id": "A-APP",
         "response_url": extra.pop("response_url", ""),
-        "trigger_id": "1.2.trigger",
+        "trigger_id": DEFAULT_TRIGGER,
         **extra,
     }
     return urlencode(fields)
@@ -83,7 +86,7 @@ def block_actions_payload(
         "team": {"id": TEAM, "domain": "example"},
         "user": {"id": user, "username": user.removeprefix("U0").lower(), "team_id": TEAM},
         "api_app_id": "A-APP",
-        "trigger_id": "1.2.trigger",
+        "trigger_id": DEFAULT_TRIGGER,
         "container": {
             "type": "message",
             "message_ts": message_ts,
@@ -117,16 +120,37 @@ class SlackWorld:
     clock: FixedClock
 
     def dispatch(self, raw: str, headers: dict[str, str] | None = None) -> BoltResponse:
+        """Deliver a signed request; an ack carrying a modal is checked as Slack checks it."""
         request = BoltRequest(
             body=raw, headers=headers if headers is not None else signed_headers(raw)
         )
-        return self.bot.app.dispatch(request)
+        response = self.bot.app.dispatch(request)
+        self._check_ack(response)
+        return response
+
+    def _check_ack(self, response: BoltResponse) -> None:
+        try:
+            ack = json.loads(response.body) if response.body.startswith("{") else {}
+        except ValueError:
+            return
+        problems: list[str] = []
+        if ack.get("response_action") in ("update", "push"):
+            problems = view_refusal(ack.get("view"))
+        elif ack.get("response_action") == "errors":
+            problems = [] if isinstance(ack.get("errors"), dict) and ack["errors"] else ["errors"]
+        if problems:
+            self.fake.refusals.append(
+                Refusal("view_submission ack", "invalid_arguments", tuple(problems))
+            )
 
     def command(self, text: str, **fields: str) -> BoltResponse:
         fields.setdefault("response_url", self.fake.response_url("cmd"))
+        fields.setdefault("trigger_id", self.fake.trigger())
         return self.dispatch(command_body(text, **fields))
 
     def interact(self, payload: dict[str, Any]) -> BoltResponse:
+        if payload.get("trigger_id") == DEFAULT_TRIGGER:
+            payload = {**payload, "trigger_id": self.fake.trigger()}  # fresh, as Slack sends
         return self.dispatch(urlencode({"payload": json.dumps(payload)}))
 
     def click(self, action_id: str, **kwargs: Any) -> BoltResponse:
@@ -161,9 +185,12 @@ def make_world(fake: FakeSlack, database_url: str, env: dict[str, str] | None = 
 
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
+    """The strict fake Slack; a test fails if it sent anything Slack would refuse unexpectedly."""
     server = FakeSlack().start()
     yield server
     server.stop()
+    refused = server.unexpected_refusals()
+    assert not refused, f"Slack would have refused: {refused}"
 
 
 @pytest.fixture

@@ -1,22 +1,37 @@
-"""A fake Slack Web API on 127.0.0.1 (port 0): records every call, answers like Slack.
+"""A strict fake Slack Web API on 127.0.0.1 (port 0): records every call, refuses like Slack.
 
-It also serves `response_url`s (`/respond/<n>`), and can be told to fail the next call of a
-method (e.g. a 429 with `Retry-After`). Tests wait for a call with `wait_for` (bounded polling on
-a condition, no sleeps).
+Every message, modal and Home view is checked against Slack's contract (`contract.py`: slack_sdk's
+models plus the documented limits) and refused as Slack refuses it (`invalid_blocks`,
+`msg_blocks_too_long`, `invalid_arguments`). Posting where the bot is not a member answers
+`channel_not_found`: the bot is in `members` (the general and moderation channels by default, plus
+`join`ed ones), in its own DM with each person (`D<user id>`, as `conversations.open` answers), and
+may post to a user id (its App Home DM). `trigger_id`s are issued by `trigger()` and live 3 s on the
+fake's clock (`advance` moves it on, no sleeps): an old one answers `expired_trigger_id`, a spent
+one `exchanged_trigger_id`. Every refusal is recorded in `refusals`; the `fake` fixture fails a test
+that caused one it did not `expect`. It also serves `response_url`s (`/respond/<n>`), and can be
+told to fail the next call of a method (e.g. a 429 with `Retry-After`). Tests wait for a call with
+`wait_for` (bounded polling on a condition, no sleeps).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.adapters.slack.contract import message_refusal, view_refusal
+
 TEAM = "T0PUBLIC"
 BOT_USER = "U0BOT"
+TRIGGER_LIFETIME = 3.0  # seconds a trigger_id can open a modal
+MEMBER_OF = frozenset({"C0GENERAL", "C0MOD"})
+POSTING = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 
 
 @dataclass
@@ -27,6 +42,15 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     answer: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A call the fake refused as Slack would: the method, Slack's error code and why."""
+
+    method: str
+    error: str
+    details: tuple[str, ...]
 
 
 @dataclass
@@ -45,6 +69,14 @@ class FakeSlack:
         self._scripted: dict[str, deque[Scripted]] = defaultdict(deque)
         self._ts = 0
         self._views = 0
+        self.refusals: list[Refusal] = []
+        self.expected: set[str] = set()
+        self.members: set[str] = set(MEMBER_OF)
+        self.views: dict[str, dict[str, Any]] = {}
+        self._triggers: dict[str, float] = {}
+        self._spent: set[str] = set()
+        self._trigger_numbers = itertools.count(1)
+        self._offset = 0.0
         self.websocket_url = "ws://127.0.0.1:9/"
         fake = self
 
@@ -92,6 +124,37 @@ class FakeSlack:
         self._server.shutdown()
         self._server.server_close()
 
+    # --- the contract's knobs ---------------------------------------------------------------
+
+    def join(self, channel: str) -> None:
+        """The bot is invited to `channel`."""
+        with self._changed:
+            self.members.add(channel)
+
+    def trigger(self) -> str:
+        """A fresh `trigger_id`, as Slack puts in a slash command or an interaction."""
+        with self._changed:
+            trigger_id = f"{next(self._trigger_numbers)}.1700000000.trigger"
+            self._triggers[trigger_id] = self._now()
+            return trigger_id
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock on (ages every trigger_id), without sleeping."""
+        with self._changed:
+            self._offset += seconds
+
+    def expect(self, *errors: str) -> None:
+        """This test means to cause these refusals: the teardown check lets them pass."""
+        self.expected.update(errors)
+
+    def unexpected_refusals(self) -> list[Refusal]:
+        """Refusals the test did not `expect`: payloads our code should never have sent."""
+        with self._changed:
+            return [r for r in self.refusals if r.error not in self.expected]
+
+    def _now(self) -> float:
+        return time.monotonic() + self._offset
+
     def fail_next(self, method: str, status: int, body: dict[str, Any], **headers: str) -> None:
         """Answer the next call of `method` with this status, body and headers."""
         self._scripted[method].append(Scripted(status, body, headers))
@@ -127,10 +190,57 @@ class FakeSlack:
                 self.calls.append(Call(method, body, headers, scripted.body))
                 self._changed.notify_all()
                 return scripted.status, scripted.body, scripted.headers
-            answer = self._ok(method, body)
+            refused = self._refusal(method, body)
+            if refused is not None:
+                error, details = refused
+                self.refusals.append(Refusal(method, error, tuple(details)))
+                answer = {"ok": False, "error": error}
+                if error == "invalid_blocks":
+                    answer["errors"] = list(details)
+                elif details:
+                    answer["response_metadata"] = {"messages": list(details)}
+            else:
+                answer = self._ok(method, body)
             self.calls.append(Call(method, body, headers, answer))
             self._changed.notify_all()
             return 200, answer, {}
+
+    def _refusal(self, method: str, body: dict[str, Any]) -> tuple[str, list[str]] | None:
+        """Slack's error for this call, or None when Slack would take it."""
+        if method in POSTING or method.startswith("respond/"):
+            if method in POSTING and not self._may_post(str(body.get("channel") or "")):
+                return "channel_not_found", [f"the bot is not in {body.get('channel')!r}"]
+            return message_refusal(body)
+        if method in ("views.open", "views.update", "views.publish"):
+            if method == "views.open":
+                trigger = self._trigger_refusal(str(body.get("trigger_id") or ""))
+                if trigger is not None:
+                    return trigger, []
+            if method == "views.update" and str(body.get("view_id") or "") not in self.views:
+                return "not_found", [f"no view {body.get('view_id')!r}"]
+            problems = view_refusal(body.get("view"))
+            if problems:
+                return "invalid_arguments", problems
+        return None
+
+    def _may_post(self, channel: str) -> bool:
+        if channel in self.members:
+            return True
+        # A user id posts to the bot's own DM with that person (its App Home messages tab), and
+        # `D<user id>` is how this fake names that DM (what `conversations.open` answers).
+        person = channel.removeprefix("D")
+        return person[:1] in ("U", "W") and len(person) > 1
+
+    def _trigger_refusal(self, trigger_id: str) -> str | None:
+        issued = self._triggers.get(trigger_id)
+        if issued is None:
+            return "invalid_trigger_id"
+        if trigger_id in self._spent:
+            return "exchanged_trigger_id"
+        if self._now() - issued > TRIGGER_LIFETIME:
+            return "expired_trigger_id"
+        self._spent.add(trigger_id)
+        return None
 
     def _ok(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method.startswith("respond/"):
@@ -144,10 +254,18 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": "1700000000.999999"}
         if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(body.get("users", ""))}}
-        if method in ("views.open", "views.update", "views.publish"):
+            dm = "D" + str(body.get("users", ""))
+            self.members.add(dm)
+            return {"ok": True, "channel": {"id": dm}}
+        if method in ("views.open", "views.publish"):
             self._views += 1
-            return {"ok": True, "view": {"id": f"V{self._views}"}}
+            view = {**body.get("view", {}), "id": f"V{self._views}"}
+            self.views[view["id"]] = view
+            return {"ok": True, "view": view}
+        if method == "views.update":
+            view = {**body.get("view", {}), "id": body["view_id"]}
+            self.views[view["id"]] = view
+            return {"ok": True, "view": view}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.websocket_url}
         return {"ok": True}
@@ -156,10 +274,12 @@ class FakeSlack:
 def _parse(raw: str, content_type: str) -> dict[str, Any]:
     if not raw:
         return {}
+    body: dict[str, Any]
     if "json" in content_type:
-        return dict(json.loads(raw))
-    body: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
-    for name in ("blocks", "view"):
+        body = dict(json.loads(raw))
+    else:
+        body = dict(parse_qsl(raw, keep_blank_values=True))
+    for name in ("blocks", "view"):  # Slack takes these as JSON text in either encoding
         if isinstance(body.get(name), str):
             body[name] = json.loads(body[name])
     return body

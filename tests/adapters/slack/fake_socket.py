@@ -1,7 +1,9 @@
 """A fake Socket Mode endpoint: an aiohttp websocket server on 127.0.0.1 (port 0) in a thread.
 
 Each connection gets `hello`, then every envelope queued with `send`; whatever the client sends
-back (the acks) is recorded. `wait_for_ack` polls the record with a bounded timeout.
+back (the acks) is recorded. `wait_for_ack` polls the record with a bounded timeout. An ack that
+carries a modal (`response_action: update` or `push`) is checked like any view the Web API gets,
+and a refused one is recorded in `refusals`, which the `socket_server` fixture fails a test on.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.adapters.slack.contract import view_refusal
+
 
 class FakeSocketMode:
     """Start with `start()`; `url` is what `apps.connections.open` should answer."""
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.refusals: list[list[str]] = []
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._outgoing: asyncio.Queue[dict[str, Any]] | None = None
@@ -77,8 +82,12 @@ class FakeSocketMode:
         try:
             async for message in socket:
                 if message.type == WSMsgType.TEXT:
+                    ack = json.loads(message.data)
                     with self._changed:
-                        self.received.append(json.loads(message.data))
+                        self.received.append(ack)
+                        view = (ack.get("payload") or {}).get("view")
+                        if view is not None and view_refusal(view):
+                            self.refusals.append(view_refusal(view))
                         self._changed.notify_all()
         finally:
             sender.cancel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.adapters.slack.conftest import MODERATOR
+from tests.adapters.slack.conftest import DEFAULT_TRIGGER, MODERATOR
 from tests.adapters.slack.fake_slack import TEAM
 from tests.adapters.slack.test_moderation import submit_for_moderation
 
@@ -45,7 +45,7 @@ def home_click(action_id: str, user: str = "U0ALICE") -> dict[str, Any]:
         "team": {"id": TEAM, "domain": "example"},
         "user": {"id": user, "username": user.removeprefix("U0").lower(), "team_id": TEAM},
         "api_app_id": "A-APP",
-        "trigger_id": "5.6.trigger",
+        "trigger_id": DEFAULT_TRIGGER,
         "container": {"type": "view", "view_id": "V-HOME"},
         "view": {"id": "V-HOME", "type": "home", "blocks": []},
         "actions": [{"action_id": action_id, "block_id": "b1", "type": "button"}],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.kernel.records import Submission
-from tests.adapters.slack.conftest import MODERATION_CHANNEL, MODERATOR
+from tests.adapters.slack.conftest import MODERATION_CHANNEL, MODERATOR, block_actions_payload
 from tests.adapters.slack.fake_slack import TEAM
 from tests.support.moderation import SAMPLE_ANSWERS, queue_for_moderation
 
@@ -95,10 +95,17 @@ def test_reject_button_opens_the_note_modal_at_once(slack):
 
     assert card.body["channel"] == MODERATION_CHANNEL
 
-    slack.click(f"mod:reject:{submission.id}", user=MODERATOR, channel=MODERATION_CHANNEL)
+    trigger = slack.fake.trigger()
+    payload = block_actions_payload(
+        f"mod:reject:{submission.id}",
+        user=MODERATOR,
+        channel=MODERATION_CHANNEL,
+        response_url=slack.fake.response_url("click"),
+    )
+    slack.interact({**payload, "trigger_id": trigger})
 
     call = slack.fake.wait_for("views.open")[0]
-    assert call.body["trigger_id"] == "1.2.trigger"
+    assert call.body["trigger_id"] == trigger
     assert call.body["view"] == {
         "type": "modal",
         "callback_id": f"mod:reject:{submission.id}",

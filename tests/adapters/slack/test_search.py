@@ -135,13 +135,24 @@ def test_share_in_channel_posts_the_card_for_everyone(slack):
     assert blocks[3]["elements"][0]["action_id"] == "show:PB017"
 
 
-def test_share_in_channel_where_the_bot_is_not_says_how_to_invite_it(slack):
-    """When Slack refuses the post (bot not in channel), the sharer is told privately why."""
-    slack.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+def test_share_in_channel_where_the_bot_is_not_is_posted_through_response_url(slack):
+    """In a channel the bot was not invited to, the card is shared there all the same."""
+    slack.fake.expect("channel_not_found")
 
-    slack.click("slack:post:PB017", ephemeral=True)
+    slack.click("slack:post:PB017", ephemeral=True, channel="C0ELSEWHERE")
 
     body = _respond(slack, "click")
+    assert body["response_type"] == "in_channel"
+    assert body["blocks"][0]["elements"][0]["text"] == "<@U0ALICE> shared a practice:"
+
+
+def test_share_in_channel_without_a_response_url_says_how_to_invite_the_bot(slack):
+    """When Slack refuses the post and there is no response_url, the sharer is told why."""
+    slack.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+
+    slack.click("slack:post:PB017", ephemeral=True, channel="DU0ALICE", response_url="")
+
+    body = slack.fake.wait_for("chat.postMessage", 2)[1].body
     assert body["text"].startswith("I can't post in this channel yet: invite me first")
 
 
@@ -210,12 +221,12 @@ def test_hostile_queries_are_answered_within_limits_and_never_mention(slack, que
 
 
 def test_mention_injection_in_a_query_is_escaped(slack):
-    """Markup typed in a search comes back as escaped text."""
-    slack.command("<!channel> & <@U123>")
+    """`@channel & @U123` typed in a search comes back as plain names that ping nobody."""
+    slack.command("<!channel> &amp; <@U123> &lt;!here&gt;")  # as Slack delivers what was typed
 
     body = _respond(slack)
     assert body["blocks"][0]["text"]["text"] == (
-        "No practices found for “&lt;!channel&gt; &amp; &lt;@U123&gt;”."
+        "No practices found for “@channel &amp; @U123 &lt;!here&gt;”."
     )
 
 

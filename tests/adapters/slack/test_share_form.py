@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.adapters.slack.contract import action_errors_refusal
 from tests.adapters.slack.fake_slack import TEAM
 from tests.adapters.slack.test_moderation import view_submission
 
@@ -50,7 +51,7 @@ SHARE_FORM_MODAL = {
         },
         _text_input("title", "Title", 200, multiline=False),
         _text_input("summary", "Summary", 300),
-        # Slack's plain_text_input holds at most 3000 characters (the core allows 4000).
+        # The dialogue's own limits: Slack's plain_text_input holds at most 3000 characters.
         _text_input("aim", "Problem and aim", 3000),
         _text_input("description", "What was done", 3000),
         _text_input("learning", "Learning", 3000),
@@ -63,13 +64,16 @@ def _values(typed: dict[str, str]) -> dict[str, dict]:
 
 
 def test_share_form_command_opens_the_modal_and_the_dm_asks_the_focus(slack):
-    """`/practice share form` → views.open with the modal → view_submission → the DM asks focus."""
-    slack.command("share form")
+    """`/practice share form` → a loading modal at once, then the form → the DM asks focus."""
+    trigger = slack.fake.trigger()
+    slack.command("share form", trigger_id=trigger)
 
     opened = slack.fake.wait_for("views.open")[0].body
-    assert opened == {"trigger_id": "1.2.trigger", "view": SHARE_FORM_MODAL}
+    assert (opened["trigger_id"], opened["view"]["callback_id"]) == (trigger, "slack:loading")
+    updated = slack.fake.wait_for("views.update")[0].body
+    assert updated == {"view_id": "V1", "view": SHARE_FORM_MODAL}
 
-    response = slack.interact(view_submission(opened["view"], "U0ALICE", _values(TYPED)))
+    response = slack.interact(view_submission(updated["view"], "U0ALICE", _values(TYPED)))
 
     assert (response.status, response.body) == (200, "")
     asked = slack.fake.wait_for("chat.postMessage")[0].body
@@ -107,36 +111,41 @@ def test_share_form_command_opens_the_modal_and_the_dm_asks_the_focus(slack):
     assert draft.answers == TYPED
 
 
-def test_refused_share_form_comes_back_in_the_ack_with_what_was_typed(slack):
-    """An empty title and a 100 kB summary: the ack updates the modal with reasons and values."""
+def test_refused_share_form_shows_each_reason_beside_its_field(slack):
+    """An empty title and a 100 kB summary: the ack puts each reason under its field."""
     slack.command("share form")
-    view = slack.fake.wait_for("views.open")[0].body["view"]
+    view = slack.fake.wait_for("views.update")[0].body["view"]
 
     typed = {**TYPED, "title": " ", "summary": "x" * 100_000}
     response = slack.interact(view_submission(view, "U0ALICE", _values(typed)))
 
     body = json.loads(response.body)
-    assert body["response_action"] == "update"
-    shown = body["view"]
-    assert [b["text"]["text"] for b in shown["blocks"] if b["type"] == "section"] == [
-        "*Please check these answers*: nothing you typed is lost.",
-        "*Title*: _That answer is empty._",
-        "*Summary*: _That is 100,000 characters long; this answer can be at most 300. "
-        "Please shorten it._",
-    ]
-    initial = {
-        b["block_id"]: b["element"].get("initial_value")
-        for b in shown["blocks"]
-        if b["type"] == "input"
+    assert body == {
+        "response_action": "errors",
+        "errors": {
+            "title": "That answer is empty.",
+            "summary": "That is 100,000 characters long; this answer can be at most 300. "
+            "Please shorten it.",
+        },
     }
-    assert initial == {
-        "title": None,
-        "summary": "x" * 300,
-        "aim": TYPED["aim"],
-        "description": TYPED["description"],
-        "learning": TYPED["learning"],
-    }
+    assert action_errors_refusal(body, view) == []
     assert slack.fake.calls_to("chat.postMessage") == []
+
+
+def test_an_emoji_answer_at_the_limit_fits_the_modal_as_slack_counts(slack):
+    """A title of 100 emoji (200 as Slack counts) is taken, and shown again in the form intact."""
+    slack.command("share form")
+    view = slack.fake.wait_for("views.update")[0].body["view"]
+    emoji_title = "🚲" * 100
+    slack.interact(view_submission(view, "U0ALICE", _values({**TYPED, "title": emoji_title})))
+    slack.fake.wait_for("chat.postMessage")
+
+    slack.command("share form")
+
+    again = slack.fake.wait_for("views.update", 2)[1].body["view"]
+    title = next(b for b in again["blocks"] if b.get("block_id") == "title")
+    assert title["element"]["initial_value"] == emoji_title
+    assert title["element"]["max_length"] == 200
 
 
 def test_typed_share_form_in_the_dm_offers_a_button_that_opens_the_modal(slack):
@@ -179,3 +188,32 @@ def test_typed_share_form_in_the_dm_offers_a_button_that_opens_the_modal(slack):
         "description",
         "learning",
     ]
+
+
+def test_share_modal_inputs_allow_exactly_the_dialogues_limits(slack):
+    """Each input of the share modal takes as much as the dialogue's question for that field."""
+    from bot.sharing.questions import BY_FIELD
+
+    slack.command("share form")
+    view = slack.fake.wait_for("views.update")[0].body["view"]
+
+    limits = {
+        b["block_id"]: b["element"]["max_length"] for b in view["blocks"] if b["type"] == "input"
+    }
+    assert limits == {name: BY_FIELD[name].max_length for name in limits}
+    assert limits["aim"] == 3000
+
+
+def test_a_3000_character_answer_in_the_modal_is_saved_whole(slack):
+    """The longest answer Slack lets a person type is stored whole, never cut."""
+    slack.command("share form")
+    view = slack.fake.wait_for("views.update")[0].body["view"]
+    longest = "word " * 599 + "last."
+
+    slack.interact(view_submission(view, "U0ALICE", _values({**TYPED, "aim": longest})))
+    slack.fake.wait_for("chat.postMessage")
+
+    with slack.store.uow_factory() as uow:
+        (draft,) = uow.submissions.open_for(f"slack:{TEAM}:U0ALICE")
+    assert len(longest) == 3000
+    assert draft.answers["aim"] == longest

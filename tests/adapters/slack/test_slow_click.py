@@ -19,6 +19,7 @@ from tests.adapters.slack.conftest import (
     MODERATOR,
     SECRET,
     block_actions_payload,
+    command_body,
     signed_headers,
 )
 from tests.adapters.slack.test_moderation import posted_card, submit_for_moderation
@@ -55,6 +56,7 @@ def test_slow_click_opens_a_loading_modal_first_then_updates_it(slack):
         channel=MODERATION_CHANNEL,
         response_url=slack.fake.response_url("slow"),
     )
+    payload["trigger_id"] = trigger = slack.fake.trigger()
     raw = urlencode({"payload": json.dumps(payload)})
 
     response = app.dispatch(BoltRequest(body=raw, headers=signed_headers(raw)))
@@ -66,7 +68,7 @@ def test_slow_click_opens_a_loading_modal_first_then_updates_it(slack):
         separators=(",", ":"),
     )
     assert opened == {
-        "trigger_id": "1.2.trigger",
+        "trigger_id": trigger,
         "view": {
             "type": "modal",
             "callback_id": "slack:loading",
@@ -96,3 +98,26 @@ def test_fast_click_opens_the_form_directly(slack):
     opened = slack.fake.wait_for("views.open")[0].body
     assert opened["view"]["callback_id"] == f"mod:approve:{submission.id}"
     assert slack.fake.calls_to("views.update") == []
+
+
+def test_share_form_command_spends_the_trigger_before_the_core_answers(slack):
+    """`/practice share form` opens a loading modal while the core is still held, then fills it."""
+    held = HeldBank(build_bank(slack.store, slack.clock))
+    adapter = SlackAdapter(
+        held, slack.bot.client, PlatformState(slack.store.engine, "slack"), slack.clock
+    )
+    app = build_app(adapter, slack.bot.client, SECRET)
+    trigger = slack.fake.trigger()
+    raw = command_body(
+        "share form", channel="DU0ALICE", trigger_id=trigger, response_url=slack.fake.response_url()
+    )
+
+    response = app.dispatch(BoltRequest(body=raw, headers=signed_headers(raw)))
+
+    assert response.status == 200
+    opened = slack.fake.wait_for("views.open")[0].body
+    assert (opened["trigger_id"], opened["view"]["callback_id"]) == (trigger, "slack:loading")
+    slack.fake.advance(10)  # the core takes its time: the trigger would have expired by now
+    held.release.set()
+    updated = slack.fake.wait_for("views.update")[0].body
+    assert updated["view"]["callback_id"] == "share:form"

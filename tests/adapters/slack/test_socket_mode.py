@@ -20,6 +20,7 @@ def socket_server() -> Iterator[FakeSocketMode]:
     server = FakeSocketMode().start()
     yield server
     server.stop()
+    assert server.refusals == [], f"Slack would have refused these acks: {server.refusals}"
 
 
 def test_slash_command_over_socket_mode_is_acked_and_answered(fake, socket_server, tmp_path):

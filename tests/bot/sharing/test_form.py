@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.core import PracticeBank
@@ -38,8 +40,14 @@ FOCUS_QUESTION = (
 )
 
 
-def form_with(**defaults: str) -> Form:
-    """The sharing form as the core sends it, with these defaults."""
+def form_with(errors: dict[str, str] | None = None, **defaults: str) -> Form:
+    """The sharing form as the core sends it, with these defaults (and refusals per field)."""
+    form = _form_with(**defaults)
+    fields = tuple(replace(f, error=(errors or {}).get(f.name, "")) for f in form.fields)
+    return replace(form, fields=fields)
+
+
+def _form_with(**defaults: str) -> Form:
     return Form(
         "share:form",
         "Share a practice",
@@ -66,7 +74,7 @@ def form_with(**defaults: str) -> Form:
                 FieldKind.LONG_TEXT,
                 True,
                 default=defaults.get("aim", ""),
-                max_length=4000,
+                max_length=3000,
             ),
             FormField(
                 "description",
@@ -74,7 +82,7 @@ def form_with(**defaults: str) -> Form:
                 FieldKind.LONG_TEXT,
                 True,
                 default=defaults.get("description", ""),
-                max_length=4000,
+                max_length=3000,
             ),
             FormField(
                 "learning",
@@ -82,7 +90,7 @@ def form_with(**defaults: str) -> Form:
                 FieldKind.LONG_TEXT,
                 True,
                 default=defaults.get("learning", ""),
-                max_length=4000,
+                max_length=3000,
             ),
         ),
         "Continue",
@@ -316,7 +324,13 @@ def test_refused_form_comes_back_with_reasons_and_what_was_typed(bank, uows):
         "Summary: That is 301 characters long; this answer can be at most 300. "
         "Please shorten it."
     )
-    assert forms(reply) == [form_with(**{**VALUES, "title": "", "summary": "y" * 300})]
+    errors = {
+        "title": "That answer is empty.",
+        "summary": (
+            "That is 301 characters long; this answer can be at most 300. Please shorten it."
+        ),
+    }
+    assert forms(reply) == [form_with(errors, **{**VALUES, "title": "", "summary": "y" * 300})]
     assert submissions(uows) == []
     assert conversation(uows) is None
 
@@ -335,7 +349,10 @@ def test_missing_or_non_text_values_are_refused_as_empty(bank, uows, values):
     """Absent or non-text values (a forged payload) read as empty answers, never a crash."""
     reply = send(bank, values)
     assert reply.plain.count("That answer is empty.") == 5
-    assert forms(reply) == [form_with()]
+    empty = dict.fromkeys(
+        ("title", "summary", "aim", "description", "learning"), "That answer is empty."
+    )
+    assert forms(reply) == [form_with(empty)]
     assert submissions(uows) == []
 
 
