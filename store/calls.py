@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, insert, select
 from sqlalchemy.orm import Session
 
+from bot.kernel.events import Workspace
 from bot.kernel.records import CallForPractice
 from store.conversion import bounded_key, is_row_id, storable_text, utc
 from store.tables import CallForPracticeRow
@@ -38,24 +39,33 @@ class SqlCallRepository:
             raise RuntimeError("the database did not report the new call's id")
         return CallForPractice(id=int(primary_key[0]), **values)
 
-    def get(self, call_id: int) -> CallForPractice | None:
-        """Return the call with this id, or None."""
+    def get(self, workspace: Workspace, call_id: int) -> CallForPractice | None:
+        """Return the workspace's call with this id, or None (another workspace's too)."""
         if not is_row_id(call_id):
             return None
-        row = self._session.execute(select(_CALLS).where(_CALLS.c.id == call_id)).mappings().first()
+        row = (
+            self._session.execute(
+                select(_CALLS).where(_CALLS.c.id == call_id, *_in_workspace(workspace))
+            )
+            .mappings()
+            .first()
+        )
         return None if row is None else _call(row)
 
-    def list_for(self, platform: str, workspace_id: str) -> list[CallForPractice]:
+    def list_for(self, workspace: Workspace) -> list[CallForPractice]:
         """The workspace's calls, newest (last opened) first."""
         rows = self._session.execute(
-            select(_CALLS)
-            .where(
-                _CALLS.c.platform == storable_text(platform),
-                _CALLS.c.workspace_id == storable_text(workspace_id),
-            )
-            .order_by(_CALLS.c.id.desc())
+            select(_CALLS).where(*_in_workspace(workspace)).order_by(_CALLS.c.id.desc())
         ).mappings()
         return [_call(row) for row in rows]
+
+
+def _in_workspace(workspace: Workspace) -> tuple[Any, ...]:
+    """SQL conditions: the call belongs to `workspace`."""
+    return (
+        _CALLS.c.platform == storable_text(workspace.platform),
+        _CALLS.c.workspace_id == storable_text(workspace.id),
+    )
 
 
 def _call(row: Mapping[Any, Any]) -> CallForPractice:

@@ -14,8 +14,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.kernel.events import Workspace
 from bot.kernel.records import Reminder, ReminderState
-from store.conversion import bounded_key, is_row_id, ref_key, utc, valid_ref
+from store.conversion import bounded_key, is_row_id, ref_key, storable_text, utc, valid_ref
 from store.tables import PracticeRow, ReminderRow
 
 _REMINDERS = cast(Table, ReminderRow.__table__)  # type: ignore[attr-defined]
@@ -50,12 +51,22 @@ class SqlReminderRepository:
             raise RuntimeError("the database did not report the new reminder's id")
         return self._stored(int(primary_key[0]))
 
-    def get(self, reminder_id: int) -> Reminder | None:
-        """Return the reminder with this id, or None."""
+    def get(self, workspace: Workspace, reminder_id: int) -> Reminder | None:
+        """Return the workspace's reminder with this id, or None (another workspace's too)."""
+        return self._one(
+            reminder_id,
+            _REMINDERS.c.platform == storable_text(workspace.platform),
+            _REMINDERS.c.workspace_id == storable_text(workspace.id),
+        )
+
+    def _one(self, reminder_id: int, *conditions: Any) -> Reminder | None:
+        """The reminder with this id meeting `conditions`, or None (ids no row can have too)."""
         if not is_row_id(reminder_id):
             return None
         row = (
-            self._session.execute(select(_REMINDERS).where(_REMINDERS.c.id == reminder_id))
+            self._session.execute(
+                select(_REMINDERS).where(_REMINDERS.c.id == reminder_id, *conditions)
+            )
             .mappings()
             .first()
         )
@@ -119,7 +130,7 @@ class SqlReminderRepository:
 
     def _stored(self, reminder_id: int) -> Reminder:
         """Read back a row this transaction just wrote."""
-        stored = self.get(reminder_id)
+        stored = self._one(reminder_id)
         if stored is None:
             raise RuntimeError(f"reminder {reminder_id} vanished inside its own transaction")
         return stored

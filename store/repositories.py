@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.kernel.domain import REF_PATTERN, TIMESTAMP_FIELDS, Practice, format_ref
+from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
     Clock,
     GlossaryEntry,
@@ -45,6 +46,7 @@ from store.calls import SqlCallRepository
 from store.conversations import SqlConversationRepository
 from store.conversion import (
     bounded_key,
+    is_row_id,
     practice_from_snapshot,
     practice_from_values,
     practice_snapshot,
@@ -374,13 +376,16 @@ class SqlWorkspaceRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def get(self, platform: str, workspace_id: str) -> WorkspaceSettings | None:
+    def get(
+        self, workspace: Workspace | str, workspace_id: str | None = None
+    ) -> WorkspaceSettings | None:
         """Return the workspace's settings, or None when it was never configured."""
+        wanted = Workspace.of(workspace, workspace_id)
         row = (
             self._session.execute(
                 select(_WORKSPACES).where(
-                    _WORKSPACES.c.platform == storable_text(platform),
-                    _WORKSPACES.c.workspace_id == storable_text(workspace_id),
+                    _WORKSPACES.c.platform == storable_text(wanted.platform),
+                    _WORKSPACES.c.workspace_id == storable_text(wanted.id),
                 )
             )
             .mappings()
@@ -424,15 +429,21 @@ class SqlWorkspaceRepository:
 
 
 class SqlSearchLogRepository:
-    """Searches people ran, for "more results" and the gaps report."""
+    """Searches people ran, for "more results" and the gaps report.
+
+    Every read is filtered in SQL by the owner (their actor key and workspace) or by the
+    workspace, so one person's search id never opens another's record.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record(self, actor_key: str, text: str, result_count: int, at: datetime) -> SearchRecord:
+    def record(self, owner: Actor, text: str, result_count: int, at: datetime) -> SearchRecord:
         """Store a search and return it with its id (the text exactly as it will read back)."""
         values: dict[str, Any] = {
-            "actor_key": bounded_key(actor_key, "actor key"),
+            "actor_key": bounded_key(owner.key, "actor key"),
+            "platform": bounded_key(owner.platform, "platform", 32),
+            "workspace_id": bounded_key(owner.workspace_id, "workspace id"),
             "text": storable_text(text),
             "result_count": int(result_count),
             "at": utc(at),
@@ -444,20 +455,23 @@ class SqlSearchLogRepository:
         return SearchRecord(
             id=int(primary_key[0]),
             actor_key=values["actor_key"],
+            workspace=Workspace(values["platform"], values["workspace_id"]),
             text=values["text"],
             result_count=values["result_count"],
             at=values["at"],
         )
 
-    def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
-        """Texts of searches that found nothing, most often run first, at most `limit`.
+    def zero_result_texts(self, workspace: Workspace, limit: int = 10) -> list[SearchGap]:
+        """Texts of the workspace's searches that found nothing, most often first, at most `limit`.
 
         Grouping (by `str.lower`) and the tie order (by text, code point order) are done here
         rather than in SQL, because SQLite's `lower()` and PostgreSQL's collations differ; the
         rows read are only the zero-result searches, in id order, so the first spelling wins.
         """
         texts = self._session.execute(
-            select(_SEARCHES.c.text).where(_SEARCHES.c.result_count == 0).order_by(_SEARCHES.c.id)
+            select(_SEARCHES.c.text)
+            .where(*_in_workspace(workspace), _SEARCHES.c.result_count == 0)
+            .order_by(_SEARCHES.c.id)
         ).scalars()
         groups: dict[str, SearchGap] = {}
         for text in texts:
@@ -469,38 +483,40 @@ class SqlSearchLogRepository:
         ranked = sorted(groups.values(), key=lambda gap: (-gap.count, gap.text))
         return ranked[: max(0, limit)]
 
-    def get(self, search_id: int) -> SearchRecord | None:
-        """Return the search with this id, or None."""
+    def get(self, owner: Actor, search_id: int) -> SearchRecord | None:
+        """Return the owner's search with this id, or None (also for anyone else's)."""
+        owned = _owned_by(owner)
+        if owned is None or not is_row_id(search_id):
+            return None
         row = (
-            self._session.execute(select(_SEARCHES).where(_SEARCHES.c.id == search_id))
+            self._session.execute(select(_SEARCHES).where(_SEARCHES.c.id == search_id, *owned))
             .mappings()
             .first()
         )
         return None if row is None else _search_record(row)
 
-    def latest_for(self, actor_key: str) -> SearchRecord | None:
+    def latest_for(self, owner: Actor) -> SearchRecord | None:
         """Return the person's most recently recorded search, or None when they ran none."""
-        try:
-            key = bounded_key(actor_key, "actor key")
-        except ValueError:
-            return None  # no such key can have been recorded
+        owned = _owned_by(owner)
+        if owned is None:
+            return None
         row = (
             self._session.execute(
-                select(_SEARCHES)
-                .where(_SEARCHES.c.actor_key == key)
-                .order_by(_SEARCHES.c.id.desc())
-                .limit(1)
+                select(_SEARCHES).where(*owned).order_by(_SEARCHES.c.id.desc()).limit(1)
             )
             .mappings()
             .first()
         )
         return None if row is None else _search_record(row)
 
-    def mark_shown(self, search_id: int, until: int) -> None:
-        """Record how far the search's owner has read; an unknown id changes nothing."""
+    def mark_shown(self, owner: Actor, search_id: int, until: int) -> None:
+        """Record how far the owner has read; an unknown id or another's search changes nothing."""
+        owned = _owned_by(owner)
+        if owned is None or not is_row_id(search_id):
+            return
         self._session.execute(
             update(_SEARCHES)
-            .where(_SEARCHES.c.id == search_id)
+            .where(_SEARCHES.c.id == search_id, *owned)
             .values(shown_until=max(0, int(until)))
         )
 
@@ -513,11 +529,29 @@ class SqlSearchLogRepository:
         return int(result.rowcount)
 
 
+def _in_workspace(workspace: Workspace) -> tuple[Any, ...]:
+    """SQL conditions: the search was run in `workspace`."""
+    return (
+        _SEARCHES.c.platform == storable_text(workspace.platform),
+        _SEARCHES.c.workspace_id == storable_text(workspace.id),
+    )
+
+
+def _owned_by(owner: Actor) -> tuple[Any, ...] | None:
+    """SQL conditions: the search was run by `owner`; None when no row can be theirs."""
+    try:
+        key = bounded_key(owner.key, "actor key")
+    except ValueError:
+        return None  # no such key can have been recorded
+    return (_SEARCHES.c.actor_key == key, *_in_workspace(owner.workspace))
+
+
 def _search_record(row: RowMapping) -> SearchRecord:
     """Turn a `searches` row into the core's record."""
     return SearchRecord(
         id=row["id"],
         actor_key=row["actor_key"],
+        workspace=Workspace(row["platform"], row["workspace_id"]),
         text=row["text"],
         result_count=row["result_count"],
         at=row["at"],

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.kernel.events import Workspace
 from bot.kernel.ports import Clock
 from bot.kernel.records import OPEN_STATES, Decision, Review, Submission, SubmissionState
 from store.conversion import (
@@ -51,16 +52,15 @@ class SqlSubmissionRepository:
             raise RuntimeError("the database did not report the new submission's id")
         return self._stored(int(primary_key[0]))
 
-    def get(self, submission_id: int) -> Submission | None:
-        """Return the submission with this id, or None (also for ids no row can have)."""
-        if not is_row_id(submission_id):
-            return None
-        row = (
-            self._session.execute(select(_SUBMISSIONS).where(_SUBMISSIONS.c.id == submission_id))
-            .mappings()
-            .first()
+    def get(self, workspace: Workspace, submission_id: int) -> Submission | None:
+        """Return the workspace's submission with this id, or None (another workspace's too)."""
+        return self._one(submission_id, *_in_workspace(workspace))
+
+    def get_own(self, contributor_key: str, submission_id: int) -> Submission | None:
+        """Return the contributor's submission with this id, or None (someone else's too)."""
+        return self._one(
+            submission_id, _SUBMISSIONS.c.contributor_key == storable_text(contributor_key)
         )
-        return None if row is None else _submission(row)
 
     def open_for(self, contributor_key: str) -> list[Submission]:
         """The contributor's drafts, submitted and changes-requested submissions, oldest first."""
@@ -69,9 +69,12 @@ class SqlSubmissionRepository:
             _SUBMISSIONS.c.state.in_([state.value for state in OPEN_STATES]),
         )
 
-    def list_by_state(self, *states: SubmissionState) -> list[Submission]:
-        """Submissions in any of these states, oldest (lowest id) first."""
-        return self._where(_SUBMISSIONS.c.state.in_([SubmissionState(s).value for s in states]))
+    def list_by_state(self, workspace: Workspace, *states: SubmissionState) -> list[Submission]:
+        """The workspace's submissions in any of these states, oldest (lowest id) first."""
+        return self._where(
+            *_in_workspace(workspace),
+            _SUBMISSIONS.c.state.in_([SubmissionState(s).value for s in states]),
+        )
 
     def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
         """Write the submission if its stored revision is still `expected_revision`.
@@ -102,9 +105,22 @@ class SqlSubmissionRepository:
             return None
         return self._stored(submission.id)
 
+    def _one(self, submission_id: int, *conditions: Any) -> Submission | None:
+        """The submission with this id meeting `conditions`, or None (ids no row can have too)."""
+        if not is_row_id(submission_id):
+            return None
+        row = (
+            self._session.execute(
+                select(_SUBMISSIONS).where(_SUBMISSIONS.c.id == submission_id, *conditions)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _submission(row)
+
     def _stored(self, submission_id: int) -> Submission:
         """Read back a row this transaction just wrote (so callers get exactly what is kept)."""
-        stored = self.get(submission_id)
+        stored = self._one(submission_id)
         if stored is None:
             raise RuntimeError(f"submission {submission_id} vanished inside its own transaction")
         return stored
@@ -136,6 +152,14 @@ class SqlSubmissionRepository:
             "submitted_at": utc(submission.submitted_at),
             "revision": int(submission.revision),
         }
+
+
+def _in_workspace(workspace: Workspace) -> tuple[Any, ...]:
+    """SQL conditions: the submission belongs to `workspace`."""
+    return (
+        _SUBMISSIONS.c.platform == storable_text(workspace.platform),
+        _SUBMISSIONS.c.workspace_id == storable_text(workspace.id),
+    )
 
 
 def _submission(row: Mapping[Any, Any]) -> Submission:

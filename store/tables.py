@@ -348,9 +348,13 @@ class SearchRow(SQLModel, table=True):
     """A search somebody ran, for paging and for the gaps report."""
 
     __tablename__ = "searches"
+    # The gaps report reads one workspace's zero-result searches.
+    __table_args__ = (Index("ix_searches_workspace", "platform", "workspace_id", "result_count"),)
 
     id: int | None = Field(default=None, primary_key=True)
     actor_key: str = Field(sa_type=String(255), nullable=False, index=True)
+    platform: str = Field(sa_type=String(32), nullable=False)
+    workspace_id: str = Field(sa_type=String(255), nullable=False)
     text: str = Field(sa_type=Text(), nullable=False)
     result_count: int = Field(nullable=False)
     at: datetime = _utc(nullable=False)

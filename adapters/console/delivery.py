@@ -51,7 +51,7 @@ def deliver_console_notifications(
     """
     now = clock.now()
     with uow_factory() as uow:
-        settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+        settings = uow.workspaces.get(actor.workspace)
         mine = [
             n
             for n in uow.outbox.pending(CONSOLE_PLATFORM, now, limit=PAGE)

@@ -74,8 +74,8 @@ def call_for_answer(
     uow: UnitOfWork, actor: Actor, call_id: int, today: date
 ) -> CallForPractice | Reply:
     """The call the actor may answer now, or the polite reason they cannot (for bot.sharing too)."""
-    call = uow.calls.get(call_id)
-    if call is None or (call.platform, call.workspace_id) != (actor.platform, actor.workspace_id):
+    call = uow.calls.get(actor.workspace, call_id)
+    if call is None:
         return _say(
             f"There is no call for practice {call_id} here. You can still share a practice: "
             "type `share`."
@@ -161,7 +161,7 @@ class Calls:
     def open_call(self, actor: Actor, values: Mapping[str, str]) -> Reply:
         """Open and announce a call from typed or form values, after checking them."""
         with self._uow_factory() as uow:
-            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            settings = uow.workspaces.get(actor.workspace)
             if not is_moderator(actor, settings):
                 return refuse_non_moderator(actor, "call open")
             today = self._clock.now().date()
@@ -217,10 +217,10 @@ class Calls:
     def list_calls(self, actor: Actor) -> Reply:
         """Every call of the workspace, newest first, with how many answers each gathered."""
         with self._uow_factory() as uow:
-            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            settings = uow.workspaces.get(actor.workspace)
             if not is_moderator(actor, settings):
                 return refuse_non_moderator(actor, "call list")
-            calls = uow.calls.list_for(actor.platform, actor.workspace_id)
+            calls = uow.calls.list_for(actor.workspace)
             gathered = _gathered(uow, actor)
         if not calls:
             return _say("No calls for practice yet. " + USAGE)
@@ -239,17 +239,14 @@ class Calls:
     def show_call(self, actor: Actor, raw_id: str) -> Reply:
         """One call and the submissions it gathered."""
         with self._uow_factory() as uow:
-            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            settings = uow.workspaces.get(actor.workspace)
             if not is_moderator(actor, settings):
                 return refuse_non_moderator(actor, "call show")
             call_id = (
                 int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10 else 0
             )
-            call = uow.calls.get(call_id) if call_id else None
-            if call is None or (call.platform, call.workspace_id) != (
-                actor.platform,
-                actor.workspace_id,
-            ):
+            call = uow.calls.get(actor.workspace, call_id) if call_id else None
+            if call is None:
                 return _say("No such call here. Type `call list` to see the calls.")
             answers = _gathered(uow, actor).get(call.id, [])
         today = self._clock.now().date()
@@ -270,7 +267,7 @@ class Calls:
     def _guarded(self, actor: Actor, attempted: str, build: Callable[[], Reply]) -> Reply:
         """Run a moderator-only step, or refuse it."""
         with self._uow_factory() as uow:
-            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            settings = uow.workspaces.get(actor.workspace)
         if not is_moderator(actor, settings):
             return refuse_non_moderator(actor, attempted)
         return build()
@@ -342,10 +339,8 @@ def _gathered(uow: UnitOfWork, actor: Actor) -> dict[int, list[Submission]]:
     """The workspace's submissions that answer a call, by call id (drafts excluded)."""
     found: dict[int, list[Submission]] = {}
     states = [s for s in SubmissionState if s is not SubmissionState.DRAFT]
-    for submission in uow.submissions.list_by_state(*states):
+    for submission in uow.submissions.list_by_state(actor.workspace, *states):
         if submission.call_id is None:
-            continue
-        if (submission.platform, submission.workspace_id) != (actor.platform, actor.workspace_id):
             continue
         found.setdefault(submission.call_id, []).append(submission)
     return found

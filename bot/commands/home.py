@@ -65,7 +65,7 @@ class Home:
     def for_actor(self, actor: Actor) -> Reply:
         """The page: share button, recent practices, own submissions, and the queue if moderator."""
         with self._uow_factory() as uow:
-            settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+            settings = uow.workspaces.get(actor.workspace)
             restricted = may_see_restricted(actor, settings)
             practices = [
                 p
@@ -74,7 +74,7 @@ class Home:
             ]
             own = [
                 s
-                for s in uow.submissions.list_by_state(*SubmissionState)
+                for s in uow.submissions.list_by_state(actor.workspace, *SubmissionState)
                 if s.contributor_key == actor.key
             ]
             moderator = is_moderator(actor, settings)

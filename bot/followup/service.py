@@ -182,7 +182,7 @@ def sweep_reminders(uow_factory: UnitOfWorkFactory, clock: Clock, settings: Core
     def to_moderators(
         uow: UnitOfWork, practice: Practice, reminder: Reminder, at: datetime
     ) -> None:
-        workspace = uow.workspaces.get(reminder.platform, reminder.workspace_id)
+        workspace = uow.workspaces.get(reminder.workspace)
         tell_moderators(
             uow,
             workspace,
@@ -268,11 +268,8 @@ class FollowUp:
     def answer(self, actor: Actor, answer: FollowUpAnswer, reminder_id: int) -> FollowUpResult:
         """Take the contributor's No changes / Update / Retire; only they may answer."""
         with self._uow_factory() as uow:
-            reminder = uow.reminders.get(reminder_id)
-            if reminder is None or (reminder.platform, reminder.workspace_id) != (
-                actor.platform,
-                actor.workspace_id,
-            ):
+            reminder = uow.reminders.get(actor.workspace, reminder_id)
+            if reminder is None:
                 return FollowUpResult(_say("That follow-up no longer exists."))
             ref = reminder.practice_ref
             if reminder.contributor_key != actor.key:
@@ -313,7 +310,7 @@ class FollowUp:
         next_due = now + self._settings.reminder_interval
         interval = format_interval(self._settings.reminder_interval)
         if answer is FollowUpAnswer.RETIRE:
-            workspace = uow.workspaces.get(reminder.platform, reminder.workspace_id)
+            workspace = uow.workspaces.get(reminder.workspace)
             tell_moderators(
                 uow,
                 workspace,
@@ -464,14 +461,11 @@ def _claim_retirement_request(
     Confirming and keeping both settle it (→ ANSWERED) with a compare-and-set, so of two
     moderators deciding at once only one wins.
     """
-    workspace = uow.workspaces.get(actor.platform, actor.workspace_id)
+    workspace = uow.workspaces.get(actor.workspace)
     if not is_moderator(actor, workspace):
         return refuse_non_moderator(actor, attempted)
-    reminder = uow.reminders.get(reminder_id)
-    if reminder is None or (reminder.platform, reminder.workspace_id) != (
-        actor.platform,
-        actor.workspace_id,
-    ):
+    reminder = uow.reminders.get(actor.workspace, reminder_id)
+    if reminder is None:
         return _say("That retirement request no longer exists.")
     ref = reminder.practice_ref
     practice = uow.practices.get(ref)
@@ -563,7 +557,7 @@ def _record_retirement_decision(
     """Add a retire / keep decision to the audit trail of the submission that published `ref`."""
     published = [
         s
-        for s in uow.submissions.list_by_state(SubmissionState.PUBLISHED)
+        for s in uow.submissions.list_by_state(actor.workspace, SubmissionState.PUBLISHED)
         if s.published_ref == ref
     ]
     if not published:

@@ -12,11 +12,7 @@ from bot.kernel.ports import WorkspaceSettings
 
 def _belongs(actor: Actor, settings: WorkspaceSettings | None) -> bool:
     """Check the settings are for the actor's own workspace (never borrow another's rights)."""
-    return (
-        settings is not None
-        and settings.platform == actor.platform
-        and settings.workspace_id == actor.workspace_id
-    )
+    return settings is not None and settings.workspace == actor.workspace
 
 
 def is_moderator(actor: Actor, settings: WorkspaceSettings | None) -> bool:

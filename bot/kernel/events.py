@@ -10,6 +10,31 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """One chat workspace: a Slack team, a Discord guild, the console's `local`.
+
+    Everything that belongs to a workspace (its settings, submissions, calls, reminders and
+    searches) is stored with it, and the repositories take it, so a handler cannot forget to keep
+    one workspace's records from another's.
+    """
+
+    platform: str
+    id: str
+
+    @property
+    def key(self) -> str:
+        """Readable identity across platforms, e.g. `slack:T123` (for logs and keys)."""
+        return f"{self.platform}:{self.id}"
+
+    @classmethod
+    def of(cls, workspace: Workspace | str, workspace_id: str | None = None) -> Workspace:
+        """The value itself, or one built from the older `(platform, workspace_id)` pair."""
+        if isinstance(workspace, Workspace):
+            return workspace
+        return cls(workspace, workspace_id or "")
+
+
+@dataclass(frozen=True)
 class Actor:
     """The person acting, as the platform identifies them.
 
@@ -28,6 +53,11 @@ class Actor:
         """Stable identity across platforms, used to own drafts and searches."""
         return f"{self.platform}:{self.workspace_id}:{self.user_id}"
 
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace the person is acting in."""
+        return Workspace(self.platform, self.workspace_id)
+
 
 @dataclass(frozen=True)
 class Place:
@@ -37,6 +67,11 @@ class Place:
     workspace_id: str
     channel_id: str
     is_direct: bool = False
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace the channel or direct message is in."""
+        return Workspace(self.platform, self.workspace_id)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.kernel.domain import Practice
+from bot.kernel.events import Actor, Workspace
 from bot.kernel.records import (
     CallForPractice,
     Conversation,
@@ -130,12 +131,23 @@ class WorkspaceSettings:
     moderator_ids: tuple[str, ...] = ()
     moderator_roles: tuple[str, ...] = ()
 
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace these settings are for."""
+        return Workspace(self.platform, self.workspace_id)
+
 
 class WorkspaceRepository(Protocol):
     """Per-workspace settings."""
 
-    def get(self, platform: str, workspace_id: str) -> WorkspaceSettings | None:
-        """Settings for the workspace, or None when it was never configured."""
+    def get(
+        self, workspace: Workspace | str, workspace_id: str | None = None
+    ) -> WorkspaceSettings | None:
+        """Settings for the workspace, or None when it was never configured.
+
+        The core passes a `Workspace`; the `(platform, workspace_id)` pair is the older spelling,
+        still used by start-up code outside the core until it moves to the value.
+        """
         ...
 
     def save(self, settings: WorkspaceSettings) -> None:
@@ -148,11 +160,14 @@ class SearchRecord:
     """One search somebody ran: kept for paging ("more results") and for the gaps report.
 
     `shown_until` is the offset after the last page its owner was shown: a typed `more`
-    continues from there.
+    continues from there. A record belongs to its owner (`actor_key`, the person who searched)
+    in `workspace`: only they may page, filter or re-spell it, because its results depend on
+    the owner's rights over restricted practices.
     """
 
     id: int
     actor_key: str
+    workspace: Workspace
     text: str
     result_count: int
     at: datetime
@@ -168,30 +183,31 @@ class SearchGap:
 
 
 class SearchLogRepository(Protocol):
-    """Searches people ran."""
+    """Searches people ran, each owned by the person who ran it, in their workspace."""
 
-    def record(self, actor_key: str, text: str, result_count: int, at: datetime) -> SearchRecord:
-        """Store a search and return it with its id."""
+    def record(self, owner: Actor, text: str, result_count: int, at: datetime) -> SearchRecord:
+        """Store a search run by `owner` (in `owner.workspace`) and return it with its id."""
         ...
 
-    def get(self, search_id: int) -> SearchRecord | None:
-        """The search with this id, or None."""
+    def get(self, owner: Actor, search_id: int) -> SearchRecord | None:
+        """The owner's search with this id, or None (also when someone else ran it)."""
         ...
 
-    def latest_for(self, actor_key: str) -> SearchRecord | None:
+    def latest_for(self, owner: Actor) -> SearchRecord | None:
         """The person's most recently recorded search (highest id), or None when they ran none."""
         ...
 
-    def mark_shown(self, search_id: int, until: int) -> None:
-        """Record that the search's owner has now seen its results up to offset `until`.
+    def mark_shown(self, owner: Actor, search_id: int, until: int) -> None:
+        """Record that the owner has now seen their search's results up to offset `until`.
 
         The value is replaced, not raised: paging back with an older button moves it back, so a
-        typed `more` follows the page last shown. An unknown id changes nothing.
+        typed `more` follows the page last shown. An unknown id, or another person's search,
+        changes nothing.
         """
         ...
 
-    def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
-        """Texts of searches that found nothing, most often run first, at most `limit`.
+    def zero_result_texts(self, workspace: Workspace, limit: int = 10) -> list[SearchGap]:
+        """Texts of the workspace's zero-result searches, most often run first, at most `limit`.
 
         Texts are grouped case-insensitively (the first spelling seen is shown); ties are
         ordered by text, so the report is stable.
@@ -210,16 +226,20 @@ class SubmissionRepository(Protocol):
         """Store a new submission (its `id` is ignored) and return it with its id."""
         ...
 
-    def get(self, submission_id: int) -> Submission | None:
-        """The submission with this id, or None."""
+    def get(self, workspace: Workspace, submission_id: int) -> Submission | None:
+        """The workspace's submission with this id, or None (also for another workspace's)."""
+        ...
+
+    def get_own(self, contributor_key: str, submission_id: int) -> Submission | None:
+        """The contributor's own submission with this id, or None (also for someone else's)."""
         ...
 
     def open_for(self, contributor_key: str) -> list[Submission]:
         """The contributor's submissions in an open state (draft, submitted, changes requested)."""
         ...
 
-    def list_by_state(self, *states: SubmissionState) -> list[Submission]:
-        """Submissions in any of these states, oldest first."""
+    def list_by_state(self, workspace: Workspace, *states: SubmissionState) -> list[Submission]:
+        """The workspace's submissions in any of these states, oldest first."""
         ...
 
     def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
@@ -250,8 +270,8 @@ class ReminderRepository(Protocol):
         """Store a reminder (its `id` is ignored) and return it with its id."""
         ...
 
-    def get(self, reminder_id: int) -> Reminder | None:
-        """The reminder with this id, or None."""
+    def get(self, workspace: Workspace, reminder_id: int) -> Reminder | None:
+        """The workspace's reminder with this id, or None (also for another workspace's)."""
         ...
 
     def due(self, states: Sequence[ReminderState], before: datetime) -> list[Reminder]:
@@ -284,11 +304,11 @@ class CallRepository(Protocol):
         """Store a new call (its `id` is ignored) and return it with its id."""
         ...
 
-    def get(self, call_id: int) -> CallForPractice | None:
-        """The call with this id, or None."""
+    def get(self, workspace: Workspace, call_id: int) -> CallForPractice | None:
+        """The workspace's call with this id, or None (also for another workspace's)."""
         ...
 
-    def list_for(self, platform: str, workspace_id: str) -> list[CallForPractice]:
+    def list_for(self, workspace: Workspace) -> list[CallForPractice]:
         """The workspace's calls, newest first."""
         ...
 

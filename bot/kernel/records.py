@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.kernel.events import Workspace
 from bot.kernel.replies import Reply
 
 
@@ -64,6 +65,11 @@ class Submission:
         """Public id, e.g. S-0042."""
         return format_submission_ref(self.id)
 
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace this belongs to."""
+        return Workspace(self.platform, self.workspace_id)
+
 
 class Decision(StrEnum):
     """A moderator's decision on a submission (or on a retirement request: retire or keep)."""
@@ -114,6 +120,11 @@ class Reminder:
     sent_at: datetime | None = None
     nudged_at: datetime | None = None
     answered_at: datetime | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace this belongs to."""
+        return Workspace(self.platform, self.workspace_id)
 
 
 class PracticeEventKind(StrEnum):
@@ -190,6 +201,11 @@ class CallForPractice:
     opened_by: str
     opened_at: datetime
 
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace this belongs to."""
+        return Workspace(self.platform, self.workspace_id)
+
 
 @dataclass(frozen=True)
 class Conversation:
@@ -236,3 +252,8 @@ class Notification:
     attempts: int = 0
     delivered_at: datetime | None = None
     last_error: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace this belongs to."""
+        return Workspace(self.platform, self.workspace_id)

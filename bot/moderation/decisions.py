@@ -114,13 +114,7 @@ def refuse_non_moderator(actor: Actor, attempted: str) -> Reply:
 
 def submission_for(uow: UnitOfWork, actor: Actor, submission_id: int) -> Submission | None:
     """The submission, if it belongs to the actor's workspace (others' read as unknown)."""
-    submission = uow.submissions.get(submission_id)
-    if submission is None or (submission.platform, submission.workspace_id) != (
-        actor.platform,
-        actor.workspace_id,
-    ):
-        return None
-    return submission
+    return uow.submissions.get(actor.workspace, submission_id)
 
 
 def _unknown_submission(submission_id: int) -> Reply:
@@ -548,7 +542,7 @@ def _request_answered(
 
 
 def _settings_of(uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:
-    return uow.workspaces.get(actor.platform, actor.workspace_id)
+    return uow.workspaces.get(actor.workspace)
 
 
 def _confirmation(submission: Submission, decision: Decision, practice: Practice | None) -> Reply:

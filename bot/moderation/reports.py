@@ -1,8 +1,9 @@
 """Moderators' reports: the queue of submissions waiting for a decision, and the bank's stats.
 
 `queue` lists the workspace's submitted submissions oldest first with how long each has waited;
-`stats` counts submissions by state and the bank's practices by effectiveness and focus, and lists
-the searches that found nothing, most frequent first: the gaps the bank should fill.
+`stats` counts the workspace's submissions by state and the bank's practices by effectiveness and
+focus, and lists the workspace's searches that found nothing, most frequent first: the gaps the
+bank should fill. The bank is shared; submissions and searches are the workspace's own.
 """
 
 from __future__ import annotations
@@ -53,13 +54,9 @@ class ModeratorReports:
     def queue(self, actor: Actor) -> Reply:
         """Submissions waiting for a decision, oldest first, with their age and an Open button."""
         with self._uow_factory() as uow:
-            if not is_moderator(actor, uow.workspaces.get(actor.platform, actor.workspace_id)):
+            if not is_moderator(actor, uow.workspaces.get(actor.workspace)):
                 return refuse_non_moderator(actor, "queue")
-            pending = [
-                s
-                for s in uow.submissions.list_by_state(SubmissionState.SUBMITTED)
-                if (s.platform, s.workspace_id) == (actor.platform, actor.workspace_id)
-            ]
+            pending = uow.submissions.list_by_state(actor.workspace, SubmissionState.SUBMITTED)
         if not pending:
             return Reply((text("Nothing is waiting for a decision."),))
         now = self._clock.now()
@@ -88,16 +85,12 @@ class ModeratorReports:
     def stats(self, actor: Actor) -> Reply:
         """Counts by state, by effectiveness and focus, and the searches that found nothing."""
         with self._uow_factory() as uow:
-            if not is_moderator(actor, uow.workspaces.get(actor.platform, actor.workspace_id)):
+            if not is_moderator(actor, uow.workspaces.get(actor.workspace)):
                 return refuse_non_moderator(actor, "stats")
-            submissions = [
-                s
-                for s in uow.submissions.list_by_state(*SubmissionState)
-                if (s.platform, s.workspace_id) == (actor.platform, actor.workspace_id)
-            ]
+            submissions = uow.submissions.list_by_state(actor.workspace, *SubmissionState)
             practices = [p for p in uow.practices.list_all() if p.archived_at is None]
             archived = sum(1 for p in uow.practices.list_all() if p.archived_at is not None)
-            gaps = uow.searches.zero_result_texts(GAPS_SHOWN)
+            gaps = uow.searches.zero_result_texts(actor.workspace, GAPS_SHOWN)
         states = Counter(s.state for s in submissions)
         ratings = Counter(p.effectiveness for p in practices)
         focus = Counter(f for p in practices for f in p.focus)

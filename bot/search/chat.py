@@ -1,9 +1,12 @@
 """Finding practices in chat: search, the next page, "did you mean", filters, show one.
 
-Every search is recorded (for paging buttons and the moderators' gaps report) and re-run for
-whoever clicks a paging button, with their own rights over restricted practices. Each record also
-keeps how far its owner has read (`shown_until`), so a typed `more` continues the owner's latest
-search from the page after the one they saw last.
+Every search is recorded in the searcher's workspace (for paging buttons and the moderators' gaps
+report). A recorded search belongs to the person who ran it: its paging, filter, "did you mean"
+and "without filters" buttons work for them only, because what it finds depends on their rights
+over restricted practices. Anyone else's click on such a button (a shared page in a channel, a
+forged id naming another person's or workspace's search) gets the stale-button answer and never
+sees the search's text. Each record also keeps how far its owner has read (`shown_until`), so a
+typed `more` continues the owner's latest search from the page after the one they saw last.
 
 Under a page of matches come two choice lists, *Filter by effectiveness* and *Filter by focus*
 (options already in force are left out). Picking one re-runs the recorded search for the clicker
@@ -56,6 +59,9 @@ MAX_QUOTED_CHARS = 60
 MAX_LABEL_CHARS = 60
 
 NOTHING_TO_CONTINUE = "There is no search to continue: type what you are looking for."
+# The same words as for any button the core no longer knows (`bot.core`): a search that is gone
+# and someone else's search read alike, so a forged id learns nothing.
+STALE_SEARCH = "That button no longer works. Search again, for example "
 
 EFFECTIVENESS_PROMPT = "Filter by effectiveness"
 FOCUS_PROMPT = "Filter by focus"
@@ -170,24 +176,23 @@ class Searching:
     ) -> list[Reply]:
         """Re-run a recorded search for the clicker with one more filter, as a new search."""
         with self._uow_factory() as uow:
-            record = uow.searches.get(search_id)
+            record = uow.searches.get(actor, search_id)
         if record is None:
             return [self._stale_search()]
         return [self._search_and_record(actor, with_filter(record.text, value), [])]
 
     def handle_more(self, actor: Actor, search_id: int, offset: int) -> list[Reply]:
-        """Show the next page of a recorded search, re-run for the clicker with their rights.
+        """Show the next page of the clicker's own recorded search, and remember the place.
 
-        Only the search's owner moves its place for a typed `more`: someone else pressing the
-        button under it in a channel reads on without changing where the owner stopped.
+        The place is what a typed `more` continues from; another person's search reads as stale.
         """
         with self._uow_factory() as uow:
-            record = uow.searches.get(search_id)
+            record = uow.searches.get(actor, search_id)
             if record is None:
                 return [self._stale_search()]
             result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
-            if result.hits and record.actor_key == actor.key:
-                uow.searches.mark_shown(record.id, _shown_until(result))
+            if result.hits:
+                uow.searches.mark_shown(actor, record.id, _shown_until(result))
                 uow.commit()
         if not result.hits:
             shown = f"all {result.total} were shown" if result.total else "it finds nothing now"
@@ -201,21 +206,21 @@ class Searching:
         button would give (re-run with the actor's rights), and no new search is recorded.
         """
         with self._uow_factory() as uow:
-            record = uow.searches.latest_for(actor.key)
+            record = uow.searches.latest_for(actor)
             if record is None:
                 return [_say(NOTHING_TO_CONTINUE)]
             offset = record.shown_until
             result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
             if not result.hits:
                 return [_say(f"That was everything for {_quoted(record.text)}.")]
-            uow.searches.mark_shown(record.id, _shown_until(result))
+            uow.searches.mark_shown(actor, record.id, _shown_until(result))
             uow.commit()
         return [self._results_reply(record, result, [])]
 
     def handle_suggestion(self, actor: Actor, search_id: int) -> list[Reply]:
         """Run the "did you mean" spelling of a recorded search, as a new search by the clicker."""
         with self._uow_factory() as uow:
-            record = uow.searches.get(search_id)
+            record = uow.searches.get(actor, search_id)
             if record is None:
                 return [self._stale_search()]
             first = self._search(uow, actor, record.text, SearchFilters(), offset=0)
@@ -227,7 +232,7 @@ class Searching:
     def handle_without_filters(self, actor: Actor, search_id: int) -> list[Reply]:
         """Run a recorded search's words without its filters, as a new search by the clicker."""
         with self._uow_factory() as uow:
-            record = uow.searches.get(search_id)
+            record = uow.searches.get(actor, search_id)
         if record is None:
             return [self._stale_search()]
         words = parse_query(record.text).text
@@ -275,13 +280,13 @@ class Searching:
         """Run page one of a search for the actor, record it, and show it."""
         with self._uow_factory() as uow:
             result = self._search(uow, actor, query, SearchFilters(), offset=0)
-            record = uow.searches.record(actor.key, query, result.total, self._clock.now())
-            uow.searches.mark_shown(record.id, _shown_until(result))
+            record = uow.searches.record(actor, query, result.total, self._clock.now())
+            uow.searches.mark_shown(actor, record.id, _shown_until(result))
             uow.commit()
         return self._results_reply(record, result, notices)
 
     def _settings(self, uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:
-        return uow.workspaces.get(actor.platform, actor.workspace_id)
+        return uow.workspaces.get(actor.workspace)
 
     def _search(
         self, uow: UnitOfWork, actor: Actor, query: str, filters: SearchFilters, *, offset: int
@@ -297,13 +302,7 @@ class Searching:
         )
 
     def _stale_search(self) -> Reply:
-        return _say(
-            text(
-                "That search is no longer available. Search again, for example ",
-                bold(EXAMPLE_SEARCH),
-                ".",
-            )
-        )
+        return _say(text(STALE_SEARCH, bold(EXAMPLE_SEARCH), "."))
 
     def _results_reply(
         self, record: SearchRecord, result: SearchResult, notices: list[str]

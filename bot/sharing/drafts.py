@@ -58,12 +58,8 @@ def load(uow: UnitOfWork, conversation: Conversation) -> OpenDraft | None:
     submission_id = conversation.data.get("submission_id")
     if not isinstance(submission_id, int) or isinstance(submission_id, bool):
         return None
-    submission = uow.submissions.get(submission_id)
-    if (
-        submission is None
-        or submission.contributor_key != conversation.actor_key
-        or submission.state not in EDITABLE_STATES
-    ):
+    submission = uow.submissions.get_own(conversation.actor_key, submission_id)
+    if submission is None or submission.state not in EDITABLE_STATES:
         return None
     return OpenDraft(conversation, submission)
 

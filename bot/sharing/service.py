@@ -114,7 +114,7 @@ def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | Non
     if practice is None or practice.archived_at is not None:
         return None
     if practice.is_restricted and not may_see_restricted(
-        actor, uow.workspaces.get(actor.platform, actor.workspace_id)
+        actor, uow.workspaces.get(actor.workspace)
     ):
         return None
     return practice
@@ -170,7 +170,7 @@ def _start(
         answers, target_ref = answers_from_practice(practice), practice.ref
     call_theme = None
     if call_id is not None:
-        call = uow.calls.get(call_id)
+        call = uow.calls.get(actor.workspace, call_id)
         call_theme = call.theme if call is not None else None
     opened = new_draft(
         uow, actor, now, answers, target_ref=target_ref, call_id=call_id, instance=instance
@@ -443,7 +443,7 @@ class Sharing:
             return []
         if found.conversation.data.get("similar_for") == title:
             return []
-        settings = uow.workspaces.get(actor.platform, actor.workspace_id)
+        settings = uow.workspaces.get(actor.workspace)
         visible = [
             p
             for p in uow.practices.list_all()
@@ -493,8 +493,8 @@ class Sharing:
     def _revise(
         self, uow: UnitOfWork, actor: Actor, submission_id: int, now: datetime
     ) -> list[Reply]:
-        submission = uow.submissions.get(submission_id)
-        if submission is None or submission.contributor_key != actor.key:
+        submission = uow.submissions.get_own(actor.key, submission_id)
+        if submission is None:
             return [_say("There is no submission of yours with that number to revise.")]
         if submission.state is not SubmissionState.CHANGES_REQUESTED:
             return [_say(_closed_reason(submission))]

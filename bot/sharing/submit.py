@@ -34,7 +34,7 @@ def submit(uow: UnitOfWork, open_draft: OpenDraft, draft: Draft, now: datetime) 
     if saved is None:
         return [conflict()]
     uow.conversations.delete(open_draft.conversation.actor_key)
-    settings = uow.workspaces.get(saved.platform, saved.workspace_id)
+    settings = uow.workspaces.get(saved.workspace)
     requested = last_change_request(uow.reviews.for_submission(saved.id))
     posted = tell_moderators(
         uow,

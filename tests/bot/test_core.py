@@ -9,7 +9,7 @@ import pytest
 from bot.bankfile.demo import load_demo_practices
 from bot.core import PracticeBank
 from bot.kernel.domain import Effectiveness, Practice
-from bot.kernel.events import Click, Command, FormSubmit, Text
+from bot.kernel.events import Actor, Click, Command, FormSubmit, Text
 from bot.kernel.ports import GlossaryEntry, SearchRecord
 from bot.kernel.replies import (
     Action,
@@ -141,7 +141,9 @@ def test_search_is_recorded_for_paging_and_gaps(world):
     """Each search is stored with who ran it, the text, the count and the clock's time."""
     bank, uows, clock = world
     say(bank, "knife")
-    assert searches(uows) == [SearchRecord(1, ALICE.key, "knife", 2, clock.at, shown_until=2)]
+    assert searches(uows) == [
+        SearchRecord(1, ALICE.key, ALICE.workspace, "knife", 2, clock.at, shown_until=2)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -218,7 +220,7 @@ def test_unknown_search_id_is_explained(bank):
     assert click(bank, "more:77:5") == Reply(
         (
             text(
-                "That search is no longer available. Search again, for example ",
+                "That button no longer works. Search again, for example ",
                 bold("knife crime diversion"),
                 ".",
             ),
@@ -309,21 +311,21 @@ def test_nothing_found_with_a_misspelling_offers_both_buttons(bank):
 
 
 def test_did_you_mean_runs_the_corrected_search(world):
-    """The did-you-mean button runs the suggested spelling as a new search by the clicker."""
+    """The did-you-mean button runs the suggested spelling as a new search by the searcher."""
     bank, uows, _ = world
     say(bank, "knfe crime")
-    reply = click(bank, "suggest:1", actor=PC_BOB, place=PC_BOB_PLACE)
-    assert reply.plain == "12 practices for “knife crime” (showing 1–5 of 12)."
+    reply = click(bank, "suggest:1")
+    assert reply.plain == "11 practices for “knife crime” (showing 1–5 of 11)."
     assert [(s.actor_key, s.text) for s in searches(uows)] == [
         (ALICE.key, "knfe crime"),
-        (PC_BOB.key, "knife crime"),
+        (ALICE.key, "knife crime"),
     ]
 
 
 def test_did_you_mean_for_a_stale_search_is_explained(bank):
     """A did-you-mean or without-filters click for an unknown search gets the stale message."""
-    assert click(bank, "suggest:999").plain.startswith("That search is no longer available.")
-    assert click(bank, "unfiltered:999").plain.startswith("That search is no longer available.")
+    assert click(bank, "suggest:999").plain.startswith("That button no longer works.")
+    assert click(bank, "unfiltered:999").plain.startswith("That button no longer works.")
 
 
 # --- show ---------------------------------------------------------------------------------------
@@ -384,12 +386,12 @@ def test_restricted_practice_never_reaches_search_elsewhere(bank):
 
 
 def test_restricted_practice_never_reaches_paging_elsewhere(bank):
-    """Paging a police officer's search re-runs it with the clicker's rights, not the searcher's."""
+    """Paging a police officer's search from a public workspace gets the stale-button answer."""
     police = say(bank, "knife", actor=PC_BOB, place=PC_BOB_PLACE)
     assert "PB900" in card_refs(police)
     reply = click(bank, "more:1:0")
-    assert card_refs(reply) == ["PB017", "PB058"]
-    assert reply.plain == "2 practices for “knife”."
+    assert card_refs(reply) == []
+    assert reply.plain == STALE_SEARCH
 
 
 @pytest.mark.parametrize("line", ["show PB900", "pb900"])
@@ -575,3 +577,41 @@ def test_hostile_text_is_quoted_back_as_plain_text(bank):
     """Mentions and markup are echoed as text for the renderer to escape, not interpreted."""
     reply = say(bank, "<!channel> @everyone knife")
     assert reply.blocks[0].spans[1] == Span(" for “<!channel> @everyone knife”")
+
+
+# --- a search's buttons are its owner's ----------------------------------------------------------
+
+STALE_SEARCH = "That button no longer works. Search again, for example knife crime diversion."
+CAROL = Actor("slack", ALICE.workspace_id, "U-CAROL", "Carol")
+
+
+@pytest.mark.parametrize("action", ["more:1:0", "more:1:5", "suggest:1", "unfiltered:1"])
+def test_a_forged_button_naming_another_workspaces_search_is_stale(world, action):
+    """Alice pressing a button with police Bob's search id gets the stale answer, not his words."""
+    bank, uows, _ = world
+    say(bank, "operation nightjar knfe rating:worked", actor=PC_BOB, place=PC_BOB_PLACE)
+    reply = click(bank, action)
+    assert reply.plain == STALE_SEARCH
+    assert "nightjar" not in repr(reply)
+    assert [s.actor_key for s in searches(uows)] == [PC_BOB.key]
+
+
+@pytest.mark.parametrize(
+    "action", ["more:1:0", "more:1:5", "suggest:1", "unfiltered:1", "filter:1:e:worked"]
+)
+def test_another_persons_search_button_in_the_same_workspace_is_stale(world, action):
+    """Carol pressing a button under Alice's search (shared in a channel) gets the stale answer."""
+    bank, uows, _ = world
+    say(bank, "nightjar knfe crime rating:worked")
+    reply = click(bank, action, actor=CAROL)
+    assert reply.plain == STALE_SEARCH
+    assert "nightjar" not in repr(reply)
+    assert len(searches(uows)) == 1
+
+
+def test_someone_elses_click_does_not_move_where_the_searcher_stopped(world):
+    """After Carol's refused More click, Alice's typed `more` still continues from page two."""
+    bank, _, _ = world
+    say(bank, "crime")
+    click(bank, "more:1:5", actor=CAROL)
+    assert say(bank, "more").plain.startswith("11 practices for “crime” (showing 6–10 of 11)")

@@ -7,9 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.kernel.events import Workspace
 from bot.kernel.records import CallForPractice
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
+
+T1 = Workspace("slack", "T1")
 
 
 def call(theme: str = "Knife crime", **changes: object) -> CallForPractice:
@@ -35,14 +38,14 @@ def test_call_round_trips_hostile_text(any_uow_factory, value):
 
     assert stored == call(value, wanted=value, id=1)
     with any_uow_factory() as uow:
-        assert uow.calls.get(1) == stored
+        assert uow.calls.get(T1, 1) == stored
 
 
 def test_unknown_call_reads_as_none(any_uow_factory):
     """Ids that do not exist, or cannot, give None."""
     with any_uow_factory() as uow:
-        assert uow.calls.get(1) is None
-        assert uow.calls.get(10**30) is None
+        assert uow.calls.get(T1, 1) is None
+        assert uow.calls.get(T1, 10**30) is None
 
 
 def test_workspace_calls_are_listed_newest_first(any_uow_factory):
@@ -55,7 +58,18 @@ def test_workspace_calls_are_listed_newest_first(any_uow_factory):
         uow.commit()
 
     with any_uow_factory() as uow:
-        themes = [c.theme for c in uow.calls.list_for("slack", "T1")]
-        assert uow.calls.list_for("slack", "T404") == []
+        themes = [c.theme for c in uow.calls.list_for(T1)]
+        assert uow.calls.list_for(Workspace("slack", "T404")) == []
 
     assert themes == ["Second", "First"]
+
+
+def test_another_workspaces_call_reads_as_unknown(any_uow_factory):
+    """A call of team T2 fetched by its id from T1 is None."""
+    with any_uow_factory() as uow:
+        stored = uow.calls.add(call("Elsewhere", workspace_id="T2"))
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.calls.get(T1, stored.id) is None
+        assert uow.calls.get(Workspace("slack", "T2"), stored.id) == stored

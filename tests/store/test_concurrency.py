@@ -92,7 +92,7 @@ def test_two_saves_of_one_revision_at_once_have_exactly_one_winner(uow_factory):
     assert len(winners) == 1
     assert winners[0].revision == 1
     with uow_factory() as uow:
-        assert uow.submissions.get(seen.id) == winners[0]
+        assert uow.submissions.get(seen.workspace, seen.id) == winners[0]
 
 
 def test_racing_decisions_leave_one_review_and_one_notification(uow_factory):
@@ -103,7 +103,7 @@ def test_racing_decisions_leave_one_review_and_one_notification(uow_factory):
         def racer(barrier: threading.Barrier) -> bool:
             with uow_factory() as uow:
                 barrier.wait()
-                current = uow.submissions.get(seen.id)
+                current = uow.submissions.get(seen.workspace, seen.id)
                 if current is None or current.state is not SubmissionState.SUBMITTED:
                     return False
                 state = (
@@ -135,7 +135,7 @@ def test_racing_decisions_leave_one_review_and_one_notification(uow_factory):
     with uow_factory() as uow:
         reviews = uow.reviews.for_submission(seen.id)
         notifications = uow.outbox.all()
-        stored = uow.submissions.get(seen.id)
+        stored = uow.submissions.get(seen.workspace, seen.id)
     assert len(reviews) == 1
     assert len(notifications) == 1
     assert stored is not None

@@ -1,4 +1,9 @@
-"""Alembic migrations: a new or older database reaches head, repeatably, matching the tables."""
+"""Alembic migrations: a new or older database reaches head, repeatably, matching the tables.
+
+0004 adds the practice history, explicit retirement requests, the ref counter, foreign keys and
+CHECKs; 0005 gives each search its workspace (`searches.platform`, `searches.workspace_id`,
+backfilled from each row's `actor_key`) and an index for the gaps report.
+"""
 
 from __future__ import annotations
 
@@ -47,9 +52,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_practice_history():
-    """The newest migration is 0004, which adds the practice history and the constraints."""
-    assert head_revision() == "0004"
+def test_head_revision_is_the_search_workspaces():
+    """The newest migration is 0005, which gives each search its workspace."""
+    assert head_revision() == "0005"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -78,7 +83,7 @@ def test_upgrade_twice_changes_nothing(fresh_engine):
     upgrade(fresh_engine)
 
     assert set(inspect(fresh_engine).get_table_names()) == ALL_TABLES
-    assert current_revision(fresh_engine) == "0004"
+    assert current_revision(fresh_engine) == head_revision()
 
 
 def test_upgrade_from_an_older_revision_reaches_head(fresh_engine):
@@ -111,7 +116,7 @@ def test_searches_recorded_before_0003_have_shown_nothing(fresh_engine):
 
 def test_downgrade_to_0002_drops_shown_until(fresh_engine):
     """Going back to 0002 removes the column and keeps the searches."""
-    upgrade(fresh_engine)
+    upgrade(fresh_engine, "0003")
     with fresh_engine.begin() as connection:
         connection.execute(
             text(
@@ -124,6 +129,53 @@ def test_downgrade_to_0002_drops_shown_until(fresh_engine):
 
     columns = {c["name"] for c in inspect(fresh_engine).get_columns("searches")}
     assert columns == {"id", "actor_key", "text", "result_count", "at"}
+    with fresh_engine.connect() as connection:
+        assert connection.execute(text("SELECT text FROM searches")).scalars().all() == ["knife"]
+
+
+def test_searches_recorded_before_0005_get_the_workspace_of_their_actor_key(fresh_engine):
+    """Upgrading from 0003 keeps every search and fills platform and workspace from actor_key."""
+    upgrade(fresh_engine, "0003")
+    keys = ["slack:T1:U1", "discord:123456789:42", "console:local:me", "odd"]
+    with fresh_engine.begin() as connection:
+        for key in keys:
+            connection.execute(
+                text(
+                    "INSERT INTO searches (actor_key, text, result_count, at) "
+                    "VALUES (:key, 'knife', 0, '2025-03-01 10:00:00+00:00')"
+                ),
+                {"key": key},
+            )
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT actor_key, platform, workspace_id FROM searches ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("slack:T1:U1", "slack", "T1"),
+        ("discord:123456789:42", "discord", "123456789"),
+        ("console:local:me", "console", "local"),
+        ("odd", "odd", ""),
+    ]
+
+
+def test_downgrade_to_0003_drops_the_search_workspace(fresh_engine):
+    """Going back to 0003 removes platform and workspace_id and keeps the searches."""
+    upgrade(fresh_engine)
+    with fresh_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO searches (actor_key, platform, workspace_id, text, result_count, at) "
+                "VALUES ('slack:T1:U1', 'slack', 'T1', 'knife', 0, '2025-03-01 10:00:00+00:00')"
+            )
+        )
+
+    downgrade(fresh_engine, "0003")
+
+    columns = {c["name"] for c in inspect(fresh_engine).get_columns("searches")}
+    assert columns == {"id", "actor_key", "text", "result_count", "at", "shown_until"}
     with fresh_engine.connect() as connection:
         assert connection.execute(text("SELECT text FROM searches")).scalars().all() == ["knife"]
 

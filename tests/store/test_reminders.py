@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.events import Workspace
 from bot.kernel.records import Reminder, ReminderState
 from tests.conftest import STORE_NOW
+
+T1 = Workspace("slack", "T1")
 
 DUE = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 
@@ -51,9 +54,9 @@ def test_added_reminder_reads_back_with_its_id(any_uow_factory):
 
     assert stored == replace(full, id=1)
     with any_uow_factory() as uow:
-        assert uow.reminders.get(1) == stored
-        assert uow.reminders.get(2) is None
-        assert uow.reminders.get(10**30) is None
+        assert uow.reminders.get(T1, 1) == stored
+        assert uow.reminders.get(T1, 2) is None
+        assert uow.reminders.get(T1, 10**30) is None
 
 
 def test_pending_reminders_fall_due_at_due_at(any_uow_factory):
@@ -125,7 +128,7 @@ def test_transition_from_the_stored_state_saves_it(any_uow_factory):
 
     assert result == sent
     with any_uow_factory() as uow:
-        assert uow.reminders.get(stored.id) == sent
+        assert uow.reminders.get(T1, stored.id) == sent
 
 
 def test_transition_from_a_stale_state_loses(any_uow_factory):
@@ -140,7 +143,7 @@ def test_transition_from_a_stale_state_loses(any_uow_factory):
 
     assert result is None
     with any_uow_factory() as uow:
-        assert uow.reminders.get(stored.id) == stored
+        assert uow.reminders.get(T1, stored.id) == stored
 
 
 def test_transition_of_an_unknown_reminder_returns_none(any_uow_factory):
@@ -172,3 +175,12 @@ def test_reminder_for_an_unstorable_ref_is_refused(uow_factory, ref):
     """A reminder whose practice ref could not exist is refused before the database sees it."""
     with uow_factory() as uow, pytest.raises(ValueError):
         uow.reminders.add(reminder(ref))
+
+
+def test_another_workspaces_reminder_reads_as_unknown(any_uow_factory):
+    """A reminder of team T2 fetched by its id from T1 is None."""
+    [stored] = add_all(any_uow_factory, reminder(workspace_id="T2"))
+
+    with any_uow_factory() as uow:
+        assert uow.reminders.get(T1, stored.id) is None
+        assert uow.reminders.get(Workspace("slack", "T2"), stored.id) == stored

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.kernel.events import Workspace
 from bot.kernel.records import CallForPractice, Decision, Review, Submission, SubmissionState
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
 
 LATER = STORE_NOW + timedelta(hours=1)
+T1 = Workspace("slack", "T1")
 
 
 def draft(contributor: str = "slack:T1:U1", **changes: object) -> Submission:
@@ -43,7 +45,7 @@ def test_added_submission_reads_back_with_its_id(any_uow_factory):
     assert stored == replace(draft(), id=1)
     assert stored.ref == "S-0001"
     with any_uow_factory() as uow:
-        assert uow.submissions.get(1) == stored
+        assert uow.submissions.get(T1, 1) == stored
 
 
 @pytest.mark.parametrize("value", HOSTILE_TEXT, ids=range(len(HOSTILE_TEXT)))
@@ -57,7 +59,7 @@ def test_hostile_answers_and_names_round_trip(any_uow_factory, value):
     stored = add(any_uow_factory, submission)
 
     with any_uow_factory() as uow:
-        assert uow.submissions.get(stored.id) == replace(submission, id=stored.id)
+        assert uow.submissions.get(T1, stored.id) == replace(submission, id=stored.id)
 
 
 def test_every_field_round_trips(any_uow_factory):
@@ -93,10 +95,10 @@ def test_missing_timestamps_come_from_the_clock(any_uow_factory):
 def test_unknown_and_impossible_ids_read_as_none(any_uow_factory):
     """Ids that do not exist, including ones no integer column can hold, give None."""
     with any_uow_factory() as uow:
-        assert uow.submissions.get(1) is None
-        assert uow.submissions.get(0) is None
-        assert uow.submissions.get(-1) is None
-        assert uow.submissions.get(10**30) is None
+        assert uow.submissions.get(T1, 1) is None
+        assert uow.submissions.get(T1, 0) is None
+        assert uow.submissions.get(T1, -1) is None
+        assert uow.submissions.get(T1, 10**30) is None
 
 
 def test_open_for_lists_the_contributors_open_submissions(any_uow_factory):
@@ -128,9 +130,9 @@ def test_list_by_state_gives_oldest_first(any_uow_factory):
 
     with any_uow_factory() as uow:
         found = uow.submissions.list_by_state(
-            SubmissionState.SUBMITTED, SubmissionState.CHANGES_REQUESTED
+            T1, SubmissionState.SUBMITTED, SubmissionState.CHANGES_REQUESTED
         )
-        nothing = uow.submissions.list_by_state()
+        nothing = uow.submissions.list_by_state(T1)
 
     assert [s.id for s in found] == [1, 3, 4]
     assert nothing == []
@@ -149,7 +151,7 @@ def test_save_with_the_current_revision_writes_and_bumps_it(any_uow_factory):
 
     assert saved == replace(submitted, revision=1)
     with any_uow_factory() as uow:
-        assert uow.submissions.get(stored.id) == saved
+        assert uow.submissions.get(T1, stored.id) == saved
 
 
 def test_save_with_a_stale_revision_loses_and_changes_nothing(any_uow_factory):
@@ -169,7 +171,7 @@ def test_save_with_a_stale_revision_loses_and_changes_nothing(any_uow_factory):
 
     assert second is None
     with any_uow_factory() as uow:
-        assert uow.submissions.get(stored.id) == first
+        assert uow.submissions.get(T1, stored.id) == first
 
 
 def test_save_of_an_unknown_submission_returns_none(any_uow_factory):
@@ -198,7 +200,7 @@ def test_uncommitted_submission_vanishes(any_uow_factory):
         uow.submissions.add(draft())
 
     with any_uow_factory() as uow:
-        assert uow.submissions.get(1) is None
+        assert uow.submissions.get(T1, 1) is None
 
 
 def test_nul_in_answers_is_stored_as_replacement_character(uow_factory):
@@ -267,3 +269,36 @@ def test_reviews_of_a_submission_come_oldest_first(any_uow_factory):
         assert uow.reviews.for_submission(10**30) == []
 
     assert notes == [(1, Decision.REQUEST_CHANGES, "fix it"), (3, Decision.APPROVE, "ok")]
+
+
+def test_another_workspaces_submission_reads_as_unknown(any_uow_factory):
+    """T2's submission fetched by id from T1 (or from a Discord guild T2) is None."""
+    stored = add(any_uow_factory, draft(workspace_id="T2"))
+
+    with any_uow_factory() as uow:
+        assert uow.submissions.get(T1, stored.id) is None
+        assert uow.submissions.get(Workspace("discord", "T2"), stored.id) is None
+        assert uow.submissions.get(Workspace("slack", "T2"), stored.id) == stored
+
+
+def test_list_by_state_gives_only_the_workspaces_submissions(any_uow_factory):
+    """The queue of T1 holds T1's submissions only, not T2's nor a Discord guild's."""
+    add(any_uow_factory, draft(state=SubmissionState.SUBMITTED))
+    add(any_uow_factory, draft(state=SubmissionState.SUBMITTED, workspace_id="T2"))
+    add(any_uow_factory, draft(state=SubmissionState.SUBMITTED, platform="discord"))
+
+    with any_uow_factory() as uow:
+        mine = uow.submissions.list_by_state(T1, *SubmissionState)
+
+    assert [(s.id, s.workspace) for s in mine] == [(1, T1)]
+
+
+def test_get_own_reads_only_the_contributors_submission(any_uow_factory):
+    """Someone else's submission id reads as None for get_own; the contributor's reads back."""
+    stored = add(any_uow_factory, draft())
+
+    with any_uow_factory() as uow:
+        assert uow.submissions.get_own("slack:T1:U1", stored.id) == stored
+        assert uow.submissions.get_own("slack:T1:U2", stored.id) is None
+        assert uow.submissions.get_own("slack:T2:U1", stored.id) is None
+        assert uow.submissions.get_own("slack:T1:U1", 10**30) is None

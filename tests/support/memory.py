@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Self
 
 from bot.kernel.domain import REF_PATTERN, Practice, format_ref
+from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
     CallRepository,
     Clock,
@@ -210,8 +211,11 @@ class MemoryWorkspaces:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
-    def get(self, platform: str, workspace_id: str) -> WorkspaceSettings | None:
-        return self._state.workspaces.get((platform, workspace_id))
+    def get(
+        self, workspace: Workspace | str, workspace_id: str | None = None
+    ) -> WorkspaceSettings | None:
+        wanted = Workspace.of(workspace, workspace_id)
+        return self._state.workspaces.get((wanted.platform, wanted.id))
 
     def save(self, settings: WorkspaceSettings) -> None:
         self._state.workspaces[(settings.platform, settings.workspace_id)] = settings
@@ -223,21 +227,22 @@ class MemorySearches:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
-    def record(self, actor_key: str, text: str, result_count: int, at: datetime) -> SearchRecord:
+    def record(self, owner: Actor, text: str, result_count: int, at: datetime) -> SearchRecord:
         search_id = max(self._state.searches, default=0) + 1
-        record = SearchRecord(search_id, actor_key, text, result_count, at)
+        record = SearchRecord(search_id, owner.key, owner.workspace, text, result_count, at)
         self._state.searches[search_id] = record
         return record
 
-    def get(self, search_id: int) -> SearchRecord | None:
-        return self._state.searches.get(search_id)
+    def get(self, owner: Actor, search_id: int) -> SearchRecord | None:
+        record = self._state.searches.get(search_id)
+        return record if record is not None and _owns(owner, record) else None
 
-    def latest_for(self, actor_key: str) -> SearchRecord | None:
-        own = [r for r in self._state.searches.values() if r.actor_key == actor_key]
+    def latest_for(self, owner: Actor) -> SearchRecord | None:
+        own = [r for r in self._state.searches.values() if _owns(owner, r)]
         return max(own, key=lambda r: r.id, default=None)
 
-    def mark_shown(self, search_id: int, until: int) -> None:
-        record = self._state.searches.get(search_id)
+    def mark_shown(self, owner: Actor, search_id: int, until: int) -> None:
+        record = self.get(owner, search_id)
         if record is not None:
             self._state.searches[search_id] = replace(record, shown_until=max(0, until))
 
@@ -247,14 +252,19 @@ class MemorySearches:
             del self._state.searches[search_id]
         return len(old)
 
-    def zero_result_texts(self, limit: int = 10) -> list[SearchGap]:
+    def zero_result_texts(self, workspace: Workspace, limit: int = 10) -> list[SearchGap]:
         groups: dict[str, SearchGap] = {}
         for _, record in sorted(self._state.searches.items()):
-            if record.result_count == 0:
+            if record.result_count == 0 and record.workspace == workspace:
                 seen = groups.get(record.text.lower())
                 count = 1 if seen is None else seen.count + 1
                 groups[record.text.lower()] = SearchGap(seen.text if seen else record.text, count)
         return sorted(groups.values(), key=lambda gap: (-gap.count, gap.text))[: max(0, limit)]
+
+
+def _owns(owner: Actor, record: SearchRecord) -> bool:
+    """Whether `owner` ran the search, in the workspace it was recorded in."""
+    return record.actor_key == owner.key and record.workspace == owner.workspace
 
 
 class MemorySubmissions:
@@ -275,8 +285,13 @@ class MemorySubmissions:
         self._state.submissions[stored.id] = stored
         return stored
 
-    def get(self, submission_id: int) -> Submission | None:
-        return self._state.submissions.get(submission_id)
+    def get(self, workspace: Workspace, submission_id: int) -> Submission | None:
+        found = self._state.submissions.get(submission_id)
+        return found if found is not None and found.workspace == workspace else None
+
+    def get_own(self, contributor_key: str, submission_id: int) -> Submission | None:
+        found = self._state.submissions.get(submission_id)
+        return found if found is not None and found.contributor_key == contributor_key else None
 
     def open_for(self, contributor_key: str) -> list[Submission]:
         return [
@@ -285,8 +300,12 @@ class MemorySubmissions:
             if s.contributor_key == contributor_key and s.state in OPEN_STATES
         ]
 
-    def list_by_state(self, *states: SubmissionState) -> list[Submission]:
-        return [s for _, s in sorted(self._state.submissions.items()) if s.state in states]
+    def list_by_state(self, workspace: Workspace, *states: SubmissionState) -> list[Submission]:
+        return [
+            s
+            for _, s in sorted(self._state.submissions.items())
+            if s.workspace == workspace and s.state in states
+        ]
 
     def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
         stored = self._state.submissions.get(submission.id)
@@ -339,8 +358,9 @@ class MemoryReminders:
         self._state.reminders[stored.id] = stored
         return stored
 
-    def get(self, reminder_id: int) -> Reminder | None:
-        return self._state.reminders.get(reminder_id)
+    def get(self, workspace: Workspace, reminder_id: int) -> Reminder | None:
+        found = self._state.reminders.get(reminder_id)
+        return found if found is not None and found.workspace == workspace else None
 
     def due(self, states: Sequence[ReminderState], before: datetime) -> list[Reminder]:
         found = []
@@ -378,14 +398,15 @@ class MemoryCalls:
         self._state.calls[stored.id] = stored
         return stored
 
-    def get(self, call_id: int) -> CallForPractice | None:
-        return self._state.calls.get(call_id)
+    def get(self, workspace: Workspace, call_id: int) -> CallForPractice | None:
+        found = self._state.calls.get(call_id)
+        return found if found is not None and found.workspace == workspace else None
 
-    def list_for(self, platform: str, workspace_id: str) -> list[CallForPractice]:
+    def list_for(self, workspace: Workspace) -> list[CallForPractice]:
         return [
             c
             for _, c in sorted(self._state.calls.items(), reverse=True)
-            if c.platform == platform and c.workspace_id == workspace_id
+            if c.workspace == workspace
         ]
 
 

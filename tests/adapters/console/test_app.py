@@ -222,7 +222,7 @@ def test_pressing_a_button_number_that_does_not_exist(world, line, number):
     session.push("knife")
     assert session.push(line) == [f"There is no button {number}: pick 1–11, or type a search."]
     with uow_factory() as uow:
-        assert uow.searches.get(2) is None
+        assert uow.searches.get(ADA, 2) is None
 
 
 def test_number_before_any_list_is_explained(session):
@@ -235,8 +235,8 @@ def test_number_before_any_list_is_explained(session):
 @pytest.mark.parametrize(
     ("action", "answer"),
     [
-        ("more:999:5", "That search is no longer available."),
-        ("suggest:999", "That search is no longer available."),
+        ("more:999:5", "That button no longer works."),
+        ("suggest:999", "That button no longer works."),
         ("show:PB999", "No practice PB999 in the bank."),
         ("mod:approve:S-0042", "That button no longer works."),
         ("more:1:5\x1b[2J", "That button no longer works."),

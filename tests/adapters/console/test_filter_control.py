@@ -41,7 +41,7 @@ def texts(uow_factory):
         found = []
         with uow_factory() as uow:
             search_id = 1
-            while (record := uow.searches.get(search_id)) is not None:
+            while (record := uow.searches.get(ADA, search_id)) is not None:
                 found.append(record.text)
                 search_id += 1
         return found

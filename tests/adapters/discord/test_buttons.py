@@ -108,5 +108,5 @@ def test_stale_button_is_answered_not_dropped(world):
 
     data = play(world, steps)["data"]
     assert data["content"] == (
-        "That search is no longer available. Search again, for example **knife crime diversion**."
+        "That button no longer works. Search again, for example **knife crime diversion**."
     )

@@ -186,7 +186,10 @@ def test_non_moderator_click_is_refused_privately(world):
     assert fake.calls("PATCH", "channels/") == []
     assert len(fake.calls("POST", "channels/")) == 1  # the card; no DM, no second card
     with world.uow_factory() as uow:
-        assert uow.submissions.get(submission.id).state is SubmissionState.SUBMITTED
+        assert (
+            uow.submissions.get(submission.workspace, submission.id).state
+            is SubmissionState.SUBMITTED
+        )
 
 
 def test_button_on_a_card_posted_before_a_restart_still_works(world):

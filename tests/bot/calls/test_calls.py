@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.kernel.events import Workspace
 from bot.kernel.records import Audience, SubmissionState
 from tests.bot.moderation.helpers import (
     EVE,
@@ -30,7 +31,7 @@ def world():
 
 def calls(world):
     with world.uows() as uow:
-        return uow.calls.list_for("slack", "T-PUBLIC")
+        return uow.calls.list_for(Workspace("slack", "T-PUBLIC"))
 
 
 def test_moderator_opens_a_call_and_is_told_where_it_was_announced(world):

@@ -42,7 +42,9 @@ def world():
 
 def stored(world, submission_id):
     with world.uows() as uow:
-        return uow.submissions.get(submission_id), uow.reviews.for_submission(submission_id)
+        return uow.submissions.get(MOIRA.workspace, submission_id), uow.reviews.for_submission(
+            submission_id
+        )
 
 
 # --- forms --------------------------------------------------------------------------------------

@@ -50,4 +50,4 @@ def test_simultaneous_approvals_publish_once(uow_factory):
         assert uow.practices.count() == 64
         assert len(uow.reminders.for_practice("PB064")) == 1
         assert len(uow.outbox.all()) == 2
-        assert uow.submissions.get(1).state is SubmissionState.PUBLISHED
+        assert uow.submissions.get(WORKSPACE.workspace, 1).state is SubmissionState.PUBLISHED

@@ -69,7 +69,7 @@ def test_the_moderator_who_loses_the_claim_is_told_who_won(world, form, values):
         "waiting for a decision any more."
     )
     with world.uows() as uow:
-        saved = uow.submissions.get(submission.id)
+        saved = uow.submissions.get(submission.workspace, submission.id)
         reviews = uow.reviews.for_submission(submission.id)
         practices = uow.practices.count()
         reminders = uow.reminders.due(list(ReminderState), saved.updated_at.replace(year=2100))

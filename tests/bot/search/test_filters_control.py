@@ -7,7 +7,7 @@ import pytest
 from bot.kernel import actions
 from bot.kernel.actions import MAX_ACTION_ID_LENGTH, MAX_SEARCH_ID, AddFilter
 from bot.kernel.domain import Effectiveness, Focus
-from bot.kernel.events import Click, Text
+from bot.kernel.events import Actor, Click, Text
 from bot.kernel.ports import SearchRecord
 from bot.kernel.replies import Action, Buttons, Choice, Choices, Reply
 from bot.search.chat import with_filter
@@ -23,7 +23,7 @@ from tests.support.bank import (
 )
 from tests.support.hostile import HOSTILE_TEXT
 
-STALE = "That search is no longer available. Search again, for example knife crime diversion."
+STALE = "That button no longer works. Search again, for example knife crime diversion."
 UNKNOWN_BUTTON = "That button no longer works. Type what you are looking for, or `help`."
 
 
@@ -134,13 +134,13 @@ def test_picking_a_rating_re_runs_the_search_with_that_filter(bank):
     assert reply.blocks[-2:] == (effectiveness_list(2, "untested"), focus_list(2))
 
 
-def test_the_filtered_search_is_recorded_for_the_clicker(world):
-    """The filtered search is a new record: the clicker, the text with the filter, its count."""
+def test_the_filtered_search_is_recorded_as_a_new_search_of_its_owner(world):
+    """The filtered search is a new record: its owner, the text with the filter, its count."""
     bank, uows, clock = world
     say(bank, "knife")
-    click(bank, "filter:1:e:untested", PC_BOB, PC_BOB_PLACE)
+    click(bank, "filter:1:e:untested")
     assert searches(uows)[1] == SearchRecord(
-        2, PC_BOB.key, "knife rating:untested", 2, clock.at, shown_until=2
+        2, ALICE.key, ALICE.workspace, "knife rating:untested", 2, clock.at, shown_until=2
     )
 
 
@@ -190,20 +190,34 @@ def test_a_filter_matching_nothing_offers_the_search_without_filters(bank):
 # --- access rights --------------------------------------------------------------------------------
 
 
-def test_a_police_clicker_sees_restricted_matches_of_a_public_search(bank):
-    """Bob, in a police-only workspace, filtering Alice's search sees the restricted practice."""
-    say(bank, "knife")
+def test_a_police_searcher_filtering_their_own_search_sees_restricted_matches(bank):
+    """Bob, in a police-only workspace, filtering his own search sees the restricted practice."""
+    say(bank, "knife", PC_BOB, PC_BOB_PLACE)
     reply = click(bank, "filter:1:e:promising", PC_BOB, PC_BOB_PLACE)
     assert reply.plain == "1 practice for “knife rating:promising”."
     assert card_refs(reply) == ["PB900"]
 
 
-def test_a_public_clicker_never_sees_restricted_matches_of_a_police_search(bank):
-    """Alice filtering Bob's search gets his words and filter, without the restricted practice."""
-    say(bank, "knife", PC_BOB, PC_BOB_PLACE)
+def test_a_filter_on_another_workspaces_search_is_stale_and_keeps_its_words(world):
+    """Alice forging a filter on police Bob's search gets the stale answer, not his query."""
+    bank, uows, _ = world
+    say(bank, "operation nightjar knife", PC_BOB, PC_BOB_PLACE)
     reply = click(bank, "filter:1:e:promising")
-    assert reply.plain.splitlines()[0] == "No practices found for “knife rating:promising”."
+    assert reply.plain == STALE
+    assert "nightjar" not in repr(reply)
     assert "PB900" not in repr(reply)
+    assert len(searches(uows)) == 1
+
+
+def test_a_filter_on_someone_elses_search_in_the_same_workspace_is_stale(world):
+    """Carol, in Alice's workspace, pressing Alice's filter gets the stale answer."""
+    bank, uows, _ = world
+    carol = Actor(ALICE.platform, ALICE.workspace_id, "U-CAROL", "Carol")
+    say(bank, "nightjar knife")
+    reply = click(bank, "filter:1:e:promising", carol)
+    assert reply.plain == STALE
+    assert "nightjar" not in repr(reply)
+    assert len(searches(uows)) == 1
 
 
 # --- stale, forged and hostile ----------------------------------------------------------------
@@ -305,7 +319,7 @@ def test_hostile_searches_can_be_filtered(world, query):
     """Whatever was searched, a filter keeps its words, adds exactly that filter and is recorded."""
     bank, uows, clock = world
     with uows() as uow:  # recorded directly: the chat never records an empty search
-        uow.searches.record(ALICE.key, query[:200], 0, clock.at)
+        uow.searches.record(ALICE, query[:200], 0, clock.at)
         uow.commit()
     first = searches(uows)[0]
     before = parse_query(first.text)

@@ -578,7 +578,7 @@ def test_answering_a_call(bank, uows, clock):
 def request_changes(uows, clock, note: str = "Please add the evaluation results.") -> None:
     """What the moderators' side does: changes requested, with a note in the audit trail."""
     with uows() as uow:
-        stored = uow.submissions.get(1)
+        stored = uow.submissions.get(ALICE.workspace, 1)
         uow.submissions.save(
             replace(stored, state=SubmissionState.CHANGES_REQUESTED),
             expected_revision=stored.revision,

@@ -64,7 +64,7 @@ def test_restart_resumes_and_submits_over_sql(world):
         say(restarted, TYPED.get(current_step(uows), "skip"))
     assert say(restarted, "submit").plain.startswith("Thanks — S-0001 is with the moderators.")
     with uows() as uow:
-        stored = uow.submissions.get(1)
+        stored = uow.submissions.get(ALICE.workspace, 1)
         notes = uow.outbox.all()
         assert uow.conversations.get(ALICE.key) is None
     assert stored.state is SubmissionState.SUBMITTED
@@ -90,5 +90,5 @@ def test_stale_draft_sweep_over_sql(world):
         uow.commit()
     with uows() as uow:
         assert [n.key for n in uow.outbox.all()] == ["draft:1", "draft:1"]
-        assert uow.submissions.get(1).state is SubmissionState.WITHDRAWN
+        assert uow.submissions.get(ALICE.workspace, 1).state is SubmissionState.WITHDRAWN
         assert uow.conversations.get(ALICE.key) is None
