@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.kernel.domain import Effectiveness, Practice
+from bot.kernel.events import Actor
 from bot.kernel.records import PracticeChange, PracticeEventKind
 from tests.conftest import STORE_NOW
 
@@ -79,17 +80,24 @@ def test_refs_come_from_a_counter_that_never_repeats(any_uow_factory):
     assert (first, second, third) == ("PB001", "PB011", "PB012")
 
 
+SEARCHER = Actor(platform="slack", workspace_id="T1", user_id="U1")
+
+
 def test_pruning_forgets_only_searches_older_than_the_cut_off(any_uow_factory):
     """Searches before the cut-off go; later ones stay and still page."""
     with any_uow_factory() as uow:
-        old = uow.searches.record("slack:T1:U1", "knife", 0, STORE_NOW - timedelta(days=91))
-        new = uow.searches.record("slack:T1:U1", "bikes", 2, STORE_NOW)
+        old = uow.searches.record(SEARCHER, "knife", 0, STORE_NOW - timedelta(days=91))
+        new = uow.searches.record(SEARCHER, "bikes", 2, STORE_NOW)
         uow.commit()
     with any_uow_factory() as uow:
         pruned = uow.searches.prune(STORE_NOW - timedelta(days=90))
         uow.commit()
     with any_uow_factory() as uow:
-        assert (pruned, uow.searches.get(old.id), uow.searches.get(new.id).text) == (
+        assert (
+            pruned,
+            uow.searches.get(SEARCHER, old.id),
+            uow.searches.get(SEARCHER, new.id).text,
+        ) == (
             1,
             None,
             "bikes",
