@@ -2,9 +2,10 @@
 
 `posted_messages` maps a notification key (e.g. `submission:42`) to the message posted for it, so
 a later notification with `replace` becomes an edit. `platform_claims` records one-time work by a
-unique key: a Slack event id (Slack retries an event it thinks was missed) or one delivery attempt
-of an outbox notification. The first insert wins, so several HTTP workers or bot processes never do
-the same work twice. Rows are keyed by platform, so every adapter shares the two tables.
+unique key: a Slack event id (Slack retries an event it thinks was missed). The first insert wins,
+so several HTTP workers or bot processes never do the same work twice. Rows are keyed by platform,
+so every adapter shares the two tables. (Outbox deliveries are not claimed here: the outbox row
+carries its own lease, see `store.outbox`.)
 """
 
 from __future__ import annotations
