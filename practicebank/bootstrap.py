@@ -333,6 +333,7 @@ def build_slack(settings: Settings, store: Store, clock: Clock | None = None) ->
         uow_factory=store.uow_factory,
         state=PlatformState(store.engine, "slack"),
         clock=clock,
+        lease_seconds=settings.outbox_lease_seconds,
     )
     return SlackProcess(bot, store, clock, rules, settings.reminder_sweep_seconds)
 
@@ -417,6 +418,7 @@ def run_discord(settings: Settings, store: Store) -> None:
         uow_factory=store.uow_factory,
         clock=clock,
         memory=PlatformState(store.engine, PLATFORM),
+        lease_seconds=settings.outbox_lease_seconds,
     )
     log.info("starting the Discord adapter on %s", store.location)
     try:

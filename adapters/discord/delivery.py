@@ -1,11 +1,13 @@
-"""The Discord outbox loop: sends the core's notifications as DMs and channel posts.
+"""Sends one outbox notification on Discord: DMs and channel posts; says how it went.
 
-Notifications are sent one at a time, so discord.py's own rate-limit handling (it waits out a 429
-and retries) governs the pace. Each attempt is claimed in the database first (several bot
-processes may share it), and its outcome recorded: delivered, or failed with a retry time that
-backs off, until it is given up. The message posted for a notification key is remembered
-(`posted_messages`), so a later notification with `replace` edits it: the moderation card then
-shows the decision and loses its buttons.
+The shared delivery loop (`bot.kernel.delivery.DeliveryLoop`) leases, retries and records in its
+own thread; this module supplies only `DiscordDelivery.send`, which runs the sending coroutine on
+the client's event loop and waits for it there, so database work never runs on the event loop.
+discord.py waits out an ordinary 429 itself; what still fails is classified: 5xx, timeouts and
+connection errors are transient (retried with back-off), a missing channel or user, a refused
+permission or a malformed message are permanent (given up and reported). The message posted for a
+notification key is remembered (`posted_messages`), so a later notification with `replace` edits
+it: the moderation card then shows the decision and loses its buttons.
 
 A person whose DMs are closed to the bot (Discord error 50007) is mentioned in the notice channel
 (`DISCORD_NOTICE_CHANNEL_ID`, else the guild's system channel) with the message instead; only
@@ -15,35 +17,29 @@ that person can be pinged by it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from datetime import datetime, timedelta
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 
 from adapters.discord.components import build_view
-from adapters.discord.config import PLATFORM
 from adapters.discord.interactions import CANNOT_DM, send_to
 from adapters.discord.render import Rendered, render_reply, shorten
-from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.delivery import SendOutcome
+from bot.kernel.ports import Clock
 from bot.kernel.records import Audience, Notification
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(seconds=30)
-LONGEST_RETRY = timedelta(hours=1)
+SEND_TIMEOUT_SECONDS = 45.0  # below the outbox lease (a minute by default)
 DMS_CLOSED_PREFIX = "{mention} your direct messages are closed to me, so here is my message:"
 
 
 class MessageMemory(Protocol):
-    """Where posted messages and delivery claims are remembered (`PlatformState` is one)."""
-
-    def claim(self, key: str, at: datetime) -> bool:
-        """True for the first caller with this key."""
-        ...
+    """Where posted messages are remembered (`PlatformState` is one)."""
 
     def message_for(self, workspace_id: str, key: str) -> tuple[str, str] | None:
         """The (channel id, message id) posted earlier for `key`."""
@@ -58,12 +54,6 @@ class MessageMemory(Protocol):
 
 class NoChannel(Exception):
     """There is nowhere to post a notice for a person whose DMs are closed."""
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failure: doubling from 30 s, at most an hour."""
-    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
-    return min(delay, LONGEST_RETRY)
 
 
 def memory_key(notification: Notification) -> str:
@@ -88,80 +78,54 @@ def _edit_kwargs(rendered: Rendered) -> dict[str, Any]:
 
 
 class DiscordDelivery:
-    """Delivers pending Discord notifications through a logged-in client."""
+    """Delivers Discord notifications through a logged-in client, one `send` at a time."""
 
     def __init__(
         self,
         client: discord.Client,
-        uow_factory: UnitOfWorkFactory,
         clock: Clock,
         memory: MessageMemory,
         notice_channel_id: str | None = None,
     ) -> None:
-        """Bind the client that sends, the store the outbox lives in and the message memory."""
+        """Bind the client that sends and the message memory."""
         self._client = client
-        self._uow_factory = uow_factory
         self._clock = clock
         self._memory = memory
         self._notice_channel_id = notice_channel_id
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        """Deliver now rather than at the next tick (called after every handled event)."""
-        self._wake.set()
+    def send(self, notification: Notification) -> SendOutcome:
+        """Send from the delivery loop's thread: run `attempt` on the client's event loop."""
+        future = asyncio.run_coroutine_threadsafe(self.attempt(notification), self._client.loop)
+        try:
+            return future.result(timeout=SEND_TIMEOUT_SECONDS)
+        except FutureTimeout:
+            future.cancel()
+            return SendOutcome.transient("TimeoutError: Discord did not answer in time")
 
-    async def run(self, every_seconds: float) -> None:
-        """Deliver due notifications until cancelled: on every wake-up, else every few seconds."""
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:  # the loop must outlive a bad database minute
-                log.exception("Discord delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=every_seconds)
-            self._wake.clear()
-
-    async def deliver_due(self) -> int:
-        """Send every due notification once; returns how many were delivered."""
-        now = self._clock.now()
-
-        def pending() -> list[Notification]:
-            with self._uow_factory() as uow:
-                return uow.outbox.pending(PLATFORM, now, limit=BATCH)
-
-        delivered = 0
-        for notification in await asyncio.to_thread(pending):
-            claim = f"outbox:{notification.id}:{notification.attempts}"
-            if notification.id is None or not self._memory.claim(claim, now):
-                continue
-            error = await self._attempt(notification)
-            await asyncio.to_thread(self._record, notification, error)
-            delivered += error is None
-        return delivered
-
-    async def _attempt(self, notification: Notification) -> str | None:
-        """Send one notification; None when it went out, else what went wrong."""
+    async def attempt(self, notification: Notification) -> SendOutcome:
+        """Send one notification on the event loop and classify what happened."""
         try:
             if notification.audience is Audience.PERSON:
                 await self._to_person(notification)
             else:
                 await self._to_channel(notification, int(notification.recipient))
-        except (discord.HTTPException, NoChannel, ValueError) as error:
-            log.warning("Discord notification %s not delivered: %s", notification.id, error)
-            return f"{error.__class__.__name__}: {error}"[:500]
-        return None
-
-    def _record(self, notification: Notification, error: str | None) -> None:
-        assert notification.id is not None  # noqa: S101 - checked before the attempt
-        now = self._clock.now()
-        with self._uow_factory() as uow:
-            if error is None:
-                uow.outbox.mark_delivered(notification.id, now)
-            else:
-                attempts = notification.attempts + 1
-                retry = None if attempts >= MAX_ATTEMPTS else now + retry_delay(attempts)
-                uow.outbox.mark_failed(notification.id, error, retry)
-            uow.commit()
+        except discord.RateLimited as error:
+            return SendOutcome.rate_limited(error.retry_after, f"RateLimited: {error}"[:500])
+        except discord.HTTPException as error:
+            described = f"{error.__class__.__name__}: {error}"[:500]
+            log.warning("Discord notification %s not delivered: %s", notification.id, described)
+            if error.status == 429:
+                return SendOutcome.rate_limited(5.0, described)
+            if error.status >= 500:
+                return SendOutcome.transient(described)
+            return SendOutcome.permanent(described)  # unknown channel/user, no access, bad body
+        except (NoChannel, ValueError) as error:
+            return SendOutcome.permanent(f"{error.__class__.__name__}: {error}"[:500])
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            # A dropped connection is a failed attempt like any other, retried with back-off.
+            log.warning("Discord notification %s: connection failed: %s", notification.id, error)
+            return SendOutcome.transient(f"{error.__class__.__name__}: {error}"[:500])
+        return SendOutcome.delivered()
 
     async def _to_person(self, notification: Notification) -> None:
         user_id = int(notification.recipient)

@@ -21,9 +21,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from adapters.slack.app import Handler, SlackAdapter, build_app, workspace_from
-from adapters.slack.delivery import DeliveryLoop, SlackDelivery
+from adapters.slack.delivery import SlackDelivery
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.commands.home import Home
+from bot.kernel.delivery import DeliveryLoop, OnOutcome
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from store.platform_state import PlatformState
 
@@ -74,10 +75,23 @@ def create_slack_bot(
     uow_factory: UnitOfWorkFactory,
     state: PlatformState,
     clock: Clock,
+    lease_seconds: float = 60.0,
+    on_outcome: OnOutcome | None = None,
 ) -> SlackBot:
-    """Wire the adapter around a built core; nothing starts until `start_background`."""
-    delivery = SlackDelivery(client, uow_factory, clock, state)
-    loop = DeliveryLoop(delivery, interval=settings.delivery_seconds)
+    """Wire the adapter around a built core; nothing starts until `start_background`.
+
+    The adapter supplies only `SlackDelivery.send`; the shared loop leases and retries.
+    """
+    delivery = SlackDelivery(client, clock, state)
+    loop = DeliveryLoop(
+        PLATFORM,
+        delivery.send,
+        uow_factory,
+        clock,
+        lease_seconds=lease_seconds,
+        idle_seconds=settings.delivery_seconds,
+        on_outcome=on_outcome,
+    )
     home = Home(uow_factory, clock)
     adapter = SlackAdapter(bank, client, state, clock, after_event=loop.wake, home=home.for_actor)
     app = build_app(adapter, client, settings.signing_secret, socket_mode=settings.socket_mode)
