@@ -58,13 +58,17 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
 
-def open_store(database_url: str) -> Store:
+def open_store(database_url: str, *, statement_timeout_ms: int | None = None) -> Store:
     """Connect to the database and bring it to head.
 
     Every command migrates on first use so that a new or older database just works; raises
     `store.engine.DatabaseUnavailable` with a readable message when it cannot.
     """
-    engine = make_engine(database_url)
+    engine = (
+        make_engine(database_url)
+        if statement_timeout_ms is None
+        else make_engine(database_url, statement_timeout_ms=statement_timeout_ms)
+    )
     upgrade(engine)
     return Store(engine, SqlUnitOfWorkFactory(engine))
 
@@ -347,7 +351,10 @@ def slack_wsgi_app(settings: Settings | None = None) -> Callable[..., Iterable[b
     from adapters.slack.server import wsgi_handler
 
     settings = settings or load_settings()
-    process = build_slack(settings, open_store(settings.database))
+    store = open_store(
+        settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
+    )
+    process = build_slack(settings, store)
     process.start_background()
     return wsgi_handler(process.bot)
 

@@ -67,7 +67,10 @@ def _verb(number: int) -> str:
 
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
-    store = open_store(args.settings.database)
+    settings = args.settings
+    store = open_store(
+        settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
+    )
     args.open_stores.append(store)  # closed by `main` when the command ends
     _say(f"Practice bank database: {store.location}")
     return store

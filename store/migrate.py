@@ -65,6 +65,9 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
     config = _config()
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # A migration may rewrite a big table: the bot's per-statement limit is not for it.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             config.attributes["connection"] = connection
             step(config)
     except OperationalError as error:
