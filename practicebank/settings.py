@@ -363,3 +363,12 @@ def debug_enabled() -> bool:
 def log_level() -> str:
     """`PRACTICEBANK_LOG`: the logging level, WARNING unless set."""
     return os.environ.get("PRACTICEBANK_LOG", "WARNING")
+
+
+def use_metrics_folder(path: str) -> None:
+    """Tell prometheus-client (in this process and the gunicorn workers it forks) where to share.
+
+    prometheus-client reads `PROMETHEUS_MULTIPROC_DIR` from the environment when first imported;
+    this module is the one that touches the environment, so the export happens here.
+    """
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path

@@ -119,12 +119,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self._load()
 
 
-def serve_http(settings: SlackSettings, load: Callable[[], Callable[..., Iterable[bytes]]]) -> None:
+def serve_http(
+    settings: SlackSettings,
+    load: Callable[[], Callable[..., Iterable[bytes]]],
+    *,
+    on_worker_exit: Callable[[int], None] | None = None,
+    on_child_exit: Callable[[int], None] | None = None,
+) -> None:
     """Serve `/slack/events` on `$PORT` with gunicorn (threads per worker, workers by fork).
 
     `load` builds the WSGI application; gunicorn calls it in each worker after the fork.
+    `on_worker_exit(pid)` runs in a worker as it stops (SIGTERM), `on_child_exit(pid)` in the
+    master once a worker has gone.
     """
-    options = {
+    options: dict[str, Any] = {
         "bind": f"0.0.0.0:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
@@ -132,6 +140,10 @@ def serve_http(settings: SlackSettings, load: Callable[[], Callable[..., Iterabl
         "timeout": 30,
         "accesslog": "-",
     }
+    if on_worker_exit is not None:
+        options["worker_exit"] = lambda _server, worker: on_worker_exit(worker.pid)
+    if on_child_exit is not None:
+        options["child_exit"] = lambda _server, worker: on_child_exit(worker.pid)
     _Gunicorn(load, options).run()
 
 
