@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -28,8 +31,8 @@ from bot.core import PracticeBank
 from bot.kernel.events import Actor, Place
 from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
 from bot.kernel.settings import CoreSettings
-from practicebank.scheduler import core_sweeps, start_scheduler
-from practicebank.settings import Settings, SettingsError, load_settings
+from practicebank.scheduler import Sweep, core_sweeps, start_scheduler
+from practicebank.settings import Settings, SettingsError, load_settings, use_metrics_folder
 from store.engine import make_engine
 from store.migrate import upgrade
 from store.platform_state import PlatformState
@@ -58,13 +61,17 @@ class Store:
         return self.engine.url.render_as_string(hide_password=True)
 
 
-def open_store(database_url: str) -> Store:
+def open_store(database_url: str, *, statement_timeout_ms: int | None = None) -> Store:
     """Connect to the database and bring it to head.
 
     Every command migrates on first use so that a new or older database just works; raises
     `store.engine.DatabaseUnavailable` with a readable message when it cannot.
     """
-    engine = make_engine(database_url)
+    engine = (
+        make_engine(database_url)
+        if statement_timeout_ms is None
+        else make_engine(database_url, statement_timeout_ms=statement_timeout_ms)
+    )
     upgrade(engine)
     return Store(engine, SqlUnitOfWorkFactory(engine))
 
@@ -104,10 +111,17 @@ def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:
 def start_sweeps(
     store: Store, clock: Clock, settings: CoreSettings, every_seconds: float
 ) -> BackgroundScheduler:
-    """Sweep reminders and idle drafts in the background, the first sweep right away."""
-    return start_scheduler(
-        core_sweeps(store.uow_factory, clock, settings), every_seconds=every_seconds
+    """Sweep reminders and idle drafts in the background, the first sweep right away.
+
+    Each round ends by recording its time in the database, which `/healthz` reports.
+    """
+    from practicebank.observe import record_sweep
+
+    sweeps = (
+        *core_sweeps(store.uow_factory, clock, settings),
+        Sweep("record the sweep", lambda: record_sweep(store.engine, clock.now())),
     )
+    return start_scheduler(sweeps, every_seconds=every_seconds)
 
 
 # --- workspace settings ----------------------------------------------------------------------
@@ -295,11 +309,12 @@ class SlackProcess:
     core_settings: CoreSettings
     sweep_seconds: float
     scheduler: BackgroundScheduler | None = None
+    sweeps: bool = True
 
     def start_background(self) -> None:
-        """Start delivering notifications and sweeping reminders (in this process)."""
+        """Start delivering notifications and, unless another process does, sweeping."""
         self.bot.start_background()
-        if self.scheduler is None:
+        if self.sweeps and self.scheduler is None:
             self.scheduler = start_sweeps(
                 self.store, self.clock, self.core_settings, self.sweep_seconds
             )
@@ -312,12 +327,16 @@ class SlackProcess:
             self.scheduler = None
 
 
-def build_slack(settings: Settings, store: Store, clock: Clock | None = None) -> SlackProcess:
+def build_slack(
+    settings: Settings, store: Store, clock: Clock | None = None, *, sweeps: bool = True
+) -> SlackProcess:
     """Wire store, core and Slack together; calls `auth.test` to learn the workspace.
 
     The installed workspace's settings from the environment are merged into the database.
+    The core is counted and timed for `/metrics`, and so are deliveries.
     """
     from adapters.slack.server import create_slack_bot, installed_team, web_client
+    from practicebank.observe import CountedHandler, process_metrics
 
     clock = clock or SystemClock()
     slack = slack_settings(settings)
@@ -325,7 +344,8 @@ def build_slack(settings: Settings, store: Store, clock: Clock | None = None) ->
     team_id = installed_team(client)
     seed_workspace(store.uow_factory, slack_workspace_seed(settings, team_id))
     rules = core_settings(settings)
-    bank = build_bank(store, clock, rules)
+    metrics = process_metrics()
+    bank = CountedHandler(build_bank(store, clock, rules), metrics)
     bot = create_slack_bot(
         slack,
         client,
@@ -334,42 +354,89 @@ def build_slack(settings: Settings, store: Store, clock: Clock | None = None) ->
         uow_factory=store.uow_factory,
         state=PlatformState(store.engine, "slack"),
         clock=clock,
+        lease_seconds=settings.outbox_lease_seconds,
+        on_outcome=metrics.delivered,
     )
-    return SlackProcess(bot, store, clock, rules, settings.reminder_sweep_seconds)
+    return SlackProcess(bot, store, clock, rules, settings.reminder_sweep_seconds, sweeps=sweeps)
 
 
-def slack_wsgi_app(settings: Settings | None = None) -> Callable[..., Iterable[bytes]]:
+# The Slack processes of this (gunicorn worker) process, stopped by `_stop_worker` on exit.
+_RUNNING: list[SlackProcess] = []
+
+
+def slack_wsgi_app(
+    settings: Settings | None = None,
+    *,
+    sweeps: bool = True,
+    metrics_folder: str | None = None,
+) -> Callable[..., Iterable[bytes]]:
     """Build the Slack bot in this process and return its WSGI callable, delivery started.
 
     Gunicorn calls this in each worker (`gunicorn 'practicebank.bootstrap:slack_wsgi_app()'`
-    works too, reading the settings itself).
+    works too, reading the settings itself). `/healthz` and `/metrics` answer beside
+    `/slack/events`.
     """
     from adapters.slack.server import wsgi_handler
+    from practicebank.observe import observe_app
 
     settings = settings or load_settings()
-    process = build_slack(settings, open_store(settings.database))
+    store = open_store(
+        settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
+    )
+    process = build_slack(settings, store, sweeps=sweeps)
     process.start_background()
-    return wsgi_handler(process.bot)
+    _RUNNING.append(process)
+    folder = metrics_folder or settings.prometheus_multiproc_dir
+    return observe_app(store.engine, folder, wsgi_handler(process.bot))
 
 
-def run_slack(settings: Settings, store: Store) -> None:
+def _stop_worker(worker_pid: int) -> None:
+    """Gunicorn's `worker_exit`: finish or release what is being delivered (SIGTERM)."""
+    while _RUNNING:
+        _RUNNING.pop().stop_background()
+
+
+def _forget_worker(folder: str) -> Callable[[int], None]:
+    """Gunicorn's `child_exit`: a dead worker's live gauges must not be summed any more."""
+
+    def forget(worker_pid: int) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker_pid, folder)  # type: ignore[no-untyped-call]
+
+    return forget
+
+
+def run_slack(settings: Settings, store: Store, *, sweeps: bool = True) -> None:
     """`practicebank run slack`: Socket Mode with an app token, else HTTP behind gunicorn.
 
     `store` is open and migrated. In HTTP mode it is closed before gunicorn forks: each worker
-    opens its own connections, since a connection must not be shared across a fork.
+    opens its own connections, since a connection must not be shared across a fork. The workers
+    share their metrics through `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary folder when it is
+    unset). In Socket Mode `/healthz` and `/metrics` answer on `HEALTH_PORT`.
     """
     from adapters.slack.server import serve_http, socket_mode_handler
+    from practicebank.observe import serve_observe
 
     slack = slack_settings(settings)
     if not slack.socket_mode:
         store.engine.dispose()
-        serve_http(slack, lambda: slack_wsgi_app(settings))
+        folder = settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="practicebank-")
+        use_metrics_folder(folder)
+        serve_http(
+            slack,
+            lambda: slack_wsgi_app(settings, sweeps=sweeps, metrics_folder=folder),
+            on_worker_exit=_stop_worker,
+            on_child_exit=_forget_worker(folder),
+        )
         return
-    process = build_slack(settings, store)
+    process = build_slack(settings, store, sweeps=sweeps)
     process.start_background()
+    observer = serve_observe(store.engine, settings.health_port)
     try:
         socket_mode_handler(process.bot, slack).start()  # type: ignore[no-untyped-call]
     finally:
+        observer.shutdown()
         process.stop_background()
         process.store.engine.dispose()
 
@@ -394,14 +461,16 @@ def discord_config(settings: Settings) -> DiscordConfig:
     )
 
 
-def run_discord(settings: Settings, store: Store) -> None:
+def run_discord(settings: Settings, store: Store, *, sweeps: bool = True) -> None:
     """`practicebank run discord`: connect and serve until interrupted (the Procfile's worker).
 
     Records the guild's moderation settings from the environment, sweeps reminders in the
-    background, then runs; the store is closed on the way out.
+    background unless another process does (`--no-sweeps`), answers `/healthz` and `/metrics`
+    on `HEALTH_PORT`, then runs; the store is closed on the way out.
     """
     from adapters.discord.app import PracticeBankClient, serve
     from adapters.discord.config import PLATFORM, apply_endpoints
+    from practicebank.observe import CountedHandler, process_metrics, serve_observe
 
     config = discord_config(settings)
     apply_endpoints(config.api_url, config.gateway_url)
@@ -410,14 +479,20 @@ def run_discord(settings: Settings, store: Store) -> None:
         seed_workspace(store.uow_factory, seed)
     clock = SystemClock()
     rules = core_settings(settings)
-    bank = build_bank(store, clock, rules)
-    scheduler = start_sweeps(store, clock, rules, settings.reminder_sweep_seconds)
+    metrics = process_metrics()
+    bank = CountedHandler(build_bank(store, clock, rules), metrics)
+    scheduler = (
+        start_sweeps(store, clock, rules, settings.reminder_sweep_seconds) if sweeps else None
+    )
+    observer = serve_observe(store.engine, settings.health_port)
     client = PracticeBankClient(
         bank,
         config,
         uow_factory=store.uow_factory,
         clock=clock,
         memory=PlatformState(store.engine, PLATFORM),
+        lease_seconds=settings.outbox_lease_seconds,
+        on_outcome=metrics.delivered,
     )
     log.info("starting the Discord adapter on %s", store.location)
     try:
@@ -425,5 +500,36 @@ def run_discord(settings: Settings, store: Store) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        observer.shutdown()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        store.engine.dispose()
+
+
+# --- the sweeps alone -------------------------------------------------------------------------
+
+
+def run_scheduler(settings: Settings, store: Store, stop: threading.Event | None = None) -> None:
+    """`practicebank run scheduler`: only sweep (reminders, idle drafts), until SIGTERM.
+
+    With this process in the Procfile the web and Discord processes run with `--no-sweeps`,
+    so a deployment sweeps once per period however many workers it has (the sweeps claim their
+    work, so an extra sweeper is harmless, merely wasted). `/healthz` and `/metrics` answer on
+    `HEALTH_PORT`.
+    """
+    from practicebank.observe import serve_observe
+
+    stop = stop or threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    clock = SystemClock()
+    observer = serve_observe(store.engine, settings.health_port)
+    scheduler = start_sweeps(store, clock, core_settings(settings), settings.reminder_sweep_seconds)
+    log.info("sweeping %s every %gs", store.location, settings.reminder_sweep_seconds)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=True)
+        observer.shutdown()
         store.engine.dispose()

@@ -67,7 +67,10 @@ def _verb(number: int) -> str:
 
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
-    store = open_store(args.settings.database)
+    settings = args.settings
+    store = open_store(
+        settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
+    )
     args.open_stores.append(store)  # closed by `main` when the command ends
     _say(f"Practice bank database: {store.location}")
     return store
@@ -301,7 +304,7 @@ def _run_slack(args: argparse.Namespace) -> int:
     store = _open_store(args)
     if args.demo:
         _load_demo(store)
-    bootstrap.run_slack(args.settings, store)
+    bootstrap.run_slack(args.settings, store, sweeps=not args.no_sweeps)
     return EXIT_OK
 
 
@@ -311,7 +314,13 @@ def _run_discord(args: argparse.Namespace) -> int:
     store = _open_store(args)
     if args.demo:
         _load_demo(store)
-    bootstrap.run_discord(args.settings, store)
+    bootstrap.run_discord(args.settings, store, sweeps=not args.no_sweeps)
+    return EXIT_OK
+
+
+def _run_scheduler(args: argparse.Namespace) -> int:
+    """Only sweep reminders and idle drafts (the Procfile's scheduler; see the README)."""
+    bootstrap.run_scheduler(args.settings, _open_store(args))
     return EXIT_OK
 
 
@@ -319,11 +328,15 @@ def _run_discord(args: argparse.Namespace) -> int:
 RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "slack": _run_slack,
     "discord": _run_discord,
+    "scheduler": _run_scheduler,
 }
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the bot on a chat platform until stopped."""
+    """Run the bot on a chat platform until stopped; its log is one redacted JSON line per event."""
+    from practicebank.observe import configure_logging
+
+    configure_logging(log_level())
     return RUNNERS[args.platform](args)
 
 
@@ -417,6 +430,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="load the demo bank into an empty database first (for trying the bot out)",
+    )
+    run_bot.add_argument(
+        "--no-sweeps",
+        action="store_true",
+        help="leave reminders and idle drafts to `practicebank run scheduler`",
     )
     run_bot.set_defaults(run=cmd_run)
 

@@ -206,6 +206,18 @@ class Settings(BaseSettings):
     discord_police_only: Flag = None
     discord_delivery_seconds: Seconds = 5.0
 
+    # How long a delivery loop holds a notification it is sending: a crashed process strands
+    # one for at most this long, and it must exceed the slowest single send.
+    outbox_lease_seconds: Annotated[int, _whole(5, 3600)] = 60
+    # Where `practicebank run discord` / `run scheduler` answer /healthz and /metrics (the web
+    # process uses $PORT); unset: 8080.
+    health_port: Annotated[int, _whole(1, 65535)] = 8080
+    # Gunicorn workers share their metrics through files here (prometheus-client's multiprocess
+    # mode); unset: a fresh temporary folder per `run slack`.
+    prometheus_multiproc_dir: Text = None
+    # Database timeouts (PostgreSQL): a stalled statement or transaction is cut off, not waited on.
+    database_statement_timeout_ms: Annotated[int, _whole(100, 600_000)] = 5000
+
     _sources: dict[str, Source] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
@@ -352,3 +364,12 @@ def debug_enabled() -> bool:
 def log_level() -> str:
     """`PRACTICEBANK_LOG`: the logging level, WARNING unless set."""
     return os.environ.get("PRACTICEBANK_LOG", "WARNING")
+
+
+def use_metrics_folder(path: str) -> None:
+    """Tell prometheus-client (in this process and the gunicorn workers it forks) where to share.
+
+    prometheus-client reads `PROMETHEUS_MULTIPROC_DIR` from the environment when first imported;
+    this module is the one that touches the environment, so the export happens here.
+    """
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path

@@ -2,7 +2,11 @@
 
 SQLite (the embedded default, a file in the user's data folder) gets WAL mode, foreign keys, a busy
 timeout and `BEGIN IMMEDIATE` transactions; PostgreSQL (`DATABASE_URL`, shared by several bot
-processes) goes through psycopg 3. Nothing here runs at import time.
+processes) goes through psycopg 3 with timeouts on everything that could otherwise hang a listener
+thread: connecting (5 s), each statement (`statement_timeout`, 5 s by default), a transaction left
+idle (`idle_in_transaction_session_timeout`), waiting for a pooled connection (5 s), and TCP
+keepalives so a vanished server is noticed; the pool pre-pings each connection it hands out, so
+the bot recovers by itself once the database is back. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from sqlalchemy.pool import StaticPool
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 DEFAULT_CONNECT_TIMEOUT_S = 5
+DEFAULT_STATEMENT_TIMEOUT_MS = 5000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 15000
+POOL_TIMEOUT_S = 5
 
 
 class DatabaseUnavailable(Exception):
@@ -40,7 +47,12 @@ def default_database_url(data_home: str | None = None) -> str:
     return f"sqlite:///{Path(base) / 'practicebank' / 'practicebank.db'}"
 
 
-def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+) -> Engine:
     """Build an engine for `url` and check it once, so a bad database is reported at start-up.
 
     Raises `DatabaseUnavailable` when the URL is malformed or names an unknown driver, when the
@@ -51,7 +63,7 @@ def make_engine(url: str, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> 
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(parsed, busy_timeout_s)
     else:
-        engine = _server_engine(parsed)
+        engine = _server_engine(parsed, statement_timeout_ms)
     try:
         with engine.connect() as connection:
             _probe(connection)
@@ -88,17 +100,35 @@ def _safe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _server_engine(url: URL) -> Engine:
-    """Build a pooled engine for a database server (PostgreSQL in practice)."""
+def _server_engine(url: URL, statement_timeout_ms: int) -> Engine:
+    """Build a pooled engine for a database server (PostgreSQL in practice), with timeouts."""
     connect_args: dict[str, Any] = {}
-    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
-        connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT_S
+    if url.get_backend_name() == "postgresql":
+        if "connect_timeout" not in url.query:
+            connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT_S
+        # Without keepalives a server that vanished mid-query leaves the socket waiting for ever.
+        connect_args |= {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5}
+        connect_args["keepalives_count"] = 3
     try:
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_S, connect_args=connect_args
+        )
     except (NoSuchModuleError, ImportError, ArgumentError) as error:
         raise DatabaseUnavailable(
             f"Unsupported database URL {_safe(url)}: {describe_error(error)}"
         ) from error
+    if url.get_backend_name() == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Set per connection rather than in the URL's `options`, which callers may use.
+            dbapi_connection.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+            dbapi_connection.execute(
+                f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+            )
+            dbapi_connection.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: URL, busy_timeout_s: float) -> Engine:

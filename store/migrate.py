@@ -70,6 +70,10 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
                 _sqlite_foreign_keys(connection, on=False)
             try:
                 with connection.begin():
+                    if connection.dialect.name == "postgresql":
+                        # A migration may rewrite a big table: the bot's per-statement limit is
+                        # not for it.
+                        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                     config.attributes["connection"] = connection
                     step(config)
                     if sqlite:

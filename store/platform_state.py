@@ -2,9 +2,12 @@
 
 `posted_messages` maps a notification key (e.g. `submission:42`) to the message posted for it, so
 a later notification with `replace` becomes an edit. `platform_claims` records one-time work by a
-unique key: a Slack event id (Slack retries an event it thinks was missed) or one delivery attempt
-of an outbox notification. The first insert wins, so several HTTP workers or bot processes never do
-the same work twice. Rows are keyed by platform, so every adapter shares the two tables.
+unique key: a Slack event id (Slack retries an event it thinks was missed). `begin` claims an
+event with a short lease and `finish` marks it done once its work has committed, so an event is
+processed at least once and applied once: a retry of a finished event changes nothing, a retry
+of one whose worker died mid-work (lease run out, never finished) is processed again. Rows are
+keyed by platform, so every adapter shares the two tables. (Outbox deliveries are not claimed
+here: the outbox row carries its own lease, see `store.outbox`.)
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from store.tables import PlatformClaimRow, PostedMessageRow
 
 MAX_KEY = 255
 CLAIMS_KEPT = timedelta(days=2)  # Slack retries for about an hour; a day or two is plenty
+# Slack's first retry comes about a minute after a missed event: a claim older than this whose
+# work never finished belongs to a worker that died, and the retry may take it over.
+EVENT_LEASE = timedelta(seconds=30)
+DONE_PREFIX = "done:"
 
 _posted = PostedMessageRow.__table__  # type: ignore[attr-defined]
 _claims = PlatformClaimRow.__table__  # type: ignore[attr-defined]
@@ -43,6 +50,37 @@ class PlatformState:
         except IntegrityError:
             return False
         return True
+
+    def begin(self, key: str, at: datetime, lease: timedelta = EVENT_LEASE) -> bool:
+        """Claim work to apply once: True when new, or unfinished and its lease ran out."""
+        if self._exists(DONE_PREFIX + key):
+            return False
+        if self.claim(key, at):
+            return True
+        with self._engine.begin() as connection:
+            taken = connection.execute(
+                update(_claims)
+                .where(
+                    _claims.c.platform == self._platform,
+                    _claims.c.key == key[:MAX_KEY],
+                    _claims.c.claimed_at <= at - lease,
+                )
+                .values(claimed_at=at)
+            )
+        return bool(taken.rowcount) and not self._exists(DONE_PREFIX + key)
+
+    def finish(self, key: str, at: datetime) -> None:
+        """Mark claimed work done (after its work committed); retries are then skipped."""
+        self.claim(DONE_PREFIX + key, at)
+
+    def _exists(self, key: str) -> bool:
+        with self._engine.connect() as connection:
+            found = connection.execute(
+                select(_claims.c.key).where(
+                    _claims.c.platform == self._platform, _claims.c.key == key[:MAX_KEY]
+                )
+            ).first()
+        return found is not None
 
     def forget_claims(self, before: datetime) -> int:
         """Delete claims older than `before`; returns how many."""

@@ -290,13 +290,16 @@ class OutboxRow(SQLModel, table=True):
     """A notification waiting for (or done with) delivery by an adapter's delivery loop.
 
     `payload` is the reply as `bot.kernel.reply_codec` encodes it; `given_up` marks a notification
-    the loop stopped retrying.
+    the loop stopped retrying. A delivery loop leases a row (`leased_until`, `lease_owner`) while
+    it sends it; `priority` puts interactive notices ahead of bulk ones (see
+    `bot.kernel.delivery.priority_of`).
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_pending", "platform", "delivered_at", "next_attempt_at"),
         CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_outbox_lease_order", "platform", "priority", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -313,6 +316,9 @@ class OutboxRow(SQLModel, table=True):
     delivered_at: datetime | None = _utc()
     given_up: bool = Field(default=False, nullable=False)
     last_error: str | None = _text()
+    priority: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    leased_until: datetime | None = _utc()
+    lease_owner: str | None = Field(default=None, sa_type=String(64), nullable=True)
 
 
 class WorkspaceSettingsRow(SQLModel, table=True):

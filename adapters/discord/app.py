@@ -16,12 +16,13 @@ import discord
 from discord import app_commands
 
 from adapters.discord.components import ActionButton, ChoiceSelect
-from adapters.discord.config import DiscordConfig
+from adapters.discord.config import PLATFORM, DiscordConfig
 from adapters.discord.delivery import DiscordDelivery, MessageMemory
 from adapters.discord.inbound import Workspaces, search_text
 from adapters.discord.interactions import DEFER_AFTER_SECONDS, Handler, InteractionHandler
 from adapters.discord.members import GuildMembers
 from adapters.discord.memory import PersonFacts
+from bot.kernel.delivery import DeliveryLoop, OnOutcome
 from bot.kernel.domain import EFFECTIVENESS_LABELS, Effectiveness, Focus
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 
@@ -110,10 +111,14 @@ class PracticeBankClient(discord.Client):
         memory: MessageMemory,
         defer_after: float = DEFER_AFTER_SECONDS,
         deliver: bool = True,
+        lease_seconds: float = 60.0,
+        on_outcome: OnOutcome | None = None,
         **options: Any,
     ) -> None:
         """Wire the handler, the commands and the delivery loop; nothing connects yet.
 
+        The loop (shared with every platform) runs in its own thread and calls
+        `DiscordDelivery.send`, which hands each message to this client's event loop.
         `options` go to `discord.Client` (e.g. `guild_ready_timeout`).
         """
         super().__init__(
@@ -126,17 +131,25 @@ class PracticeBankClient(discord.Client):
         self.delivery = DiscordDelivery(
             self, uow_factory, clock, memory, notice_channel_id=config.notice_channel_id
         )
+        self.outbox_loop = DeliveryLoop(
+            PLATFORM,
+            self.delivery.send,
+            uow_factory,
+            clock,
+            lease_seconds=lease_seconds,
+            idle_seconds=config.delivery_seconds,
+            on_outcome=on_outcome,
+        )
         self.practice_handler = InteractionHandler(
             bank,
             self.workspaces,
             defer_after=defer_after,
-            on_activity=self.delivery.wake,
+            on_activity=self.outbox_loop.wake,
             facts=facts,
             private_messages=self.delivery,
         )
         self.tree.add_command(practice_commands(self.practice_handler))
         self._deliver = deliver
-        self._delivery_task: asyncio.Task[None] | None = None
         self.synced: list[app_commands.AppCommand] = []
 
     async def setup_hook(self) -> None:
@@ -150,9 +163,7 @@ class PracticeBankClient(discord.Client):
             self.synced = await self.tree.sync()
         log.info("synced %d application commands", len(self.synced))
         if self._deliver:
-            self._delivery_task = asyncio.create_task(
-                self.delivery.run(self.config.delivery_seconds), name="practicebank-delivery"
-            )
+            self.outbox_loop.start()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Read modal submissions from their own data, whoever opened the modal.
@@ -167,10 +178,18 @@ class PracticeBankClient(discord.Client):
         if message.guild is None and message.author != self.user:
             await self.practice_handler.on_direct_message(message)
 
+    async def deliver_due(self) -> int:
+        """One delivery pass now, off the event loop; returns how many were delivered."""
+        report = await asyncio.to_thread(self.outbox_loop.run_once)
+        return len(report.delivered)
+
     async def close(self) -> None:
-        """Stop delivering, then disconnect."""
-        if self._delivery_task is not None:
-            self._delivery_task.cancel()
+        """Finish or release what is being delivered (SIGTERM), then disconnect.
+
+        The loop's thread may be waiting for a send on this event loop, so it is stopped from
+        another thread while this loop keeps running.
+        """
+        await asyncio.to_thread(self.outbox_loop.stop)
         await super().close()
 
 

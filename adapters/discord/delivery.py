@@ -1,13 +1,14 @@
-"""The Discord outbox loop: sends the core's notifications as DMs and channel posts.
+"""Sends one outbox notification on Discord: DMs and channel posts; says how it went.
 
-Notifications are sent one at a time, so discord.py's own rate-limit handling (it waits out a 429
-and retries) governs the pace. Each attempt is claimed in the database first (several bot
-processes may share it), and its outcome recorded: delivered, or failed with a retry time that
-backs off, until it is given up. Every database call runs in a worker thread, never on the event
-loop, so a busy database cannot make interactions miss Discord's 3 seconds. The message posted
-for a notification key is remembered (`posted_messages`), so a later notification with `replace`
-edits it: the moderation card then shows the decision and loses its buttons. A long card spans
-several messages; the one holding its buttons (the anchor) is the one remembered and edited.
+The shared delivery loop (`bot.kernel.delivery.DeliveryLoop`) leases, retries and records in its
+own thread; this module supplies only `DiscordDelivery.send`, which runs the sending coroutine on
+the client's event loop and waits for it there, so database work never runs on the event loop.
+discord.py waits out an ordinary 429 itself; what still fails is classified: 5xx, timeouts and
+connection errors are transient (retried with back-off), a missing channel or user, a refused
+permission or a malformed message are permanent. The message posted for a notification key is
+remembered (`posted_messages`), so a later notification with `replace` edits it: the moderation
+card then shows the decision and loses its buttons. A long card spans several messages; the one
+holding its buttons (the anchor) is the one remembered and edited.
 
 A private message is never posted where others can read it. When a person's DMs are closed to
 the bot (Discord error 50007), the notice channel (`DISCORD_NOTICE_CHANNEL_ID`, else the guild's
@@ -15,38 +16,36 @@ system channel) gets only a neutral "I have a private message for you" mentionin
 *Show it to me* button that shows the message privately (ephemeral) to that person alone, read
 back from the outbox by its id.
 
-Permanent refusals (400 — e.g. 50035 Invalid Form Body —, 403, 404) are not retried: the
-notification is given up at once, logged, and the guild's moderators are told in their channel
-that it could not be sent. Other failures (5xx, network) are retried with back-off.
+Permanent refusals (400 — e.g. 50035 Invalid Form Body —, 403, 404) are not retried: the loop
+gives the notification up, it is logged, and the guild's moderators are told in their channel that
+it could not be sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from datetime import datetime, timedelta
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 
 from adapters.discord.components import build_view
 from adapters.discord.config import PLATFORM
 from adapters.discord.interactions import CANNOT_DM, PRIVATE_PREFIX, send_to
 from adapters.discord.render import ButtonSpec, Rendered, render_reply
+from bot.kernel.delivery import SendOutcome
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from bot.kernel.records import Audience, Notification
 from bot.kernel.replies import Reply
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(seconds=30)
-LONGEST_RETRY = timedelta(hours=1)
+SEND_TIMEOUT_SECONDS = 45.0  # below the outbox lease (a minute by default)
 PRIVATE_NOTICE = "{mention} I have a private message for you."
 SHOW_IT = "Show it to me"
-PERMANENT_STATUSES = frozenset({400, 403, 404})
 NOT_SENT = (
     "I could not send a notification ({what}) to {where}: Discord refused it ({why}). "
     "It will not be retried."
@@ -73,22 +72,6 @@ class MessageMemory(Protocol):
 
 class NoChannel(Exception):
     """There is nowhere to post a notice for a person whose DMs are closed."""
-
-
-class Failure:
-    """Why an attempt failed, and whether trying again could help."""
-
-    def __init__(self, error: Exception) -> None:
-        """Classify the error: Discord's 400/403/404 (and no channel) are permanent."""
-        self.text = f"{error.__class__.__name__}: {error}"[:500]
-        status = getattr(error, "status", None)
-        self.permanent = isinstance(error, NoChannel | ValueError) or status in PERMANENT_STATUSES
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failure: doubling from 30 s, at most an hour."""
-    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
-    return min(delay, LONGEST_RETRY)
 
 
 def memory_key(notification: Notification) -> str:
@@ -129,44 +112,43 @@ class DiscordDelivery:
         self._clock = clock
         self._memory = memory
         self._notice_channel_id = notice_channel_id
-        self._wake = asyncio.Event()
 
-    def wake(self) -> None:
-        """Deliver now rather than at the next tick (called after every handled event)."""
-        self._wake.set()
+    def send(self, notification: Notification) -> SendOutcome:
+        """Send from the delivery loop's thread: run `attempt` on the client's event loop."""
+        future = asyncio.run_coroutine_threadsafe(self.attempt(notification), self._client.loop)
+        try:
+            return future.result(timeout=SEND_TIMEOUT_SECONDS)
+        except FutureTimeout:
+            future.cancel()
+            return SendOutcome.transient("TimeoutError: Discord did not answer in time")
 
-    async def run(self, every_seconds: float) -> None:
-        """Deliver due notifications until cancelled: on every wake-up, else every few seconds."""
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:  # the loop must outlive a bad database minute
-                log.exception("Discord delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=every_seconds)
-            self._wake.clear()
-
-    async def deliver_due(self) -> int:
-        """Send every due notification once; returns how many were delivered."""
-        now = self._clock.now()
-
-        def pending() -> list[Notification]:
-            with self._uow_factory() as uow:
-                return uow.outbox.pending(PLATFORM, now, limit=BATCH)
-
-        delivered = 0
-        for notification in await asyncio.to_thread(pending):
-            claim = f"outbox:{notification.id}:{notification.attempts}"
-            if notification.id is None:
-                continue
-            if not await asyncio.to_thread(self._memory.claim, claim, now):
-                continue
-            failure = await self._attempt(notification)
-            await asyncio.to_thread(self._record, notification, failure)
-            if failure is not None and failure.permanent:
-                await self._tell_moderators(notification, failure)
-            delivered += failure is None
-        return delivered
+    async def attempt(self, notification: Notification) -> SendOutcome:
+        """Send one notification on the event loop and classify what happened."""
+        try:
+            if notification.audience is Audience.PERSON:
+                await self._to_person(notification)
+            else:
+                await self._to_channel(notification, int(notification.recipient))
+        except discord.RateLimited as error:
+            return SendOutcome.rate_limited(error.retry_after, f"RateLimited: {error}"[:500])
+        except discord.HTTPException as error:
+            described = f"{error.__class__.__name__}: {error}"[:500]
+            log.warning("Discord notification %s not delivered: %s", notification.id, described)
+            if error.status == 429:
+                return SendOutcome.rate_limited(5.0, described)
+            if error.status >= 500:
+                return SendOutcome.transient(described)
+            await self._tell_moderators(notification, described)
+            return SendOutcome.permanent(described)  # unknown channel/user, no access, bad body
+        except (NoChannel, ValueError) as error:
+            described = f"{error.__class__.__name__}: {error}"[:500]
+            await self._tell_moderators(notification, described)
+            return SendOutcome.permanent(described)
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            # A dropped connection is a failed attempt like any other, retried with back-off.
+            log.warning("Discord notification %s: connection failed: %s", notification.id, error)
+            return SendOutcome.transient(f"{error.__class__.__name__}: {error}"[:500])
+        return SendOutcome.delivered()
 
     async def private_message(self, notification_id: int) -> tuple[str, Reply] | None:
         """A person's notification, for *Show it to me* (see the module docstring)."""
@@ -181,32 +163,7 @@ class DiscordDelivery:
             return None
         return found.recipient, found.reply
 
-    async def _attempt(self, notification: Notification) -> Failure | None:
-        """Send one notification; None when it went out, else what went wrong."""
-        try:
-            if notification.audience is Audience.PERSON:
-                await self._to_person(notification)
-            else:
-                await self._to_channel(notification, int(notification.recipient))
-        except (discord.HTTPException, NoChannel, ValueError) as error:
-            log.warning("Discord notification %s not delivered: %s", notification.id, error)
-            return Failure(error)
-        return None
-
-    def _record(self, notification: Notification, failure: Failure | None) -> None:
-        assert notification.id is not None  # noqa: S101 - checked before the attempt
-        now = self._clock.now()
-        with self._uow_factory() as uow:
-            if failure is None:
-                uow.outbox.mark_delivered(notification.id, now)
-            else:
-                attempts = notification.attempts + 1
-                give_up = failure.permanent or attempts >= MAX_ATTEMPTS
-                retry = None if give_up else now + retry_delay(attempts)
-                uow.outbox.mark_failed(notification.id, failure.text, retry)
-            uow.commit()
-
-    async def _tell_moderators(self, notification: Notification, failure: Failure) -> None:
+    async def _tell_moderators(self, notification: Notification, error: str) -> None:
         """Say in the moderation channel that a notification was refused for good."""
 
         def channel_of() -> str | None:
@@ -223,7 +180,7 @@ class DiscordDelivery:
         else:
             where = f"<#{notification.recipient}>"
         what = notification.key or f"#{notification.id}"
-        why = failure.text[:300]
+        why = error[:300]
         channel = self._client.get_partial_messageable(
             int(channel_id), guild_id=int(notification.workspace_id)
         )

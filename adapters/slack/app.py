@@ -4,8 +4,9 @@ Every listener acks first (Slack allows 3 seconds) and works after, except a mod
 whose ack carries the next modal when the core sends a form back (how Slack shows a refused
 value). A click that leads to a form must use its `trigger_id` at once: the core is given
 `FORM_WAIT` seconds, and if it is slower a loading modal is opened and then updated. Events that
-Slack retries (`X-Slack-Retry-Num`) are claimed on their `event_id` in the database before any
-work, so several workers never answer one event twice.
+Slack retries (`X-Slack-Retry-Num`) are claimed on their `event_id` in the database with a short
+lease before any work and marked done only once the answer went out, so several workers never
+answer one event twice, and a retry after a worker died mid-work is answered.
 
 Where answers go: a private reply to a slash command or a click is ephemeral (`response_url`),
 in a direct message it is a message (in the thread, if the person wrote in one), to a mention it
@@ -148,7 +149,7 @@ class SlackAdapter:
         already = (
             isinstance(event_id, str)
             and event_id
-            and not self._state.claim(f"event:{event_id}", self._clock.now())
+            and not self._state.begin(f"event:{event_id}", self._clock.now())
         )
         if already:
             log.info("skipping Slack event %s: already handled", str(event_id)[:64])
@@ -288,6 +289,7 @@ class SlackAdapter:
         """`@Practice bank knife crime` in a channel: the answer goes in the thread."""
         inbound = on_app_mention(body)
         self._answer(inbound, self._ask(inbound.event))
+        self._finish(body)
 
     def on_message(self, body: dict[str, Any]) -> None:
         """A message in the bot's DM (questions, sharing answers); other messages are ignored.
@@ -297,6 +299,7 @@ class SlackAdapter:
         """
         event = body.get("event") or {}
         if event.get("channel_type") != "im" or not is_typed_by_person(event):
+            self._finish(body)
             return
         inbound = on_direct_message(body)
         event_in = inbound.event
@@ -304,8 +307,10 @@ class SlackAdapter:
         if not event_in.text.strip():
             if event.get("subtype") == "file_share":
                 self._answer(inbound, [Reply((text(FILES_NOT_READ),))])
+            self._finish(body)
             return
         self._answer(inbound, self._ask(event_in))
+        self._finish(body)
 
     def on_app_home_opened(self, body: dict[str, Any]) -> None:
         """The Home tab was opened: publish the person's page (`views.publish`)."""
@@ -317,6 +322,12 @@ class SlackAdapter:
             return
         team = str(body.get("team_id") or "")
         self._client.views_publish(user_id=user, view=render_home(self._home(actor_of(team, user))))
+
+    def _finish(self, body: dict[str, Any]) -> None:
+        """The event's work is done (answer sent): a retry of it now changes nothing."""
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and event_id:
+            self._state.finish(f"event:{event_id}", self._clock.now())
 
     # --- answering ---------------------------------------------------------------------------
 

@@ -21,9 +21,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from adapters.slack.app import Handler, SlackAdapter, build_app, workspace_from
-from adapters.slack.delivery import DeliveryLoop, SlackDelivery
+from adapters.slack.delivery import SlackDelivery
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.commands.home import Home
+from bot.kernel.delivery import DeliveryLoop, OnOutcome
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from store.platform_state import PlatformState
 
@@ -74,10 +75,23 @@ def create_slack_bot(
     uow_factory: UnitOfWorkFactory,
     state: PlatformState,
     clock: Clock,
+    lease_seconds: float = 60.0,
+    on_outcome: OnOutcome | None = None,
 ) -> SlackBot:
-    """Wire the adapter around a built core; nothing starts until `start_background`."""
+    """Wire the adapter around a built core; nothing starts until `start_background`.
+
+    The adapter supplies only `SlackDelivery.send`; the shared loop leases and retries.
+    """
     delivery = SlackDelivery(client, uow_factory, clock, state)
-    loop = DeliveryLoop(delivery, interval=settings.delivery_seconds)
+    loop = DeliveryLoop(
+        PLATFORM,
+        delivery.send,
+        uow_factory,
+        clock,
+        lease_seconds=lease_seconds,
+        idle_seconds=settings.delivery_seconds,
+        on_outcome=on_outcome,
+    )
     home = Home(uow_factory, clock)
     adapter = SlackAdapter(bank, client, state, clock, after_event=loop.wake, home=home.for_actor)
     app = build_app(adapter, client, settings.signing_secret, socket_mode=settings.socket_mode)
@@ -105,12 +119,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self._load()
 
 
-def serve_http(settings: SlackSettings, load: Callable[[], Callable[..., Iterable[bytes]]]) -> None:
+def serve_http(
+    settings: SlackSettings,
+    load: Callable[[], Callable[..., Iterable[bytes]]],
+    *,
+    on_worker_exit: Callable[[int], None] | None = None,
+    on_child_exit: Callable[[int], None] | None = None,
+) -> None:
     """Serve `/slack/events` on `$PORT` with gunicorn (threads per worker, workers by fork).
 
     `load` builds the WSGI application; gunicorn calls it in each worker after the fork.
+    `on_worker_exit(pid)` runs in a worker as it stops (SIGTERM), `on_child_exit(pid)` in the
+    master once a worker has gone.
     """
-    options = {
+    options: dict[str, Any] = {
         "bind": f"0.0.0.0:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
@@ -118,6 +140,10 @@ def serve_http(settings: SlackSettings, load: Callable[[], Callable[..., Iterabl
         "timeout": 30,
         "accesslog": "-",
     }
+    if on_worker_exit is not None:
+        options["worker_exit"] = lambda _server, worker: on_worker_exit(worker.pid)
+    if on_child_exit is not None:
+        options["child_exit"] = lambda _server, worker: on_child_exit(worker.pid)
     _Gunicorn(load, options).run()
 
 

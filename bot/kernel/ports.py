@@ -344,12 +344,36 @@ class Outbox(Protocol):
         """Undelivered notifications for the platform whose next attempt is due, oldest first."""
         ...
 
-    def mark_delivered(self, notification_id: int, at: datetime) -> None:
-        """Record a successful delivery."""
+    def lease(
+        self, platform: str, owner: str, now: datetime, until: datetime, limit: int = 20
+    ) -> list[Notification]:
+        """Lease up to `limit` due, unleased notifications to `owner` until `until`.
+
+        Highest priority first, then oldest; a lease that ran out (its holder died) is free again.
+        Two callers never get the same notification while its lease holds.
+        """
         ...
 
-    def mark_failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
-        """Record a failed attempt; `retry_at` None gives up for good."""
+    def release(self, owner: str, notification_ids: Sequence[int]) -> int:
+        """Clear `owner`'s lease on these notifications without counting an attempt."""
+        ...
+
+    def mark_delivered(self, notification_id: int, at: datetime) -> None:
+        """Record a successful delivery (and clear its lease)."""
+        ...
+
+    def mark_failed(
+        self,
+        notification_id: int,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        """Record a failed attempt; `retry_at` None gives up for good.
+
+        With `owner`, only while that owner still holds the lease (else another loop has it).
+        """
         ...
 
     def all(self) -> list[Notification]:

@@ -166,3 +166,32 @@ def test_sqlite_file_that_is_a_folder_is_unavailable(tmp_path):
 
     with pytest.raises(DatabaseUnavailable):
         make_engine(f"sqlite:///{folder}")
+
+
+@pytest.fixture
+def postgres_url():
+    from tests.conftest import _postgres_schema_url
+
+    yield from _postgres_schema_url()
+
+
+@pytest.mark.postgres
+def test_a_stalled_postgres_statement_is_cut_off_after_the_statement_timeout(postgres_url):
+    """A query that would hang (pg_sleep) fails after the statement timeout instead."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(postgres_url, statement_timeout_ms=300)
+    try:
+        started = time.monotonic()
+        with engine.connect() as connection, pytest.raises(OperationalError) as raised:
+            connection.execute(text("SELECT pg_sleep(30)"))
+        assert time.monotonic() - started < 5
+        assert "statement timeout" in str(raised.value)
+        with engine.connect() as connection:  # the pool recovers by itself
+            assert connection.execute(text("SELECT 1")).scalar_one() == 1
+            shown = connection.execute(text("SHOW idle_in_transaction_session_timeout"))
+            assert shown.scalar_one() == "15s"
+    finally:
+        engine.dispose()

@@ -2,7 +2,8 @@
 
 0004 adds the practice history, explicit retirement requests, the ref counter, foreign keys and
 CHECKs; 0005 gives each search its workspace (`searches.platform`, `searches.workspace_id`,
-backfilled from each row's `actor_key`) and an index for the gaps report.
+backfilled from each row's `actor_key`) and an index for the gaps report; 0007 puts the
+delivery lease and a priority on the outbox row.
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_search_workspaces():
-    """The newest migration is 0005, which gives each search its workspace."""
-    assert head_revision() == "0005"
+def test_head_revision_is_the_outbox_leases():
+    """The newest migration is 0007, which puts the delivery lease on the outbox row."""
+    assert head_revision() == "0007"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -178,6 +179,45 @@ def test_downgrade_to_0003_drops_the_search_workspace(fresh_engine):
     assert columns == {"id", "actor_key", "text", "result_count", "at", "shown_until"}
     with fresh_engine.connect() as connection:
         assert connection.execute(text("SELECT text FROM searches")).scalars().all() == ["knife"]
+
+
+def test_pending_notifications_stay_pending_through_0007(fresh_engine):
+    """Upgrading from 0003 keeps a queued notification, unleased, its old claims gone."""
+    upgrade(fresh_engine, "0003")
+    with fresh_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (platform, workspace_id, audience, recipient, key, replace, "
+                "payload, created_at, attempts, given_up) VALUES ('slack', 'T1', 'channel', "
+                "'C1', 'submission:1', false, '{}', '2025-03-01 10:00:00+00:00', 2, false)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO platform_claims (platform, key, claimed_at) VALUES "
+                "('slack', 'outbox:1:2', '2025-03-01 10:00:00+00:00'), "
+                "('slack', 'event:Ev1', '2025-03-01 10:00:00+00:00')"
+            )
+        )
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT attempts, priority, leased_until, lease_owner, delivered_at FROM outbox")
+        ).all()
+        claims = connection.execute(text("SELECT key FROM platform_claims")).scalars().all()
+    assert [tuple(row) for row in rows] == [(2, 0, None, None, None)]
+    assert claims == ["event:Ev1"]
+
+
+def test_downgrade_to_0003_drops_the_lease_columns(fresh_engine):
+    """Going back to 0003 removes the lease and priority columns and keeps the rows."""
+    upgrade(fresh_engine)
+    downgrade(fresh_engine, "0003")
+
+    columns = {c["name"] for c in inspect(fresh_engine).get_columns("outbox")}
+    assert not columns & {"priority", "leased_until", "lease_owner"}
 
 
 def test_downgrade_to_base_then_upgrade_rebuilds_the_schema(fresh_engine):

@@ -204,3 +204,115 @@ def test_unaddressable_notifications_are_refused(uow_factory, changes):
     """Notifications whose addressing does not fit the columns are refused on every backend."""
     with uow_factory() as uow, pytest.raises(ValueError):
         uow.outbox.add(notification(**changes))
+
+
+# --- leases ----------------------------------------------------------------------------------
+
+LEASE_ENDS = STORE_NOW + timedelta(seconds=60)
+
+
+def lease(uow_factory, owner="loop-a", now=STORE_NOW, until=LEASE_ENDS, limit=20):
+    with uow_factory() as uow:
+        leased = uow.outbox.lease("slack", owner, now, until, limit=limit)
+        uow.commit()
+    return [n.recipient for n in leased]
+
+
+def test_lease_gives_moderation_cards_before_reminders(any_uow_factory):
+    """Interactive notices (submission cards) come out of the lease before bulk reminders."""
+    queue(
+        any_uow_factory,
+        notification("reminder-1", key="reminder:1"),
+        notification("reminder-2", key="reminder:2"),
+        notification("card", key="submission:9"),
+        notification("other", key="something"),
+    )
+
+    assert lease(any_uow_factory) == ["card", "other", "reminder-1", "reminder-2"]
+
+
+def test_a_leased_notification_is_not_leased_again_until_its_lease_runs_out(any_uow_factory):
+    """A second loop gets nothing while the lease holds, and the row once it has expired."""
+    queue(any_uow_factory, notification("A"))
+
+    assert lease(any_uow_factory, "loop-a") == ["A"]
+    assert lease(any_uow_factory, "loop-b", now=LEASE_ENDS - timedelta(seconds=1)) == []
+    assert lease(any_uow_factory, "loop-b", now=LEASE_ENDS) == ["A"]
+
+
+def test_lease_respects_the_limit_and_the_retry_time(any_uow_factory):
+    """Only `limit` rows are leased, and a row waiting for its retry is not among them."""
+    first, _, _ = queue(any_uow_factory, notification("A"), notification("B"), notification("C"))
+    assert first.id is not None
+    with any_uow_factory() as uow:
+        uow.outbox.mark_failed(first.id, "timeout", LATER)
+        uow.commit()
+
+    assert lease(any_uow_factory, limit=1) == ["B"]
+    assert lease(any_uow_factory, "loop-b") == ["C"]
+
+
+def test_released_notifications_are_free_at_once_and_count_no_attempt(any_uow_factory):
+    """`release` (SIGTERM) hands a notification back untouched, ready for another loop."""
+    [stored] = queue(any_uow_factory, notification("A"))
+    assert stored.id is not None
+    lease(any_uow_factory, "loop-a")
+
+    with any_uow_factory() as uow:
+        assert uow.outbox.release("loop-b", [stored.id]) == 0  # not theirs to release
+        assert uow.outbox.release("loop-a", [stored.id]) == 1
+        uow.commit()
+
+    assert lease(any_uow_factory, "loop-b") == ["A"]
+    with any_uow_factory() as uow:
+        assert uow.outbox.all()[0].attempts == 0
+
+
+def test_a_failure_from_a_loop_that_lost_its_lease_changes_nothing(any_uow_factory):
+    """Only the lease holder records a failure; a late report from an expired lease is ignored."""
+    [stored] = queue(any_uow_factory, notification("A"))
+    assert stored.id is not None
+    lease(any_uow_factory, "loop-a")
+    lease(any_uow_factory, "loop-b", now=LEASE_ENDS, until=LEASE_ENDS + timedelta(seconds=60))
+
+    with any_uow_factory() as uow:
+        uow.outbox.mark_failed(stored.id, "late", LATER, owner="loop-a")
+        uow.outbox.mark_failed(stored.id, "timeout", LATER, owner="loop-b")
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        [failed] = uow.outbox.all()
+    assert (failed.attempts, failed.last_error) == (1, "timeout")
+
+
+def test_delivered_notification_is_never_leased_again(any_uow_factory):
+    """After mark_delivered the row is done, whatever time it is."""
+    [stored] = queue(any_uow_factory, notification("A"))
+    assert stored.id is not None
+    lease(any_uow_factory)
+    with any_uow_factory() as uow:
+        uow.outbox.mark_delivered(stored.id, LATER)
+        uow.commit()
+
+    assert lease(any_uow_factory, "loop-b", now=STORE_NOW + timedelta(days=3)) == []
+
+
+def test_outbox_depth_counts_what_waits_and_what_was_given_up(uow_factory, engine):
+    """Depth counts undelivered rows still to try, their oldest time, and the given-up ones."""
+    from store.outbox import outbox_depth
+
+    first, second, _ = queue(
+        uow_factory,
+        notification("A", created_at=STORE_NOW - timedelta(minutes=3)),
+        notification("B"),
+        notification("C"),
+    )
+    assert first.id is not None and second.id is not None
+    with uow_factory() as uow:
+        uow.outbox.mark_delivered(first.id, LATER)
+        uow.outbox.mark_failed(second.id, "channel_not_found", None)
+        uow.commit()
+
+    depth = outbox_depth(engine)
+
+    assert (depth.waiting, depth.oldest, depth.given_up) == (1, STORE_NOW, 1)

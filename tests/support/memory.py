@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
+from bot.kernel.delivery import priority_of
 from bot.kernel.domain import REF_PATTERN, Practice, format_ref
 from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
@@ -61,6 +62,9 @@ class OutboxEntry:
     notification: Notification
     next_attempt_at: datetime | None = None
     given_up: bool = False
+    priority: int = 0
+    leased_until: datetime | None = None
+    lease_owner: str | None = None
 
 
 @dataclass
@@ -454,8 +458,35 @@ class MemoryOutbox:
             last_error=None,
         )
         assert stored.id is not None
-        self._state.outbox[stored.id] = OutboxEntry(stored)
+        self._state.outbox[stored.id] = OutboxEntry(stored, priority=priority_of(stored))
         return stored
+
+    def lease(
+        self, platform: str, owner: str, now: datetime, until: datetime, limit: int = 20
+    ) -> list[Notification]:
+        free = [
+            entry
+            for _, entry in sorted(self._state.outbox.items())
+            if entry.notification.platform == platform
+            and entry.notification.delivered_at is None
+            and not entry.given_up
+            and (entry.next_attempt_at is None or entry.next_attempt_at <= now)
+            and (entry.leased_until is None or entry.leased_until <= now)
+        ]
+        free.sort(key=lambda entry: -entry.priority)  # stable: ids stay in order within one
+        chosen = free[: max(0, limit)]
+        for entry in chosen:
+            entry.leased_until, entry.lease_owner = until, owner
+        return [entry.notification for entry in chosen]
+
+    def release(self, owner: str, notification_ids: Sequence[int]) -> int:
+        released = 0
+        for notification_id in notification_ids:
+            entry = self._state.outbox.get(notification_id)
+            if entry is not None and entry.lease_owner == owner:
+                entry.leased_until = entry.lease_owner = None
+                released += 1
+        return released
 
     def pending(self, platform: str, now: datetime, limit: int = 50) -> list[Notification]:
         due = [
@@ -473,14 +504,25 @@ class MemoryOutbox:
         if entry is None or entry.notification.delivered_at is not None:
             return
         entry.next_attempt_at = None
+        entry.leased_until = entry.lease_owner = None
         entry.notification = replace(
             entry.notification, attempts=entry.notification.attempts + 1, delivered_at=at
         )
 
-    def mark_failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
+    def mark_failed(
+        self,
+        notification_id: int,
+        error: str,
+        retry_at: datetime | None,
+        *,
+        owner: str | None = None,
+    ) -> None:
         entry = self._state.outbox.get(notification_id)
         if entry is None or entry.notification.delivered_at is not None:
             return
+        if owner is not None and entry.lease_owner != owner:
+            return
+        entry.leased_until = entry.lease_owner = None
         entry.notification = replace(
             entry.notification, attempts=entry.notification.attempts + 1, last_error=error
         )

@@ -77,7 +77,7 @@ def test_slow_button_is_deferred_and_its_form_offered_behind_a_button(world):
     slow = SlowBank(world.bank)
 
     async def steps(fake, client):
-        assert await client.delivery.deliver_due() == 1
+        assert await client.deliver_due() == 1
         posted = fake.calls("POST", f"channels/{MODERATION_CHANNEL_ID}/messages")[-1]
         card = message_of(fake, posted)
         pressed = click(card, f"mod:approve:{submission.id}", MO, roles=moderator_roles())

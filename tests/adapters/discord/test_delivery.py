@@ -36,7 +36,7 @@ def test_notification_to_a_person_is_a_direct_message(world):
     queue_dm(world, "Your practice was published as PB064.")
 
     async def steps(fake, client):
-        delivered = await client.delivery.deliver_due()
+        delivered = await client.deliver_due()
         return delivered, fake.calls("POST", f"channels/{dm_channel_id(ALICE_ID)}/messages")
 
     delivered, (posted,) = play(world, steps)
@@ -53,7 +53,7 @@ def test_closed_dms_give_only_a_neutral_notice_in_the_channel(world):
     queue_dm(world, "@everyone look: **published**")
 
     async def steps(fake, client):
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         return fake.calls("POST", f"channels/{NOTICE_CHANNEL_ID}/messages")
 
     (posted,) = play(world, steps, fake_closed_dms=frozenset({dm_channel_id(ALICE_ID)}))
@@ -132,8 +132,8 @@ def test_refused_notification_is_given_up_and_the_moderators_told(world):
         assert uow.outbox.pending("discord", world.clock.now() + timedelta(days=30)) == []
 
 
-def test_failed_delivery_is_recorded_for_a_retry(world):
-    """A platform error leaves the notification pending with the error and a retry time."""
+def test_a_recipient_that_is_no_discord_id_is_given_up_with_the_error(world):
+    """A recipient that can never be reached is one recorded attempt, given up, error kept."""
     with world.uow_factory() as uow:
         tell_person(
             uow,
@@ -147,7 +147,7 @@ def test_failed_delivery_is_recorded_for_a_retry(world):
         uow.commit()
 
     async def steps(fake, client):
-        return await client.delivery.deliver_due()
+        return await client.deliver_due()
 
     assert play(world, steps) == 0
     with world.uow_factory() as uow:
@@ -172,7 +172,7 @@ def test_rate_limited_channel_post_is_retried_by_discord_py(world):
         uow.commit()
 
     async def steps(fake, client):
-        delivered = await client.delivery.deliver_due()
+        delivered = await client.deliver_due()
         return delivered, fake.calls("POST", cards)
 
     delivered, posts = play(world, steps, fake_rate_limited={cards: 1}, fake_retry_after=0.05)

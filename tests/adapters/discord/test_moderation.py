@@ -27,7 +27,7 @@ from tests.adapters.discord.harness import (
 
 async def _post_card(fake, client):
     """Run a delivery round and return the moderation card as posted."""
-    assert await client.delivery.deliver_due() == 1
+    assert await client.deliver_due() == 1
     posted = fake.calls("POST", f"channels/{MODERATION_CHANNEL_ID}/messages")[-1]
     message = sent_message(posted, channel_id=MODERATION_CHANNEL_ID)
     message["id"] = posted.answer["id"]
@@ -90,7 +90,7 @@ def test_approve_opens_a_modal_and_publishing_edits_the_card(world):
             message=card,
         )
         answered = await _press(fake, sent)
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         edits = fake.calls("PATCH", f"channels/{MODERATION_CHANNEL_ID}/messages/{card['id']}")
         return opened, answered, edits
 
@@ -129,7 +129,7 @@ def test_request_changes_takes_a_note_and_edits_the_card(world):
             opened["data"], {"note": "Add the evaluation."}, MO, roles=moderator_roles()
         )
         await _press(fake, sent)
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         (edit,) = fake.calls("PATCH", f"channels/{MODERATION_CHANNEL_ID}/messages/{card['id']}")
         return opened["data"], edit.body
 
@@ -154,7 +154,7 @@ def test_reject_tells_the_contributor_by_direct_message(world):
             fake,
             modal_submit(opened["data"], {"note": "Out of scope."}, MO, roles=moderator_roles()),
         )
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         return fake
 
     fake = play(world, steps)
@@ -174,7 +174,7 @@ def test_non_moderator_click_is_refused_privately(world):
     async def steps(fake, client):
         card = await _post_card(fake, client)
         answer = await _press(fake, click(card, f"mod:approve:{submission.id}", ALICE))
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         return answer, fake
 
     answer, fake = play(world, steps)
@@ -219,7 +219,7 @@ def test_button_on_a_card_posted_before_a_restart_still_works(world):
                 values = {"effectiveness": ["worked"], "focus": ["prevention"], "note": ""}
                 sent = modal_submit(opened["data"], values, MO, roles=moderator_roles())
                 answered = await _press(fake, sent)
-                await second.delivery.deliver_due()
+                await second.deliver_due()
                 return opened, answered, card, fake
         finally:
             await fake.stop()

@@ -31,9 +31,9 @@ SYNC_PATH = f"applications/{APP_ID}/guilds/{GUILD_ID}/commands"
 
 def worker_command() -> list[str]:
     for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("worker:"):
-            return shlex.split(line.removeprefix("worker:"))
-    raise AssertionError("the Procfile has no worker process")
+        if line.startswith("discord:"):
+            return shlex.split(line.removeprefix("discord:"))
+    raise AssertionError("the Procfile has no discord process")
 
 
 def worker_env(tmp_path: Path, **settings: str) -> dict[str, str]:

@@ -183,3 +183,31 @@ def test_run_slack_reads_the_bot_token_from_dotenv(start_web, fake):
     called = fake.wait_for("auth.test", timeout=30)[0]
 
     assert called.headers["Authorization"] == "Bearer xoxb-from-dotenv"
+
+
+def get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local server
+            return int(response.status), response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.headers["Content-Type"], error.read().decode()
+
+
+def test_web_process_answers_healthz_and_metrics_beside_slack_events(web_server, fake):
+    """`GET /healthz` is 200 JSON (database ok, at head) and `/metrics` is Prometheus text."""
+    import json
+
+    base = web_server.removesuffix("/slack/events")
+    body = command_body("knife crime", response_url=fake.response_url("cmd"))
+    assert post(web_server, body, signed_headers(body)) == 200
+
+    status, kind, health = get(f"{base}/healthz")
+    assert (status, kind) == (200, "application/json")
+    report = json.loads(health)
+    assert (report["status"], report["database"], report["migrations"]) == ("ok", "ok", "at head")
+    assert report["outbox_depth"] == 0
+
+    status, kind, metrics = get(f"{base}/metrics")
+    assert status == 200 and kind.startswith("text/plain")
+    assert "practicebank_outbox_depth 0.0" in metrics
+    assert 'practicebank_requests_total{kind="command"} 1.0' in metrics

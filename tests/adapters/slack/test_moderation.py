@@ -27,7 +27,7 @@ def submit_for_moderation(slack) -> Submission:
 
 def posted_card(slack):
     """Deliver the queue and return the moderation card's postMessage call."""
-    slack.bot.delivery.run_pending()
+    slack.bot.loop.run_once()
     return slack.fake.wait_for("chat.postMessage")[0]
 
 
@@ -160,7 +160,7 @@ def test_approve_modal_submission_publishes_and_updates_the_card(slack):
     assert (response.status, response.body) == (200, "")
     outcome = slack.fake.wait_for("respond/click")[0].body
     assert outcome["response_type"] == "ephemeral"
-    slack.bot.delivery.run_pending()
+    slack.bot.loop.run_once()
     update = slack.fake.wait_for("chat.update")[0].body
     assert (update["channel"], update["ts"]) == (MODERATION_CHANNEL, "1700000000.000001")
     assert all(b["type"] != "actions" for b in update["blocks"])
