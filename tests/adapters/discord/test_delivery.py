@@ -70,7 +70,7 @@ def test_closed_dms_give_only_a_neutral_notice_in_the_channel(world):
 
 def _show_it(world, person):
     async def steps(fake, client):
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         (notice,) = fake.calls("POST", f"channels/{NOTICE_CHANNEL_ID}/messages")
         (button,) = notice.body["components"][0]["components"]
         pressed = click(message_of(fake, notice), button["custom_id"], person)
@@ -113,8 +113,8 @@ def test_refused_notification_is_given_up_and_the_moderators_told(world):
     async def steps(fake, client):
         fake.refuse_next(f"channels/{MODERATION_CHANNEL_ID}/messages")
         fake.expect_refusals()
-        await client.delivery.deliver_due()
-        await client.delivery.deliver_due()
+        await client.deliver_due()
+        await client.deliver_due()
         return fake.calls("POST", f"channels/{MODERATION_CHANNEL_ID}/messages")
 
     refused, told = play(world, steps)

@@ -90,7 +90,7 @@ def test_share_button_under_help_continues_in_dms_and_reaches_the_review_card(wo
         review = await _answer_up_to_review(alice, first)
         seen["review"] = review.body
         seen["submitted"] = (await alice.press(review, "share:submit")).body
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         seen["card"] = (await fake.wait_for(lambda r: r.path == CARDS)).body
         return seen
 
@@ -156,7 +156,7 @@ def test_with_dms_closed_a_rejection_note_never_appears_where_others_read(world)
     submission = submit_for_moderation(world)
 
     async def steps(fake: FakeDiscord, client):
-        assert await client.delivery.deliver_due() == 1
+        assert await client.deliver_due() == 1
         card = fake.calls("POST", CARDS)[-1]
         card_message = message_of(fake, card)
         pressed = click(card_message, f"mod:reject:{submission.id}", MO, roles=moderator_roles())
@@ -165,7 +165,7 @@ def test_with_dms_closed_a_rejection_note_never_appears_where_others_read(world)
         sent = modal_submit(opened["data"], {"note": SECRET_NOTE}, MO, roles=moderator_roles())
         await fake.interact(sent)
         await fake.callback(sent["id"])
-        await client.delivery.deliver_due()
+        await client.deliver_due()
         (notice,) = fake.calls("POST", f"channels/{NOTICE_CHANNEL_ID}/messages")
         (button,) = notice.body["components"][0]["components"]
         shown = click(message_of(fake, notice), button["custom_id"], ALICE)
@@ -203,7 +203,7 @@ def test_modal_opened_before_a_restart_and_sent_after_is_answered_and_kept(world
         try:
             options = dict(uow_factory=world.uow_factory, clock=world.clock, memory=world.memory)
             async with running_bot(fake, world.bank, **options) as first:
-                assert await first.delivery.deliver_due() == 1
+                assert await first.deliver_due() == 1
                 card = sent_message(fake.calls("POST", CARDS)[-1], channel_id=MODERATION_CHANNEL_ID)
                 pressed = click(card, f"mod:reject:{submission.id}", MO, roles=moderator_roles())
                 await fake.interact(pressed)
@@ -229,7 +229,7 @@ def test_modal_opened_before_a_restart_and_sent_after_is_answered_and_kept(world
     assert answered["type"] == 4
     assert answered["data"]["content"].startswith(f"Rejected {submission.ref}")
     with world.uow_factory() as uow:
-        stored = uow.submissions.get(submission.id)
+        stored = uow.submissions.get(submission.workspace, submission.id)
         (review,) = uow.reviews.for_submission(submission.id)
     assert stored is not None and stored.state is SubmissionState.REJECTED
     assert review.note == SECRET_NOTE
@@ -282,7 +282,7 @@ def test_submission_with_every_field_at_its_longest_reaches_the_moderation_chann
     )
 
     async def steps(fake: FakeDiscord, client):
-        delivered = await client.delivery.deliver_due()
+        delivered = await client.deliver_due()
         return delivered, fake.calls("POST", CARDS)
 
     delivered, posts = play(world, steps)

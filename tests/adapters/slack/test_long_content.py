@@ -77,9 +77,9 @@ def test_moderation_card_with_every_field_at_its_limit_reaches_the_moderators(sl
     """Every field at its maximum: the card is posted in the moderation channel, with buttons."""
     submission_id = _queue_longest(slack)
 
-    outcome = slack.bot.delivery.run_pending()
+    outcome = slack.bot.loop.run_once()
 
-    assert outcome.sent and not outcome.given_up
+    assert outcome.delivered and not outcome.given_up
     card = slack.fake.calls_to("chat.postMessage")[0].body
     assert card["channel"] == MODERATION_CHANNEL
     assert message_refusal(card) is None
@@ -100,7 +100,7 @@ def test_the_full_text_of_a_long_submission_follows_in_the_cards_thread(slack):
     """Every long answer is in the thread, whole and escaped once: the moderator reads it all."""
     _queue_longest(slack)
 
-    slack.bot.delivery.run_pending()
+    slack.bot.loop.run_once()
 
     posts = slack.fake.calls_to("chat.postMessage")
     card, thread = posts[0], posts[1:]
@@ -114,7 +114,7 @@ def test_the_full_text_of_a_long_submission_follows_in_the_cards_thread(slack):
 def test_a_decision_edits_the_long_card_without_posting_the_thread_again(slack):
     """After a decision the card is edited; the full text is not posted a second time."""
     submission_id = _queue_longest(slack)
-    slack.bot.delivery.run_pending()
+    slack.bot.loop.run_once()
     posted = len(slack.fake.calls_to("chat.postMessage"))
 
     slack.click(f"mod:approve:{submission_id}", user=MODERATOR, channel=MODERATION_CHANNEL)
@@ -123,7 +123,7 @@ def test_a_decision_edits_the_long_card_without_posting_the_thread_again(slack):
     values = {**initial_values(view), "topics": {"type": "plain_text_input", "value": "knives"}}
     slack.interact(view_submission(view, MODERATOR, values))
     slack.fake.wait_for("respond/click")
-    slack.bot.delivery.run_pending()
+    slack.bot.loop.run_once()
 
     updates = slack.fake.wait_for("chat.update")
     assert message_refusal(updates[0].body) is None
@@ -196,9 +196,9 @@ def test_a_moderation_channel_the_bot_is_not_in_is_given_up_and_moderators_are_t
     slack.fake.expect("channel_not_found")
     notification_id = _moderation_notification(slack)
 
-    outcome = slack.bot.delivery.run_pending()
+    outcome = slack.bot.loop.run_once()
 
-    assert outcome.given_up == (notification_id,)
+    assert outcome.given_up == [notification_id]
     with slack.store.uow_factory() as uow:
         failed = next(n for n in uow.outbox.all() if n.id == notification_id)
     assert failed.last_error == "channel_not_found"
@@ -209,7 +209,7 @@ def test_a_moderation_channel_the_bot_is_not_in_is_given_up_and_moderators_are_t
         "`channel_not_found`. Invite me there with `/invite @Practice bank`, or check the "
         "channel id."
     )
-    assert slack.bot.delivery.run_pending().sent == ()
+    assert slack.bot.loop.run_once().delivered == []
 
 
 def test_msg_blocks_too_long_is_not_retried_and_the_moderators_are_told(slack):
@@ -217,9 +217,9 @@ def test_msg_blocks_too_long_is_not_retried_and_the_moderators_are_told(slack):
     slack.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "msg_blocks_too_long"})
     notification_id = _moderation_notification(slack)
 
-    outcome = slack.bot.delivery.run_pending()
+    outcome = slack.bot.loop.run_once()
 
-    assert outcome.given_up == (notification_id,)
+    assert outcome.given_up == [notification_id]
     assert len(slack.fake.calls_to("chat.postMessage")) == 2  # the attempt, then the DM
     assert slack.fake.calls_to("chat.postMessage")[1].body["channel"] == MODERATOR
 
@@ -240,7 +240,7 @@ def test_a_contributors_dm_that_fails_is_reported_in_the_moderation_channel(slac
         )
         uow.commit()
 
-    slack.bot.delivery.run_pending()
+    slack.bot.loop.run_once()
 
     told = slack.fake.calls_to("chat.postMessage")[0].body
     assert told["channel"] == MODERATION_CHANNEL

@@ -18,6 +18,7 @@ import pytest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from adapters.slack.settings import EVENTS_PATH
+from bot.kernel.events import Workspace
 from bot.kernel.records import SubmissionState
 from tests.adapters.slack.conftest import SlackWorld, event_body, make_world, signed_headers
 from tests.adapters.slack.contract import all_texts
@@ -132,7 +133,9 @@ def test_sharing_over_http_in_slacks_formats_keeps_exactly_what_was_typed(world,
 
     _say(world, web, "submit", 50)
     with world.store.uow_factory() as uow:
-        (submission,) = uow.submissions.list_by_state(SubmissionState.SUBMITTED)
+        (submission,) = uow.submissions.list_by_state(
+            Workspace("slack", TEAM), SubmissionState.SUBMITTED
+        )
     answers = submission.answers
     assert answers["title"] == "Street triage & mental health"
     assert answers["summary"] == "Nurses & officers attend <crisis> calls together."
@@ -140,7 +143,7 @@ def test_sharing_over_http_in_slacks_formats_keeps_exactly_what_was_typed(world,
     assert answers["contact_email"] == "sam.patel@northshire.police.uk"
     assert answers["links"] == ["https://northshire.police.uk/triage"]
 
-    world.bot.delivery.run_pending()
+    world.bot.loop.run_once()
     card = world.fake.calls_to("chat.postMessage")[-1].body
     assert card["channel"] == "C0MOD"
     assert "*Street triage &amp; mental health* · `S-0001`" in "\n".join(all_texts(card["blocks"]))
