@@ -95,7 +95,7 @@ class PracticeBank:
         self._followup = FollowUp(uow_factory, clock, self._settings_core)
         self._calls = Calls(uow_factory, clock)
         self._reports = ModeratorReports(uow_factory, clock)
-        self._sharing = Sharing(uow_factory, clock)
+        self._sharing = Sharing(uow_factory, clock, self._settings_core.draft_resume_after)
         self._search_service = SearchService(glossary)
         self._searching = Searching(uow_factory, clock, self._search_service)
         self._event_handlers: dict[type, Callable[[Event], list[Reply]]] = {
@@ -158,10 +158,12 @@ class PracticeBank:
     def _on_text(self, event: Event) -> list[Reply]:
         # Text inside a sharing conversation answers it (a line starting with `/` stays a command).
         assert isinstance(event, Text)  # noqa: S101 - the dispatch table guarantees it
-        answered = self._sharing.handle_text(event.actor, event.text)
-        if answered is not None:
-            return answered
-        return self._dispatch(event.actor, read_request(event.text))
+        # After a long pause the line is read as usual and the resume offer follows it once.
+        reading = self._sharing.handle_text(event.actor, event.text)
+        if reading.answered is not None:
+            return reading.answered
+        replies = self._dispatch(event.actor, read_request(event.text))
+        return replies if reading.then is None else [*replies, reading.then]
 
     def _on_click(self, event: Event) -> list[Reply]:
         assert isinstance(event, Click)  # noqa: S101 - the dispatch table guarantees it

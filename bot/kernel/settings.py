@@ -13,6 +13,7 @@ from datetime import timedelta
 DEFAULT_REMINDER_INTERVAL = timedelta(days=365)
 DEFAULT_NUDGE_AFTER = timedelta(days=14)
 DEFAULT_ESCALATE_AFTER = timedelta(days=14)
+DEFAULT_DRAFT_RESUME_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,11 @@ class CoreSettings:
     """How long after publication (or a review) a follow-up is due, and how long to wait for it.
 
     `nudge_after` counts from the reminder being sent, `escalate_after` from the nudge.
+    `draft_resume_after` is the pause in a sharing dialogue after which the next line is met with
+    "continue or discard?" rather than read as an answer.
     """
 
     reminder_interval: timedelta = DEFAULT_REMINDER_INTERVAL
     nudge_after: timedelta = DEFAULT_NUDGE_AFTER
     escalate_after: timedelta = DEFAULT_ESCALATE_AFTER
+    draft_resume_after: timedelta = DEFAULT_DRAFT_RESUME_AFTER
