@@ -15,6 +15,7 @@ from bot.calls.service import Calls
 from bot.commands.help import help_reply
 from bot.commands.reading import (
     CALL,
+    DIALOGUE_WORD,
     HELP,
     MORE,
     QUEUE,
@@ -23,6 +24,7 @@ from bot.commands.reading import (
     SHOW,
     STATS,
     Request,
+    dialogue_word_hint,
     read_request,
 )
 from bot.commands.reading import request_for_command as read_command
@@ -113,6 +115,7 @@ class PracticeBank:
             CALL: self.handle_call,
             SHARE: self._sharing.handle_share,
             MORE: self._searching.handle_continue,
+            DIALOGUE_WORD: lambda _actor, word: [dialogue_word_hint(word)],
         }
 
     # --- entry point -------------------------------------------------------------------------

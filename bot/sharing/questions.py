@@ -370,7 +370,7 @@ _MEASURED = re.compile(
     r"baseline|control|trial|study|studies|analys|monitor|record|interview|feedback|audit|"
     r"fell|fall|rose|rise|reduc|increas|decreas|fewer|less\b|lower|higher|drop|halved|doubled|"
     r"before and after|against|versus|vs\b|report|review|questionnaire|outcome|result|"
-    r"randomi|matched|independent|academ|universit|tracked|counted)",
+    r"randomi|matched|independent|academ|universit|tracked|count|before\W{0,5}(and\W{0,5})?after)",
     re.IGNORECASE,
 )
 WORKED_NEEDS_MEASURE = (

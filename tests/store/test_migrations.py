@@ -46,9 +46,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_search_pages():
-    """The newest migration is 0003, which adds how far each search was read."""
-    assert head_revision() == "0003"
+def test_head_revision_is_one_open_draft():
+    """The newest migration is 0006, one open draft per person and conversation revisions."""
+    assert head_revision() == "0006"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -77,7 +77,7 @@ def test_upgrade_twice_changes_nothing(fresh_engine):
     upgrade(fresh_engine)
 
     assert set(inspect(fresh_engine).get_table_names()) == ALL_TABLES
-    assert current_revision(fresh_engine) == "0003"
+    assert current_revision(fresh_engine) == "0006"
 
 
 def test_upgrade_from_an_older_revision_reaches_head(fresh_engine):
@@ -157,3 +157,60 @@ def test_bank_state_starts_at_zero(engine):
         rows = connection.execute(text("SELECT id, practices_version FROM bank_state")).all()
 
     assert [tuple(row) for row in rows] == [(1, 0)]
+
+
+def _insert_draft(connection, key: str, updated: str, state: str = "draft") -> None:
+    connection.execute(
+        text(
+            "INSERT INTO submissions (contributor_key, contributor_name, platform, workspace_id, "
+            "state, answers, created_at, updated_at, revision) VALUES (:key, 'Alice', 'slack', "
+            "'T1', :state, '{}', :updated, :updated, 0)"
+        ),
+        {"key": key, "updated": updated, "state": state},
+    )
+
+
+def test_upgrade_to_0006_withdraws_duplicate_drafts_keeping_the_newest(fresh_engine):
+    """Older drafts of one person become withdrawn (kept), the newest stays a draft."""
+    upgrade(fresh_engine, "0003")
+    with fresh_engine.begin() as connection:
+        _insert_draft(connection, "slack:T1:U1", "2025-03-01 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-03 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-02 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-04 10:00:00+00:00", "submitted")
+        _insert_draft(connection, "slack:T1:U2", "2025-03-01 10:00:00+00:00")
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, state FROM submissions ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [
+        (1, "withdrawn"),
+        (2, "draft"),
+        (3, "withdrawn"),
+        (4, "submitted"),
+        (5, "draft"),
+    ]
+
+
+def test_upgrade_to_0006_keeps_the_draft_the_dialogue_is_editing(fresh_engine):
+    """Of duplicate drafts, the one the person's sharing conversation points at is kept."""
+    upgrade(fresh_engine, "0003")
+    with fresh_engine.begin() as connection:
+        _insert_draft(connection, "slack:T1:U1", "2025-03-01 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-03 10:00:00+00:00")
+        connection.execute(
+            text(
+                "INSERT INTO conversations (actor_key, kind, step, data, updated_at) VALUES "
+                "('slack:T1:U1', 'share', 'summary', '{\"submission_id\": 1}', "
+                "'2025-03-01 10:00:00+00:00')"
+            )
+        )
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, state FROM submissions ORDER BY id")).all()
+        revision = connection.execute(text("SELECT revision FROM conversations")).scalar_one()
+    assert [tuple(row) for row in rows] == [(1, "draft"), (2, "withdrawn")]
+    assert revision == 0
