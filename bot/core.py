@@ -16,6 +16,7 @@ from bot.calls.service import Calls
 from bot.commands.help import help_reply
 from bot.commands.reading import (
     CALL,
+    DIALOGUE_WORD,
     HELP,
     HISTORY,
     MORE,
@@ -25,6 +26,7 @@ from bot.commands.reading import (
     SHOW,
     STATS,
     Request,
+    dialogue_word_hint,
     read_request,
 )
 from bot.commands.reading import request_for_command as read_command
@@ -110,7 +112,7 @@ class PracticeBank:
         self._calls = Calls(uow_factory, clock)
         self._reports = ModeratorReports(uow_factory, clock)
         self._history = PracticeHistory(uow_factory)
-        self._sharing = Sharing(uow_factory, clock)
+        self._sharing = Sharing(uow_factory, clock, self._settings_core.draft_resume_after)
         self._search_service = SearchService(glossary)
         self._searching = Searching(uow_factory, clock, self._search_service)
         self._event_handlers: dict[type, Callable[[Event], list[Reply]]] = {
@@ -129,6 +131,7 @@ class PracticeBank:
             SHARE: lambda actor, words: in_private(self._sharing.handle_share(actor, words)),
             MORE: self._searching.handle_continue,
             HISTORY: self.handle_history,
+            DIALOGUE_WORD: lambda _actor, word: [dialogue_word_hint(word)],
         }
 
     # --- entry point -------------------------------------------------------------------------
@@ -174,10 +177,12 @@ class PracticeBank:
     def _on_text(self, event: Event) -> list[Reply]:
         # Text inside a sharing conversation answers it (a line starting with `/` stays a command).
         assert isinstance(event, Text)  # noqa: S101 - the dispatch table guarantees it
-        answered = self._sharing.handle_text(event.actor, event.text)
-        if answered is not None:
-            return in_private(answered)
-        return self._dispatch(event.actor, read_request(event.text))
+        # After a long pause the line is read as usual and the resume offer follows it once.
+        reading = self._sharing.handle_text(event.actor, event.text)
+        if reading.answered is not None:
+            return in_private(reading.answered)
+        replies = self._dispatch(event.actor, read_request(event.text))
+        return replies if reading.then is None else [*replies, *in_private([reading.then])]
 
     def _on_click(self, event: Event) -> list[Reply]:
         assert isinstance(event, Click)  # noqa: S101 - the dispatch table guarantees it

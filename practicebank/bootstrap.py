@@ -77,7 +77,9 @@ def open_store(database_url: str, *, statement_timeout_ms: int | None = None) ->
 
 
 def core_settings(settings: Settings) -> CoreSettings:
-    """The core's rules: `REMINDER_*_DAYS` and `SEARCH_RECORD_DAYS` where set, else defaults."""
+    """The core's rules: `REMINDER_*_DAYS`, `SEARCH_RECORD_DAYS` and
+    `DRAFT_RESUME_AFTER_MINUTES` where set, else the bank's defaults.
+    """
     chosen = {
         field: timedelta(days=days)
         for field, days in (
@@ -88,6 +90,8 @@ def core_settings(settings: Settings) -> CoreSettings:
         )
         if days is not None
     }
+    if settings.draft_resume_after_minutes is not None:
+        chosen["draft_resume_after"] = timedelta(minutes=settings.draft_resume_after_minutes)
     return CoreSettings(**chosen)
 
 

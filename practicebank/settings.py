@@ -180,6 +180,7 @@ class Settings(BaseSettings):
     reminder_nudge_days: Days = None
     reminder_escalate_days: Days = None
     search_record_days: Days = None
+    draft_resume_after_minutes: Annotated[int | None, _whole(1, 43200)] = None
     reminder_sweep_seconds: Annotated[float, BeforeValidator(_sweep)] = DEFAULT_SWEEP_SECONDS
     user: Text = None
 

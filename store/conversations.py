@@ -1,4 +1,8 @@
-"""SQL storage of guided dialogues in flight, one row per person, so they survive restarts."""
+"""SQL storage of guided dialogues in flight, one row per person, so they survive restarts.
+
+`save` with an expected revision is a compare-and-set (one conditional UPDATE whose row count
+says who won), so an answer applied by one worker is never applied again by another.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -37,11 +41,14 @@ class SqlConversationRepository:
         )
         return None if row is None else _conversation(row)
 
-    def save(self, conversation: Conversation) -> None:
-        """Create or replace the person's conversation in one statement.
+    def save(self, conversation: Conversation, *, expected_revision: int | None = None) -> bool:
+        """Create or replace the person's conversation; the stored revision goes up by one.
 
-        An `INSERT ... ON CONFLICT DO UPDATE`, so two saves racing for the same person never
-        fail on the unique key. A missing `updated_at` is the unit of work's clock.
+        Without `expected_revision`, an `INSERT ... ON CONFLICT DO UPDATE`, so two saves racing
+        for the same person never fail on the unique key. With it, an `UPDATE ... WHERE
+        revision = ?`: on PostgreSQL a concurrent writer waits for the row lock and then finds
+        the revision moved, on SQLite writers are serialised; False when it lost or the row is
+        gone. A missing `updated_at` is the unit of work's clock.
         """
         values: dict[str, Any] = {
             "actor_key": bounded_key(conversation.actor_key, "actor key"),
@@ -50,18 +57,33 @@ class SqlConversationRepository:
             "data": storable_json(dict(conversation.data)),
             "updated_at": utc(conversation.updated_at) or self._clock.now(),
         }
+        if expected_revision is not None:
+            result = cast(
+                CursorResult[Any],
+                self._session.execute(
+                    update(_CONVERSATIONS)
+                    .where(
+                        _CONVERSATIONS.c.actor_key == values["actor_key"],
+                        _CONVERSATIONS.c.revision == expected_revision,
+                    )
+                    .values({**values, "revision": expected_revision + 1})
+                ),
+            )
+            return result.rowcount == 1
         upsert = (
             postgresql_insert
             if self._session.get_bind().dialect.name == "postgresql"
             else sqlite_insert
         )
-        statement = upsert(_CONVERSATIONS).values(values)
+        statement = upsert(_CONVERSATIONS).values({**values, "revision": 0})
+        changed = {name: statement.excluded[name] for name in values if name != "actor_key"}
         self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[_CONVERSATIONS.c.actor_key],
-                set_={name: statement.excluded[name] for name in values if name != "actor_key"},
+                set_={**changed, "revision": _CONVERSATIONS.c.revision + 1},
             )
         )
+        return True
 
     def delete(self, actor_key: str) -> None:
         """Forget the person's conversation, if any."""
@@ -86,4 +108,5 @@ def _conversation(row: Mapping[Any, Any]) -> Conversation:
         step=row["step"],
         data=dict(row["data"]),
         updated_at=row["updated_at"],
+        revision=row["revision"],
     )

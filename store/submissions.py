@@ -2,7 +2,8 @@
 
 `SqlSubmissionRepository.save` is a compare-and-set on `revision` (one conditional UPDATE whose
 row count says who won), which is what makes a moderator's decision atomic across threads and
-processes. Reviews are only ever appended.
+processes. `add` turns the one-draft-per-person index's refusal into `DraftExists`. Reviews are
+only ever appended.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import replace
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.kernel.events import Workspace
-from bot.kernel.ports import Clock
+from bot.kernel.ports import Clock, DraftExists
 from bot.kernel.records import OPEN_STATES, Decision, Review, Submission, SubmissionState
 from store.conversion import (
     bounded_key,
@@ -41,12 +43,22 @@ class SqlSubmissionRepository:
     def add(self, submission: Submission) -> Submission:
         """Store a new submission and return it as stored, with its id.
 
-        Missing `created_at` / `updated_at` are taken from the unit of work's clock.
+        Missing `created_at` / `updated_at` are taken from the unit of work's clock. A second
+        draft of one contributor raises `DraftExists`; the insert ran in a savepoint, so the
+        unit of work carries on (on PostgreSQL the loser waits for the winner's commit first).
         """
         values = self._values(submission)
         values["created_at"] = values.get("created_at") or self._clock.now()
         values["updated_at"] = values.get("updated_at") or values["created_at"]
-        result = cast(CursorResult[Any], self._session.execute(insert(_SUBMISSIONS).values(values)))
+        try:
+            with self._session.begin_nested():
+                result = cast(
+                    CursorResult[Any], self._session.execute(insert(_SUBMISSIONS).values(values))
+                )
+        except IntegrityError as error:
+            if values["state"] == SubmissionState.DRAFT.value and _is_second_draft(error):
+                raise DraftExists(submission.contributor_key) from error
+            raise
         primary_key = result.inserted_primary_key
         if primary_key is None:
             raise RuntimeError("the database did not report the new submission's id")
@@ -160,6 +172,12 @@ def _in_workspace(workspace: Workspace) -> tuple[Any, ...]:
         _SUBMISSIONS.c.platform == storable_text(workspace.platform),
         _SUBMISSIONS.c.workspace_id == storable_text(workspace.id),
     )
+
+
+def _is_second_draft(error: IntegrityError) -> bool:
+    """Whether the one-draft index refused it (PostgreSQL names it, SQLite its column)."""
+    message = str(error.orig)
+    return "uq_submissions_one_draft" in message or "submissions.contributor_key" in message
 
 
 def _submission(row: Mapping[Any, Any]) -> Submission:

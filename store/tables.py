@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -198,6 +199,9 @@ class SubmissionRow(SQLModel, table=True):
     """A contributor's draft or proposed practice, or a proposed update to one.
 
     Its public id (S-0042) is derived from `id`; `revision` is the compare-and-set counter.
+    `uq_submissions_one_draft` makes "one open draft per person" the database's rule: of two
+    racing inserts one fails (migration 0006). Only `draft` counts: a contributor may have
+    several submissions with the moderators, or sent back, while drafting the next one.
     """
 
     __tablename__ = "submissions"
@@ -206,6 +210,13 @@ class SubmissionRow(SQLModel, table=True):
         Index("ix_submissions_contributor_key", "contributor_key"),
         CheckConstraint(one_of("state", SUBMISSION_STATES), name="state"),
         CheckConstraint("revision >= 0", name="revision"),
+        Index(
+            "uq_submissions_one_draft",
+            "contributor_key",
+            unique=True,
+            sqlite_where=text("state IN ('draft')"),
+            postgresql_where=text("state IN ('draft')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -274,7 +285,11 @@ class ReminderRow(SQLModel, table=True):
 
 
 class ConversationRow(SQLModel, table=True):
-    """The persisted state of one person's guided dialogue, so it survives restarts."""
+    """The persisted state of one person's guided dialogue, so it survives restarts.
+
+    `revision` is the compare-and-set counter (migration 0006): whichever worker receives an
+    answer applies it, and of two applying at once only one wins.
+    """
 
     __tablename__ = "conversations"
 
@@ -284,6 +299,7 @@ class ConversationRow(SQLModel, table=True):
     step: str = Field(sa_type=String(255), nullable=False)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=json_type(), nullable=False)
     updated_at: datetime = _utc(nullable=False, index=True)
+    revision: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class OutboxRow(SQLModel, table=True):

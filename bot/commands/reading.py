@@ -2,6 +2,11 @@
 
 The same words arrive as a slash command (`/practice show PB046`), as plain text in a direct
 message, or as a line in the terminal; this module turns all of them into one `Request`.
+
+Words of the sharing dialogue and of moderation (`back`, `skip`, `keep`, `submit`, `edit title`,
+`approve`, ...) typed when no draft is in progress are `DIALOGUE_WORD` requests: the person
+gets a short hint (`dialogue_word_hint`), and they are neither searched nor recorded in the gaps
+report. `next` stays the next page of a search.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.kernel import replies
 from bot.kernel.domain import format_ref
+from bot.kernel.replies import Reply, bold
 from bot.kernel.text import clean_text
 
 SEARCH = "search"
@@ -26,6 +33,16 @@ SHARE = "share"
 MORE = "more"
 # A practice's history of changes, for moderators (bot.moderation.history).
 HISTORY = "history"
+# A word of the sharing dialogue or of moderation typed where it means nothing: a hint.
+DIALOGUE_WORD = "dialogue_word"
+
+# Whole lines that only make sense inside a draft (or on a moderation card).
+_DRAFT_WORDS = frozenset(
+    {"back", "skip", "keep", "done", "submit", "send", "cancel", "continue", "resume", "discard"}
+)
+_MODERATION_WORDS = frozenset({"approve", "reject", "request changes"})
+# `edit` and a field name of up to three words (`edit contact email`).
+_EDIT = re.compile(r"edit(?:\s+\S+){0,3}")
 
 # Words a person may start with to name a verb; anything else is the start of a search.
 VERB_WORDS: dict[str, str] = {
@@ -81,11 +98,50 @@ def _is_edge(character: str) -> bool:
     return character.isspace() or unicodedata.category(character).startswith("P")
 
 
+def _dialogue_word(text: str) -> str | None:
+    """The dialogue or moderation word the whole line is (folded), if it is one."""
+    if len(text) > 60:
+        return None
+    words = " ".join(text.strip(" .!?").split()).casefold()
+    if words in _DRAFT_WORDS or words in _MODERATION_WORDS or _EDIT.fullmatch(words):
+        return words
+    return None
+
+
+def dialogue_word_hint(word: str) -> Reply:
+    """The short answer to a dialogue word typed with no draft in progress."""
+    shown = word if len(word) <= 40 else word[:39] + "…"
+    if word in _MODERATION_WORDS:
+        return Reply(
+            (
+                replies.text(
+                    f"“{shown}” is done with the buttons on a submission's card in the "
+                    "moderation channel. Moderators can type ",
+                    bold("queue"),
+                    " to see what is waiting.",
+                ),
+            )
+        )
+    return Reply(
+        (
+            replies.text(
+                f"“{shown}” works while you are sharing a practice, and you have no draft in "
+                "progress. Type ",
+                bold("share"),
+                " to start one, or type what you are looking for.",
+            ),
+        )
+    )
+
+
 def read_request(raw: str) -> Request:
     """Read a line of text: a leading verb, a bare ref (meaning show), or else a search."""
     text = clean_text(raw)
     if _is_more(text):
         return Request(MORE, "")
+    word = _dialogue_word(text.removeprefix("/"))
+    if word is not None:
+        return Request(DIALOGUE_WORD, word)
     first, _, rest = text.partition(" ")
     word = first.lstrip("/").casefold() if first.startswith("/") else first.casefold()
     if first.startswith("/") and word in BOT_NAMES:

@@ -219,11 +219,22 @@ class SearchLogRepository(Protocol):
         ...
 
 
+class DraftExists(Exception):
+    """Raised by `SubmissionRepository.add` for a second draft of one contributor.
+
+    One open draft per person is a database constraint (a unique partial index), so of two
+    racing inserts one wins and the other raises this, with the unit of work still usable.
+    """
+
+
 class SubmissionRepository(Protocol):
     """Contributors' drafts and proposals."""
 
     def add(self, submission: Submission) -> Submission:
-        """Store a new submission (its `id` is ignored) and return it with its id."""
+        """Store a new submission (its `id` is ignored) and return it with its id.
+
+        Raises `DraftExists` when it is a draft and its contributor already has one.
+        """
         ...
 
     def get(self, workspace: Workspace, submission_id: int) -> Submission | None:
@@ -320,8 +331,13 @@ class ConversationRepository(Protocol):
         """The person's conversation, or None."""
         ...
 
-    def save(self, conversation: Conversation) -> None:
-        """Create or replace the person's conversation."""
+    def save(self, conversation: Conversation, *, expected_revision: int | None = None) -> bool:
+        """Create or replace the person's conversation; its stored revision goes up by one.
+
+        With `expected_revision`, a compare-and-set: the conversation is written only if its
+        stored revision is still that one, and False says someone else changed it first (or it
+        is gone). Without, it is written whatever is stored, and True is returned.
+        """
         ...
 
     def delete(self, actor_key: str) -> None:

@@ -212,7 +212,9 @@ class Conversation:
     """The persisted state of one person's guided dialogue, so it survives restarts.
 
     `kind` names the dialogue (e.g. "share", "update", "note"); `step` is the question being asked;
-    `data` holds whatever else the dialogue needs (JSON values only).
+    `data` holds whatever else the dialogue needs (JSON values only). `revision` increases on every
+    save and is what a compare-and-set compares, so an answer reaching two workers at once, or two
+    answers at once, is applied once.
     """
 
     actor_key: str
@@ -220,6 +222,7 @@ class Conversation:
     step: str
     data: dict[str, Any] = field(default_factory=dict)
     updated_at: datetime | None = None
+    revision: int = 0
 
 
 class Audience(StrEnum):

@@ -15,6 +15,7 @@ DEFAULT_NUDGE_AFTER = timedelta(days=14)
 DEFAULT_ESCALATE_AFTER = timedelta(days=14)
 # Searches are kept this long for paging and the gaps report, then pruned.
 DEFAULT_SEARCH_RECORD_AGE = timedelta(days=90)
+DEFAULT_DRAFT_RESUME_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,12 @@ class CoreSettings:
 
     `nudge_after` counts from the reminder being sent, `escalate_after` from the nudge.
     `search_record_age` is how long a recorded search is kept (`SEARCH_RECORD_DAYS`).
+    `draft_resume_after` is the pause in a sharing dialogue after which the next line is met with
+    "continue or discard?" rather than read as an answer.
     """
 
     reminder_interval: timedelta = DEFAULT_REMINDER_INTERVAL
     nudge_after: timedelta = DEFAULT_NUDGE_AFTER
     escalate_after: timedelta = DEFAULT_ESCALATE_AFTER
     search_record_age: timedelta = DEFAULT_SEARCH_RECORD_AGE
+    draft_resume_after: timedelta = DEFAULT_DRAFT_RESUME_AFTER

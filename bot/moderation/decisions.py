@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TypeVar
@@ -211,7 +212,7 @@ def decision_form(
             ),
             FormField(
                 "topics",
-                "Topics (separate with ;)",
+                "Topics (separate with , or ;)",
                 FieldKind.TEXT,
                 default="; ".join(practice.topics),
                 max_length=TOPICS_FIELD_MAX_CHARS,
@@ -264,10 +265,13 @@ def _lookup(labels: Mapping[T, str]) -> dict[str, T]:
 
 
 def _read_topics(raw: str, problems: list[str]) -> tuple[str, ...]:
-    """Read `;`-separated topics: cleaned, de-duplicated (case-insensitively), bounded."""
+    """Read topics separated by `,` or `;`: cleaned, de-duplicated (case-insensitively), bounded.
+
+    The same separators as the contributors' lists in the sharing dialogue.
+    """
     topics: list[str] = []
     seen: set[str] = set()
-    for part in raw.split(";"):
+    for part in re.split(r"[,;]", raw):
         topic = " ".join(clean_note(part).split())
         if not topic or topic.casefold() in seen:
             continue

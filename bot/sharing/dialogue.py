@@ -1,7 +1,12 @@
 """The sharing dialogue as pure functions: a `Draft` and a `Move` give the next `Draft`.
 
 A move is one of the sharing actions of `bot.kernel.actions` (a button, or a typed command read into
-the same action) or an `Answer` typed to the question.
+the same action), an `Answer` typed to the question, or `KeepAnswer`: `keep`, `next` or an empty
+line keep the current answer and move on (after `back`, typing `next` must not become the answer).
+
+Multi-choice questions: a typed answer moves on whether it names one value or several
+(`prevention` and `prevention; diversion` alike); the buttons tick and untick (their labels
+show a box), and *Done* moves on.
 
 No storage, clock or platform here: `bot.sharing.service` loads the draft from the person's
 `Conversation` and submission, applies one move, and saves the result. What the person is shown
@@ -31,10 +36,12 @@ from bot.sharing.questions import (
     Kind,
     Question,
     check_dates,
+    check_worked,
     find_field,
     is_required,
     missing,
     read_answer,
+    refusal,
 )
 from bot.sharing.validate import Invalid
 
@@ -76,10 +83,16 @@ class Answer:
     text: str
 
 
+@dataclass(frozen=True)
+class KeepAnswer:
+    """`keep`, `next` or an empty line: keep the current answer and go on."""
+
+
 # The sharing actions the dialogue consumes, whether a button carried them or `read_move` read
 # them from typed text; `EditAnswer.field` may be a loose name when typed (`edit email`).
 Move = (
     Answer
+    | KeepAnswer
     | PickAnswer
     | FinishChoices
     | SkipQuestion
@@ -116,6 +129,7 @@ _COMMANDS: dict[str, Move] = {
     "help": ShareHelp(),
     "?": ShareHelp(),
 }
+_KEEP = frozenset({"keep", "next", "keep it", ""})
 _YES = frozenset({"yes", "y", "discard", "yes, discard"})
 _NO = frozenset({"no", "n", "keep", "keep going", "no, keep going"})
 
@@ -134,6 +148,8 @@ def read_move(draft: Draft, raw: str) -> Move:
             return CancelShare(confirmed=False)
     if words in _COMMANDS:
         return _COMMANDS[words]
+    if words in _KEEP and len(raw) <= 200:
+        return KeepAnswer()
     question = draft.question
     if question is not None and question.kind is Kind.MULTI_CHOICE and words == "done":
         return FinishChoices()
@@ -168,6 +184,8 @@ def advance(draft: Draft, move: Move) -> Outcome:
             return _pick(draft, value)
         case FinishChoices():
             return _done(draft)
+        case KeepAnswer():
+            return _keep(draft)
         case Answer(text=raw):
             return _answer(draft, raw)
 
@@ -220,7 +238,27 @@ def _edit(draft: Draft, name: str) -> Outcome:
     return Outcome(replace(draft, step=question.field, editing=True))
 
 
+def _keep(draft: Draft) -> Outcome:
+    """Keep the current answer and move on; with none, skip an optional question or say why not."""
+    question = draft.question
+    if question is None:
+        return _answer(draft, "")
+    if question.kind is Kind.MULTI_CHOICE and draft.answers.get(question.field):
+        return _done(draft)
+    if draft.answers.get(question.field):
+        return _after_answer(draft, dict(draft.answers))
+    if not is_required(question, draft.answers):
+        return _skip(draft)
+    return Outcome(
+        draft,
+        (f"There is no answer to keep yet. {question.label} takes {question.accepts}.",),
+    )
+
+
 def _submit(draft: Draft) -> Outcome:
+    vague = check_worked(draft.answers)
+    if vague is not None:
+        return Outcome(replace(draft, step="evaluation", editing=True), (vague.reason,))
     needed = missing(draft.answers)
     if needed:
         labels = ", ".join(BY_FIELD[f].label.casefold() for f in needed)
@@ -263,9 +301,11 @@ def _answer(draft: Draft, raw: str) -> Outcome:
         )
     value = read_answer(question, raw)
     if isinstance(value, Invalid):
-        return Outcome(draft, (value.reason,))
+        return Outcome(draft, (refusal(question, value),))
     answers = {**draft.answers, question.field: value}
-    clash = check_dates(answers)
+    clash = check_dates(answers) or (
+        check_worked(answers) if question.field == "evaluation" else None
+    )
     if clash is not None:
         return Outcome(draft, (clash.reason,))
     return _after_answer(draft, answers)

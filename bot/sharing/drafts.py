@@ -1,7 +1,10 @@
 """Persistence of a person's open sharing draft and its conversation.
 
 The `Conversation` (where the dialogue stands) and the draft `Submission` (the answers) are
-loaded, saved, opened and withdrawn together.
+loaded, saved, opened and withdrawn together. Nothing here knows which worker runs it: `save` is
+a compare-and-set on the conversation's revision and the submission's, so whichever worker
+receives an answer applies it, and of two applying one answer at once (a retry, a double send)
+the second raises `DraftMoved` and writes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ SHARE_KIND = "share"
 UPDATE_KIND = "update"
 KINDS = frozenset({SHARE_KIND, UPDATE_KIND})
 EDITABLE_STATES = frozenset({SubmissionState.DRAFT, SubmissionState.CHANGES_REQUESTED})
+# Keys older versions kept in the conversation's data: `instance` named the process that last
+# touched it (a restart then forced a resume offer, which broke with two workers).
+_RETIRED_KEYS = frozenset({"instance"})
 
 
 @dataclass(frozen=True)
@@ -80,28 +86,27 @@ def find(uow: UnitOfWork, actor_key: str) -> OpenDraft | Conversation | None:
     return found
 
 
+class DraftMoved(Exception):
+    """The draft changed elsewhere since it was loaded (another worker applied an answer first).
+
+    Raised out of the unit of work, so that nothing of the losing move is committed.
+    """
+
+
 def save(
     uow: UnitOfWork,
     open_draft: OpenDraft,
     draft: Draft,
     now: datetime,
     **data: Any,
-) -> OpenDraft | None:
-    """Write the dialogue state and, if they changed, the answers; None if the draft moved on."""
-    submission = open_draft.submission
-    if dict(draft.answers) != submission.answers:
-        saved = uow.submissions.save(
-            replace(submission, answers=dict(draft.answers), updated_at=now),
-            expected_revision=submission.revision,
-        )
-        if saved is None:
-            return None
-        submission = saved
+) -> OpenDraft:
+    """Write the dialogue state and, if they changed, the answers; `DraftMoved` if it moved on."""
+    previous = open_draft.conversation
     conversation = replace(
-        open_draft.conversation,
+        previous,
         step=draft.step,
         data={
-            **open_draft.conversation.data,
+            **{k: v for k, v in previous.data.items() if k not in _RETIRED_KEYS},
             "history": list(draft.history),
             "editing": draft.editing,
             "before_cancel": draft.before_cancel,
@@ -111,7 +116,18 @@ def save(
         },
         updated_at=now,
     )
-    uow.conversations.save(conversation)
+    if not uow.conversations.save(conversation, expected_revision=previous.revision):
+        raise DraftMoved(previous.actor_key)
+    conversation = replace(conversation, revision=previous.revision + 1)
+    submission = open_draft.submission
+    if dict(draft.answers) != submission.answers:
+        saved = uow.submissions.save(
+            replace(submission, answers=dict(draft.answers), updated_at=now),
+            expected_revision=submission.revision,
+        )
+        if saved is None:
+            raise DraftMoved(previous.actor_key)
+        submission = saved
     return OpenDraft(conversation, submission)
 
 
@@ -127,14 +143,21 @@ def conflict() -> Reply:
     )
 
 
-def withdraw(uow: UnitOfWork, open_draft: OpenDraft, now: datetime) -> None:
-    """Discard a draft: its submission is withdrawn (kept for the record), its dialogue deleted."""
+def withdraw(uow: UnitOfWork, open_draft: OpenDraft, now: datetime) -> bool:
+    """Discard a draft: its submission is withdrawn (kept for the record), its dialogue deleted.
+
+    False when the submission changed meanwhile (another worker or sweeper withdrew or submitted
+    it first): then nothing is written, so only one of them tells the person.
+    """
     submission = open_draft.submission
-    uow.submissions.save(
+    withdrawn = uow.submissions.save(
         replace(submission, state=SubmissionState.WITHDRAWN, updated_at=now),
         expected_revision=submission.revision,
     )
+    if withdrawn is None:
+        return False
     uow.conversations.delete(open_draft.conversation.actor_key)
+    return True
 
 
 def new_conversation(
@@ -165,9 +188,12 @@ def new_draft(
     *,
     target_ref: str | None = None,
     call_id: int | None = None,
-    instance: str | None = None,
 ) -> OpenDraft:
-    """Open a draft submission and its conversation at the dialogue's first step."""
+    """Open a draft submission and its conversation at the dialogue's first step.
+
+    Raises `DraftExists` (from the store) when the person already has a draft: one open draft per
+    person is the database's rule, so of two `share` racing on two workers one loses here.
+    """
     submission = uow.submissions.add(
         Submission(
             id=0,
@@ -183,9 +209,24 @@ def new_draft(
             updated_at=now,
         )
     )
-    draft = first_step(answers)
-    data: dict[str, Any] = {"instance": instance} if instance else {}
-    kind = UPDATE_KIND if target_ref else SHARE_KIND
-    conversation = new_conversation(actor.key, kind, draft, submission.id, now, **data)
+    return _attach(uow, submission, now)
+
+
+def adopt(uow: UnitOfWork, actor_key: str, now: datetime) -> OpenDraft | None:
+    """The person's draft that has no conversation (lost to an older bug), given one again.
+
+    The unique index keeps a person to one draft, so a draft without its dialogue would block
+    every later `share`; it is picked up where its answers stand instead.
+    """
+    drafts = [s for s in uow.submissions.open_for(actor_key) if s.state is SubmissionState.DRAFT]
+    return _attach(uow, drafts[-1], now) if drafts else None
+
+
+def _attach(uow: UnitOfWork, submission: Submission, now: datetime) -> OpenDraft:
+    """Start the conversation of a draft submission at the dialogue's first step for its answers."""
+    draft = first_step(submission.answers)
+    kind = UPDATE_KIND if submission.target_ref else SHARE_KIND
+    conversation = new_conversation(submission.contributor_key, kind, draft, submission.id, now)
     uow.conversations.save(conversation)
-    return OpenDraft(conversation, submission)
+    stored = uow.conversations.get(submission.contributor_key)
+    return OpenDraft(stored or conversation, submission)

@@ -1,8 +1,18 @@
 """The questions of the sharing dialogue, in the order they are asked, and how answers are read.
 
 The table is data: each `Question` names the `Practice` field it fills, its prompt, its kind,
-whether it is required and how a typed answer is validated. Order: what it is, what was done,
-whether it worked and what was learnt, who to contact, then the optional details.
+whether it is required, how a typed answer is validated and, in `accepts`, what it takes, which
+is said whenever an answer is refused. Order: what it is, what was done, whether it worked and
+what was learnt, who to contact, then the optional details.
+
+Lists (topics, partners, links, several focus values) are separated by commas or semicolons,
+the same everywhere (the moderators' approve form too).
+
+"Worked" must say how it was measured (`says_how_measured`): the evaluation of a practice
+claimed to have worked has to contain a figure (any digit: a number, a percentage, a date
+range), or a word naming a measure, comparison or method (measured, compared, fell, fewer,
+reduced, survey, data, evaluation, trial, baseline, ...). `we think so` or `it went well` are
+refused with that explanation.
 """
 
 from __future__ import annotations
@@ -29,6 +39,10 @@ SUMMARY_LIMIT = 300
 # One limit per field for the dialogue and every form: a Slack text input holds at most 3000
 # characters (Discord's 4000), so a longer answer could be typed but never shown in a modal.
 LONG_LIMIT = 3000
+_LONG = f"a few sentences or paragraphs, up to {LONG_LIMIT:,} characters"
+_LIST_ACCEPTS = "up to 10 short items separated by commas or semicolons"
+_DATE_ACCEPTS = "a date like 2024-03 or March 2024 (or a day: 2024-03-01, 1/3/2024)"
+_DATE_HINT = "A date like 2024-03 or March 2024, or a day such as 2024-03-01."
 
 
 class Kind(StrEnum):
@@ -56,6 +70,7 @@ class Question:
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
     aliases: tuple[str, ...] = ()
+    accepts: str = "a line of text"
 
 
 EFFECTIVENESS_CHOICES = tuple((e.value, EFFECTIVENESS_LABELS[e]) for e in Effectiveness)
@@ -69,6 +84,7 @@ QUESTIONS: tuple[Question, ...] = (
         "What is the practice called? A short title, as you would like it listed.",
         required=True,
         max_length=TITLE_LIMIT,
+        accepts=f"a short title of up to {TITLE_LIMIT} characters",
     ),
     Question(
         "summary",
@@ -77,6 +93,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         max_length=SUMMARY_LIMIT,
         hint=f"Up to {SUMMARY_LIMIT} characters.",
+        accepts=f"a sentence or two, up to {SUMMARY_LIMIT} characters",
     ),
     Question(
         "aim",
@@ -86,6 +103,7 @@ QUESTIONS: tuple[Question, ...] = (
         validator=read_long_text,
         max_length=LONG_LIMIT,
         aliases=("problem",),
+        accepts=_LONG,
     ),
     Question(
         "description",
@@ -94,6 +112,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         validator=read_long_text,
         max_length=LONG_LIMIT,
+        accepts=_LONG,
     ),
     Question(
         "focus",
@@ -103,6 +122,9 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         choices=FOCUS_CHOICES,
         hint="You can also type them, e.g. prevention, diversion.",
+        accepts="one or more of: "
+        + ", ".join(label for _, label in FOCUS_CHOICES)
+        + " (names or numbers, separated by commas or semicolons)",
     ),
     Question(
         "effectiveness",
@@ -112,6 +134,9 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         choices=EFFECTIVENESS_CHOICES,
         aliases=("rating",),
+        accepts="one of: "
+        + ", ".join(label for _, label in EFFECTIVENESS_CHOICES)
+        + " (its name or number)",
     ),
     Question(
         "evaluation",
@@ -119,6 +144,7 @@ QUESTIONS: tuple[Question, ...] = (
         "How was it evaluated, and what were the results?",
         validator=read_long_text,
         max_length=LONG_LIMIT,
+        accepts=_LONG,
     ),
     Question(
         "learning",
@@ -129,6 +155,7 @@ QUESTIONS: tuple[Question, ...] = (
         validator=read_long_text,
         max_length=LONG_LIMIT,
         aliases=("lessons",),
+        accepts=_LONG,
     ),
     Question(
         "organisation",
@@ -136,6 +163,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Which force or organisation ran it?",
         required=True,
         aliases=("organization", "org", "force"),
+        accepts=f"the name of a force or organisation, up to {TITLE_LIMIT} characters",
     ),
     Question(
         "contact_name",
@@ -143,6 +171,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Who can others contact about it? Their name, please.",
         required=True,
         aliases=("contact",),
+        accepts="the name of a person others can contact",
     ),
     Question(
         "contact_email",
@@ -152,6 +181,7 @@ QUESTIONS: tuple[Question, ...] = (
         validator=read_email,
         max_length=254,
         aliases=("email",),
+        accepts="an email address such as name@force.police.uk",
     ),
     Question(
         "topics",
@@ -159,23 +189,37 @@ QUESTIONS: tuple[Question, ...] = (
         "Which crime or harm areas does it concern?",
         validator=read_list,
         max_length=1000,
-        hint="Separate several with commas, e.g. knife crime, anti-social behaviour.",
+        hint="Separate several with commas or semicolons, e.g. knife crime; anti-social behaviour.",
+        accepts=_LIST_ACCEPTS,
     ),
-    Question("region", "Region", "Which area or region did it cover?"),
+    Question(
+        "region",
+        "Region",
+        "Which area or region did it cover?",
+        accepts="the name of an area or region",
+    ),
     Question(
         "partners",
         "Partners",
         "Which partners took part (councils, charities, health, schools…)?",
         validator=read_list,
         max_length=1000,
-        hint="Separate several with commas.",
+        hint="Separate several with commas or semicolons.",
+        accepts=_LIST_ACCEPTS,
     ),
-    Question("target_group", "Target group", "Who was it aimed at?", max_length=300),
+    Question(
+        "target_group",
+        "Target group",
+        "Who was it aimed at?",
+        max_length=300,
+        accepts="who it was aimed at, up to 300 characters",
+    ),
     Question(
         "stage",
         "Stage",
         "What stage is it at? For example planning, pilot, running or finished.",
         max_length=100,
+        accepts="a word or two, such as pilot or running",
     ),
     Question(
         "start_date",
@@ -183,8 +227,9 @@ QUESTIONS: tuple[Question, ...] = (
         "When did it start?",
         validator=read_date,
         max_length=20,
-        hint="A date such as 2024-03-01 or 1/3/2024.",
+        hint=_DATE_HINT,
         aliases=("start",),
+        accepts=_DATE_ACCEPTS,
     ),
     Question(
         "end_date",
@@ -192,8 +237,9 @@ QUESTIONS: tuple[Question, ...] = (
         "When did it end, or when will it?",
         validator=read_date,
         max_length=20,
-        hint="A date such as 2024-03-01 or 1/3/2024.",
+        hint=_DATE_HINT,
         aliases=("end",),
+        accepts=_DATE_ACCEPTS,
     ),
     Question(
         "resources",
@@ -202,6 +248,7 @@ QUESTIONS: tuple[Question, ...] = (
         validator=read_long_text,
         max_length=2000,
         aliases=("cost",),
+        accepts="a few sentences, up to 2,000 characters",
     ),
     Question(
         "links",
@@ -209,7 +256,9 @@ QUESTIONS: tuple[Question, ...] = (
         "Any links to more information, such as a report or an evaluation?",
         validator=read_links,
         max_length=3000,
-        hint="Web addresses starting with http:// or https://, separated by spaces.",
+        hint="Web addresses starting with http:// or https://, separated by spaces or commas.",
+        accepts="web addresses starting with http:// or https://, separated by spaces, commas "
+        "or semicolons",
     ),
     Question(
         "visibility",
@@ -220,6 +269,7 @@ QUESTIONS: tuple[Question, ...] = (
         choices=VISIBILITY_CHOICES,
         hint="Yes keeps it to police-only workspaces.",
         aliases=("restricted", "sensitive"),
+        accepts="yes or no",
     ),
 )
 
@@ -307,6 +357,44 @@ def read_choices(question: Question, raw: str) -> list[str] | Invalid:
 def _choice_reason(question: Question) -> str:
     labels = ", ".join(label for _, label in question.choices)
     return f"Please pick from: {labels} (or type their numbers)."
+
+
+def refusal(question: Question, refused: Invalid) -> str:
+    """What the person is told when an answer is refused: why, and what the question takes."""
+    if refused.explains or question.kind is not Kind.TEXT:
+        return refused.reason  # it already says (choices list their labels)
+    return f"{refused.reason} {question.label} takes {question.accepts}."
+
+
+# Words and stems that say how a result was measured: a measure, a comparison or a method.
+_MEASURED = re.compile(
+    r"\b(measur|compar|evaluat|assess|survey|data\b|figure|statistic|rate|percent|per cent|"
+    r"baseline|control|trial|study|studies|analys|monitor|record|interview|feedback|audit|"
+    r"fell|fall|rose|rise|reduc|increas|decreas|fewer|less\b|lower|higher|drop|halved|doubled|"
+    r"before and after|against|versus|vs\b|report|review|questionnaire|outcome|result|"
+    r"randomi|matched|independent|academ|universit|tracked|count|before\W{0,5}(and\W{0,5})?after)",
+    re.IGNORECASE,
+)
+WORKED_NEEDS_MEASURE = (
+    "You said it worked, so please say how that was measured: a figure (repeat calls fell by "
+    "30%), a comparison (before and after, against similar areas) or a method (a survey, an "
+    "evaluation report, recorded crime data)."
+)
+
+
+def says_how_measured(evaluation: str) -> bool:
+    """Whether an evaluation names a figure, a measure, a comparison or a method (see above)."""
+    return any(c.isdigit() for c in evaluation) or _MEASURED.search(evaluation) is not None
+
+
+def check_worked(answers: Mapping[str, Any]) -> Invalid | None:
+    """Refuse a "worked" whose evaluation does not say how it was measured."""
+    evaluation = answers.get("evaluation")
+    if answers.get("effectiveness") != Effectiveness.WORKED.value or not evaluation:
+        return None
+    if isinstance(evaluation, str) and says_how_measured(evaluation):
+        return None
+    return Invalid(WORKED_NEEDS_MEASURE, explains=True)
 
 
 def read_answer(question: Question, raw: str) -> Any:

@@ -109,6 +109,7 @@ def question_blocks(draft: Draft) -> list[Block]:
         blocks.append(text("Picked so far: ", bold(shown_answer(question, current)), "."))
     elif current:
         blocks.append(text("Current answer: ", Span(shown_answer(question, current), italic=True)))
+        blocks.append(text("Type ", bold("keep"), " to keep it, or type a new answer."))
     if question.kind is Kind.CHOICE:
         blocks.append(
             Buttons(tuple(_button(PickAnswer(v), label) for v, label in question.choices))
@@ -116,7 +117,7 @@ def question_blocks(draft: Draft) -> list[Block]:
     elif question.kind is Kind.MULTI_CHOICE:
         chosen = current if isinstance(current, list) else []
         picks = tuple(
-            _button(PickAnswer(v), f"✓ {label}" if v in chosen else label)
+            _button(PickAnswer(v), f"✓ {label}" if v in chosen else f"☐ {label}")
             for v, label in question.choices
         )
         blocks.append(Buttons((*picks, _button(FinishChoices(), "Done", ActionStyle.PRIMARY))))

@@ -8,14 +8,18 @@ the state change and the moderators' notification together. The rules live in
 
 Text from a person with a sharing conversation in progress is an answer, except `share` itself
 and a line starting with `/` (a command, so `/practice knife crime` still searches mid-draft).
-After a restart of the bot (another `instance`) or an hour's pause, the next text is met with an
-offer to continue or discard instead of being taken as an answer to a question the person may no
-longer see.
+Any worker may take any answer: nothing here is per process, and `bot.sharing.drafts.save` is a
+compare-and-set, so an answer is applied once; a move that loses the race writes nothing and is
+answered with `conflict()`.
+
+Only real idleness (`resume_after`, an hour by default, `CoreSettings.draft_resume_after`) makes
+the next line an occasion to re-orient: `continue` or `discard` answer the offer, a dialogue
+word (`back`, `skip`, `keep`, ...) carries on where the person was, and any other line is read as
+usual (a search is answered) with the offer shown once after it; it stays open for later.
 """
 
-import uuid
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,16 +39,18 @@ from bot.kernel.actions import (
 )
 from bot.kernel.domain import Practice
 from bot.kernel.events import Actor
-from bot.kernel.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.kernel.ports import Clock, DraftExists, UnitOfWork, UnitOfWorkFactory
 from bot.kernel.records import (
     Conversation,
     Submission,
     SubmissionState,
 )
 from bot.kernel.replies import Action, Block, Buttons, Reply, Span, bold, text
+from bot.kernel.settings import DEFAULT_DRAFT_RESUME_AFTER
 from bot.sharing.answers import answers_from_practice
 from bot.sharing.dialogue import (
     REVIEW,
+    Answer,
     Draft,
     Effect,
     Move,
@@ -57,7 +63,9 @@ from bot.sharing.drafts import (
     KINDS,
     SHARE_KIND,
     UPDATE_KIND,
+    DraftMoved,
     OpenDraft,
+    adopt,
     conflict,
     find,
     new_conversation,
@@ -86,9 +94,19 @@ from bot.sharing.render import (
 from bot.sharing.similar import similar_practices
 from bot.sharing.submit import submit
 
-# A pause this long makes the next text an occasion to re-orient rather than an answer.
-RESUME_AFTER = timedelta(hours=1)
 _RESUME_WORDS = frozenset({"continue", "resume"})
+
+
+@dataclass(frozen=True)
+class TextReading:
+    """What sharing made of a typed line.
+
+    `answered` are the replies when the line belonged to the dialogue; None lets the core read
+    it as usual, after which `then` (the resume offer, shown once after idleness) is added.
+    """
+
+    answered: list[Reply] | None = None
+    then: Reply | None = None
 
 
 def _say(*parts: str | Span) -> Reply:
@@ -108,6 +126,10 @@ def _busy() -> Reply:
     return _say("You are in the middle of something else with me; finish that first.")
 
 
+def _already_drafting() -> Reply:
+    return _say("You already have a draft in progress. Type share to see where it stands.")
+
+
 def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | None:
     """The practice if it exists, is not archived and the actor may see it."""
     practice = uow.practices.get(ref)
@@ -120,16 +142,25 @@ def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | Non
     return practice
 
 
-def _offer(uow: UnitOfWork, open_draft: OpenDraft, *, then: Action | None = None) -> list[Reply]:
+def _offer(
+    uow: UnitOfWork,
+    open_draft: OpenDraft,
+    *,
+    then: Action | None = None,
+    remember: bool = True,
+) -> list[Reply]:
     """Offer to continue or discard, remembering the offer so the next text is read against it.
 
     `then` is what the person was trying to start (an update, a call's answer): it is offered
-    again for after the draft is finished or discarded.
+    again for after the draft is finished or discarded. The offer is remembered by a
+    compare-and-set; if the dialogue moved meanwhile (another worker), it is shown all the same.
     """
-    conversation = replace(
-        open_draft.conversation, data={**open_draft.conversation.data, "offered": True}
-    )
-    uow.conversations.save(conversation)
+    if remember:
+        conversation = open_draft.conversation
+        uow.conversations.save(
+            replace(conversation, data={**conversation.data, "offered": True}),
+            expected_revision=conversation.revision,
+        )
     revising = open_draft.submission.state is SubmissionState.CHANGES_REQUESTED
     blocks: list[Block] = resume_offer(open_draft.submission, revising=revising)
     if then is not None:
@@ -147,16 +178,21 @@ def _start(
     *,
     call_id: int | None = None,
     update_of: str | None = None,
-    instance: str | None = None,
 ) -> list[Reply]:
-    """Start a draft, or offer the one in progress (one open draft per person)."""
+    """Start a draft, or offer the one in progress (one open draft per person).
+
+    The database holds the rule: a `share` that loses the race to another worker's (the unique
+    index refuses its draft) is answered like any `share` with a draft in progress.
+    """
+    then = None
+    if update_of is not None and (ref := normalise_ref(update_of)):
+        then = Action(encode_share(UpdatePractice(ref)), f"Update {ref}")
+    elif call_id is not None:
+        then = Action(encode(AnswerCall(call_id)), "Answer the call")
     found = find(uow, actor.key)
+    if found is None:
+        found = adopt(uow, actor.key, now)
     if isinstance(found, OpenDraft):
-        then = None
-        if update_of is not None and (ref := normalise_ref(update_of)):
-            then = Action(encode_share(UpdatePractice(ref)), f"Update {ref}")
-        elif call_id is not None:
-            then = Action(encode(AnswerCall(call_id)), "Answer the call")
         return _offer(uow, found, then=then)
     if found is not None:
         return [_busy()]
@@ -172,9 +208,13 @@ def _start(
     if call_id is not None:
         call = uow.calls.get(actor.workspace, call_id)
         call_theme = call.theme if call is not None else None
-    opened = new_draft(
-        uow, actor, now, answers, target_ref=target_ref, call_id=call_id, instance=instance
-    )
+    try:
+        opened = new_draft(uow, actor, now, answers, target_ref=target_ref, call_id=call_id)
+    except DraftExists:
+        existing = find(uow, actor.key) or adopt(uow, actor.key, now)
+        if isinstance(existing, OpenDraft):
+            return _offer(uow, existing, then=then, remember=False)
+        return [_already_drafting()]
     draft, submission = opened.draft, opened.submission
     blocks = [
         *intro_blocks(target_ref, call_theme),
@@ -203,17 +243,35 @@ def start_share(
 class Sharing:
     """The sharing use cases for `bot.core`: the `share` verb, answers typed, sharing buttons.
 
-    `instance` identifies this running bot: a conversation last touched by another instance
-    (the bot restarted) is resumed with an offer rather than silently.
+    No state of its own: any number of workers may serve one person's dialogue. A pause longer
+    than `resume_after` makes the next line an occasion to offer continue or discard.
     """
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, clock: Clock, instance: str | None = None
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        resume_after: timedelta = DEFAULT_DRAFT_RESUME_AFTER,
     ) -> None:
         """Hold the storage and clock; nothing is opened until an event arrives."""
         self._uow_factory = uow_factory
         self._clock = clock
-        self._instance = instance or uuid.uuid4().hex
+        self._resume_after = resume_after
+
+    def _run(self, work: Callable[[UnitOfWork], list[Reply]]) -> list[Reply]:
+        """Do one use case in its own unit of work and commit it, unless the draft moved.
+
+        A `DraftMoved` leaves the unit of work uncommitted, so the losing move writes nothing.
+        """
+        try:
+            with self._uow_factory() as uow:
+                replies = work(uow)
+                uow.commit()
+        except DraftMoved:
+            return [conflict()]
+        except DraftExists:
+            return [_already_drafting()]
+        return replies
 
     # --- entry points for bot.core --------------------------------------------------------
 
@@ -251,67 +309,67 @@ class Sharing:
             errors = {refusal.field: refusal.reason for refusal in given.refusals}
             return [Reply((*refusal_blocks(given), share_form(given.defaults, errors)))]
         now = self._clock.now()
-        with self._uow_factory() as uow:
-            found = find(uow, actor.key)
+
+        def fill_draft(uow: UnitOfWork) -> list[Reply]:
+            found = find(uow, actor.key) or adopt(uow, actor.key, now)
             if found is not None and not isinstance(found, OpenDraft):
                 return [_busy()]
             if found is None:
-                found = new_draft(uow, actor, now, {}, instance=self._instance)
+                found = new_draft(uow, actor, now, {})
             draft = fill(found.draft, given)
-            saved = save(uow, found, draft, now, instance=self._instance, offered=False)
-            if saved is None:
-                return [conflict()]
-            uow.commit()
-        return [
-            Reply(
-                (
-                    text("Thanks, those answers are saved in your draft."),
-                    *step_blocks(draft, saved.ref),
+            saved = save(uow, found, draft, now, offered=False)
+            return [
+                Reply(
+                    (
+                        text("Thanks, those answers are saved in your draft."),
+                        *step_blocks(draft, saved.ref),
+                    )
                 )
-            )
-        ]
+            ]
+
+        return self._run(fill_draft)
 
     def start(
         self, actor: Actor, *, call_id: int | None = None, update_of: str | None = None
     ) -> list[Reply]:
         """Start a draft (answering a call, or updating a practice) in its own unit of work."""
-        with self._uow_factory() as uow:
-            replies = _start(
-                uow,
-                actor,
-                self._clock.now(),
-                call_id=call_id,
-                update_of=update_of,
-                instance=self._instance,
-            )
-            uow.commit()
-        return replies
+        now = self._clock.now()
+        return self._run(lambda uow: _start(uow, actor, now, call_id=call_id, update_of=update_of))
 
-    def handle_text(self, actor: Actor, raw: str) -> list[Reply] | None:
-        """Read text as an answer if the person is sharing; None lets the core read it as usual."""
-        with self._uow_factory() as uow:
+    def handle_text(self, actor: Actor, raw: str) -> TextReading:
+        """Read text as an answer if the person is sharing; else leave it to the core."""
+        if raw.lstrip().startswith("/") or _is_share_command(raw):
+            return TextReading()  # a command: `share` offers the draft, `share form` the form
+        now = self._clock.now()
+        leave: list[TextReading] = []
+
+        def answer(uow: UnitOfWork) -> list[Reply]:
             conversation = uow.conversations.get(actor.key)
             if conversation is None or conversation.kind not in KINDS:
-                return None
-            if raw.lstrip().startswith("/") or _is_share_command(raw):
-                return None  # a command: `share` offers the draft, `share form` the form
+                leave.append(TextReading())
+                return []
             found = find(uow, actor.key)
             if not isinstance(found, OpenDraft):
-                uow.commit()  # the conversation of a closed submission was forgotten
-                return None
-            now = self._clock.now()
-            if self._needs_offer(found.conversation, now):
-                words = " ".join(raw.split()).casefold() if len(raw) < 100 else ""
-                if words in _RESUME_WORDS:
-                    replies = self._resume(uow, found, now)
-                elif words == "discard":
-                    replies = self._discard(uow, found, now)
-                else:
-                    replies = _offer(uow, found)
-            else:
-                replies = self._apply(uow, actor, found, read_move(found.draft, raw), now)
-            uow.commit()
-        return replies
+                leave.append(TextReading())  # the conversation of a closed submission is gone
+                return []
+            if not self._needs_offer(found.conversation, now):
+                return self._apply(uow, actor, found, read_move(found.draft, raw), now)
+            words = " ".join(raw.split()).casefold() if len(raw) < 100 else ""
+            if words in _RESUME_WORDS:
+                return self._resume(uow, found, now)
+            if words == "discard":
+                return self._discard(uow, found, now)
+            move = read_move(found.draft, raw)
+            if not isinstance(move, Answer):
+                return self._apply(uow, actor, found, move, now)
+            # An unrelated line: it is read as usual, and the offer follows it once.
+            offered = found.conversation.data.get("offered") is True
+            then = None if offered else Reply(tuple(_offer(uow, found)[0].blocks))
+            leave.append(TextReading(then=then))
+            return []
+
+        replies = self._run(answer)
+        return leave[0] if leave else TextReading(answered=replies)
 
     def handle_click(self, actor: Actor, action: ShareAction) -> list[Reply]:
         """A sharing button: it always acts on the clicker's own draft, whoever posted it."""
@@ -326,21 +384,21 @@ class Sharing:
                 return self.handle_revise(actor, submission_id)
             case _:
                 pass
-        with self._uow_factory() as uow:
+        now = self._clock.now()
+
+        def press(uow: UnitOfWork) -> list[Reply]:
             found = find(uow, actor.key)
-            now = self._clock.now()
             if not isinstance(found, OpenDraft):
-                uow.commit()
                 return [_no_draft() if found is None else _busy()]
             match action:
                 case ResumeShare():
-                    replies = self._resume(uow, found, now)
+                    return self._resume(uow, found, now)
                 case DiscardShare():
-                    replies = self._discard(uow, found, now)
+                    return self._discard(uow, found, now)
                 case _:
-                    replies = self._apply(uow, actor, found, action, now)
-            uow.commit()
-        return replies
+                    return self._apply(uow, actor, found, action, now)
+
+        return self._run(press)
 
     def handle_update(self, actor: Actor, ref: str) -> list[Reply]:
         """`share:update:<ref>`: an update of a practice, or turn the draft under review into one.
@@ -349,49 +407,44 @@ class Sharing:
         gaps; anywhere else a draft in progress is offered first, as for `share`.
         """
         now = self._clock.now()
-        with self._uow_factory() as uow:
+
+        def update(uow: UnitOfWork) -> list[Reply]:
             found = find(uow, actor.key)
             if (
                 isinstance(found, OpenDraft)
                 and found.conversation.step == REVIEW
                 and ref in found.conversation.data.get("similar_refs", [])
             ):
-                replies = self._convert_to_update(uow, actor, found, ref, now)
-            else:
-                replies = _start(uow, actor, now, update_of=ref, instance=self._instance)
-            uow.commit()
-        return replies
+                return self._convert_to_update(uow, actor, found, ref, now)
+            return _start(uow, actor, now, update_of=ref)
+
+        return self._run(update)
 
     def handle_revise(self, actor: Actor, submission_id: int) -> list[Reply]:
         """`share:revise:<id>`: reopen a submission the moderators sent back, at its review."""
         now = self._clock.now()
-        with self._uow_factory() as uow:
-            replies = self._revise(uow, actor, submission_id, now)
-            uow.commit()
-        return replies
+        return self._run(lambda uow: self._revise(uow, actor, submission_id, now))
 
     # --- steps ----------------------------------------------------------------------------
 
     def _needs_offer(self, conversation: Conversation, now: datetime) -> bool:
         """Whether the person should be re-oriented before their text is read as an answer."""
-        data = conversation.data
-        instance = data.get("instance")
-        idle = conversation.updated_at is not None and now - conversation.updated_at > RESUME_AFTER
-        return (
-            data.get("offered") is True or idle or (bool(instance) and instance != self._instance)
+        idle = (
+            conversation.updated_at is not None
+            and now - conversation.updated_at > self._resume_after
         )
+        return conversation.data.get("offered") is True or idle
 
     def _resume(self, uow: UnitOfWork, found: OpenDraft, now: datetime) -> list[Reply]:
         draft = found.draft
-        saved = save(uow, found, draft, now, instance=self._instance, offered=False)
-        if saved is None:
-            return [conflict()]
+        save(uow, found, draft, now, offered=False)
         return [
             Reply((text("Welcome back. Here is where you were:"), *step_blocks(draft, found.ref)))
         ]
 
     def _discard(self, uow: UnitOfWork, found: OpenDraft, now: datetime) -> list[Reply]:
-        withdraw(uow, found, now)
+        if not withdraw(uow, found, now):
+            raise DraftMoved(found.conversation.actor_key)
         return [
             Reply(
                 (
@@ -413,21 +466,18 @@ class Sharing:
         if outcome.effect is Effect.SUBMIT:
             similar = self._similar(uow, actor, found, outcome.draft)
             if similar:
-                saved = save(
+                save(
                     uow,
                     found,
                     outcome.draft,
                     now,
-                    instance=self._instance,
                     offered=False,
                     similar_for=outcome.draft.answers.get("title"),
                     similar_refs=[p.ref for p in similar],
                 )
-                return [Reply(tuple(similar_blocks(similar)))] if saved else [conflict()]
+                return [Reply(tuple(similar_blocks(similar)))]
             return submit(uow, found, outcome.draft, now)
-        saved = save(uow, found, outcome.draft, now, instance=self._instance, offered=False)
-        if saved is None:
-            return [conflict()]
+        saved = save(uow, found, outcome.draft, now, offered=False)
         blocks: list[Block] = notice_blocks(outcome.notices)
         if outcome.effect is Effect.HELP:
             blocks.extend(help_blocks())
@@ -467,17 +517,7 @@ class Sharing:
             return [conflict()]
         draft = replace(found.draft, answers=answers, step=REVIEW, editing=False)
         conversation = replace(found.conversation, kind=UPDATE_KIND)
-        saved = save(
-            uow,
-            OpenDraft(conversation, submission),
-            draft,
-            now,
-            instance=self._instance,
-            offered=False,
-            similar_refs=[],
-        )
-        if saved is None:
-            return [conflict()]
+        save(uow, OpenDraft(conversation, submission), draft, now, offered=False, similar_refs=[])
         return [
             Reply(
                 (
@@ -515,7 +555,6 @@ class Sharing:
             draft,
             submission.id,
             now,
-            instance=self._instance,
             similar_for=submission.answers.get("title"),
         )
         uow.conversations.save(conversation)

@@ -21,7 +21,9 @@ def sweep_stale_drafts(uow: UnitOfWork, now: datetime) -> None:
 
     Called by the scheduler inside a unit of work it commits. The warning is remembered in the
     conversation without touching its `updated_at`, so the 30 days still count from the last
-    answer; any answer after the warning starts the count again.
+    answer; any answer after the warning starts the count again. Both are claimed as reminders
+    are, by compare-and-set (the conversation's revision, the submission's), so several
+    sweeping processes send each warning and each discard notice once.
     """
     for conversation in uow.conversations.idle_since(now - WARN_AFTER):
         if conversation.kind not in KINDS or conversation.updated_at is None:
@@ -33,16 +35,20 @@ def sweep_stale_drafts(uow: UnitOfWork, now: datetime) -> None:
         submission = found.submission
         idle = now - conversation.updated_at
         if idle >= DISCARD_AFTER:
-            withdraw(uow, found, now)
+            if not withdraw(uow, found, now):
+                continue  # another sweeper (or the person) got there first
             message = (
                 f"Your draft {title_of(submission.answers)} ({submission.ref}) was discarded "
                 "after 30 days without an answer. Type share whenever you want to start again."
             )
             _tell_contributor(uow, submission, Reply((text(message),)), now)
         elif conversation.data.get("warned") is not True:
-            uow.conversations.save(
-                replace(conversation, data={**conversation.data, "warned": True})
+            claimed = uow.conversations.save(
+                replace(conversation, data={**conversation.data, "warned": True}),
+                expected_revision=conversation.revision,
             )
+            if not claimed:
+                continue  # another sweeper warned, or the person answered meanwhile
             deadline = (conversation.updated_at + DISCARD_AFTER).date().isoformat()
             reply = Reply(
                 (

@@ -27,14 +27,37 @@ LATEST_YEAR = 2100
 _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _UK_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ISO_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+_UK_MONTH = re.compile(r"([0-9]{1,2})/([0-9]{4})")
+_NAMED_MONTH = re.compile(r"(?:([0-9]{1,2})(?:st|nd|rd|th)?\s+)?([a-z]{3,9})\.?,?\s+([0-9]{4})")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+DATE_REASON = "I can't read that as a date."
 _LIST_SEPARATOR = re.compile(r"[,;\n]+")
 
 
 @dataclass(frozen=True)
 class Invalid:
-    """Why an answer was refused, in words the person can act on."""
+    """Why an answer was refused, in words the person can act on.
+
+    `explains` says the reason already shows what is accepted (an example address), so the
+    dialogue need not add the question's `accepts`.
+    """
 
     reason: str
+    explains: bool = False
 
 
 CONTROL_REASON = (
@@ -111,19 +134,21 @@ def read_email(raw: str, max_length: int = MAX_EMAIL_CHARS) -> str | Invalid:
         return value
     if len(value) > max_length or not _EMAIL.fullmatch(value):
         return Invalid(
-            "That doesn't look like an email address. Please give one such as name@force.police.uk."
+            "That doesn't look like an email address. "
+            "Please give one such as name@force.police.uk.",
+            explains=True,
         )
     return value
 
 
 def read_links(raw: str, max_length: int) -> list[str] | Invalid:
-    """Web addresses starting with http:// or https://, separated by spaces, commas or lines."""
+    """Web addresses starting with http:// or https://, separated by spaces, commas, semicolons."""
     if has_controls(raw):
         return Invalid(CONTROL_REASON)
     if length(raw) > max_length:
         return _too_long(length(raw), max_length)
     links: list[str] = []
-    for part in re.split(r"[\s,]+", raw):
+    for part in re.split(r"[\s,;]+", raw):
         if not part or part in links:
             continue
         if len(part) > MAX_LINK_CHARS:
@@ -132,7 +157,8 @@ def read_links(raw: str, max_length: int) -> list[str] | Invalid:
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             return Invalid(
                 "Links must be web addresses starting with http:// or https://, such as "
-                "https://www.college.police.uk. Separate several with spaces."
+                "https://www.college.police.uk. Separate several with spaces or commas.",
+                explains=True,
             )
         links.append(part)
     if not links:
@@ -142,15 +168,35 @@ def read_links(raw: str, max_length: int) -> list[str] | Invalid:
     return links
 
 
+def _month_number(name: str) -> int | None:
+    """1-12 for a month's English name or its first three letters (`mar`, `March`)."""
+    folded = name.casefold()
+    for number, month in enumerate(_MONTHS, start=1):
+        if folded == month or (len(folded) >= 3 and month.startswith(folded)):
+            return number
+    return None
+
+
 def parse_date(raw: str) -> date | None:
-    """A calendar date typed as 2024-03-01 (ISO) or 1/3/2024 (day first), or None."""
-    value = raw.strip()
-    iso = _ISO_DATE.fullmatch(value)
-    uk = _UK_DATE.fullmatch(value)
+    """A date typed as 2024-03-01, 1/3/2024 (day first), 1 March 2024, or a month, else None.
+
+    A month alone (2024-03, 3/2024, March 2024, Mar 2024) is stored as its first day: people
+    often know only the month a practice started or ended.
+    """
+    value = " ".join(raw.split()).casefold()
+    iso, uk = _ISO_DATE.fullmatch(value), _UK_DATE.fullmatch(value)
+    iso_month, uk_month = _ISO_MONTH.fullmatch(value), _UK_MONTH.fullmatch(value)
+    named = _NAMED_MONTH.fullmatch(value)
     if iso:
         year, month, day = (int(g) for g in iso.groups())
     elif uk:
         day, month, year = (int(g) for g in uk.groups())
+    elif iso_month:
+        year, month, day = int(iso_month.group(1)), int(iso_month.group(2)), 1
+    elif uk_month:
+        month, year, day = int(uk_month.group(1)), int(uk_month.group(2)), 1
+    elif named and (number := _month_number(named.group(2))) is not None:
+        day, month, year = int(named.group(1) or 1), number, int(named.group(3))
     else:
         return None
     try:
@@ -160,15 +206,10 @@ def parse_date(raw: str) -> date | None:
 
 
 def read_date(raw: str, max_length: int = 20) -> str | Invalid:
-    """A date within a plausible range, stored as ISO text."""
-    if length(raw) > max_length:
-        return _too_long(length(raw), max_length)
-    when = parse_date(raw)
+    """A date within a plausible range, stored as ISO text (a month as its first day)."""
+    when = parse_date(raw) if length(raw) <= max_length else None
     if when is None:
-        return Invalid(
-            "I can't read that as a date. Please type it as 2024-03-01 or 1/3/2024 "
-            "(day/month/year)."
-        )
+        return Invalid(DATE_REASON)
     if not EARLIEST_YEAR <= when.year <= LATEST_YEAR:
         return Invalid(f"Please give a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     return when.isoformat()

@@ -20,6 +20,7 @@ def test_defaults_when_nothing_is_set():
     assert settings.nudge_after == timedelta(days=14)
     assert settings.escalate_after == timedelta(days=14)
     assert settings.search_record_age == timedelta(days=90)
+    assert settings.draft_resume_after == timedelta(hours=1)
 
 
 def test_each_variable_sets_its_rule():
@@ -30,12 +31,14 @@ def test_each_variable_sets_its_rule():
             "REMINDER_NUDGE_DAYS": "7",
             "REMINDER_ESCALATE_DAYS": " 3 ",
             "SEARCH_RECORD_DAYS": "30",
+            "DRAFT_RESUME_AFTER_MINUTES": "90",
         }
     )
     assert settings.reminder_interval == timedelta(days=180)
     assert settings.nudge_after == timedelta(days=7)
     assert settings.escalate_after == timedelta(days=3)
     assert settings.search_record_age == timedelta(days=30)
+    assert settings.draft_resume_after == timedelta(minutes=90)
 
 
 @pytest.mark.parametrize("raw", ["0", "-5", "1.5", "a year", "3651", "١٢", "9" * 400])

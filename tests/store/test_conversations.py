@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -42,9 +43,10 @@ def test_saving_again_replaces_the_persons_conversation(any_uow_factory):
     later = Conversation(KEY, "update", "summary", {"b": 2}, STORE_NOW + timedelta(minutes=5))
     save(any_uow_factory, later)
 
+    stored = replace(later, revision=1)
     with any_uow_factory() as uow:
-        assert uow.conversations.get(KEY) == later
-        assert uow.conversations.idle_since(STORE_NOW + timedelta(days=1)) == [later]
+        assert uow.conversations.get(KEY) == stored
+        assert uow.conversations.idle_since(STORE_NOW + timedelta(days=1)) == [stored]
 
 
 def test_missing_updated_at_is_the_clock(any_uow_factory):
@@ -105,3 +107,35 @@ def test_lookups_with_hostile_keys_find_nothing(uow_factory, key):
     with uow_factory() as uow:
         uow.conversations.delete(key)
         assert uow.conversations.get(key) is None
+
+
+def test_compare_and_set_applies_once(any_uow_factory):
+    """Two saves expecting the same revision: the first wins, the second is refused and lost."""
+    save(any_uow_factory, Conversation(KEY, "share", "title", {}, STORE_NOW))
+    with any_uow_factory() as uow:
+        loaded = uow.conversations.get(KEY)
+    assert loaded is not None and loaded.revision == 0
+
+    with any_uow_factory() as uow:
+        won = uow.conversations.save(replace(loaded, step="summary"), expected_revision=0)
+        uow.commit()
+    with any_uow_factory() as uow:
+        lost = uow.conversations.save(replace(loaded, step="aim"), expected_revision=0)
+        uow.commit()
+
+    assert (won, lost) == (True, False)
+    with any_uow_factory() as uow:
+        stored = uow.conversations.get(KEY)
+    assert stored is not None and (stored.step, stored.revision) == ("summary", 1)
+
+
+def test_compare_and_set_of_a_missing_conversation_is_refused(any_uow_factory):
+    """A compare-and-set cannot create a conversation that is gone (discarded elsewhere)."""
+    with any_uow_factory() as uow:
+        assert not uow.conversations.save(
+            Conversation(KEY, "share", "title", {}, STORE_NOW), expected_revision=0
+        )
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.conversations.get(KEY) is None

@@ -3,7 +3,8 @@
 0004 adds the practice history, explicit retirement requests, the ref counter, foreign keys and
 CHECKs; 0005 gives each search its workspace (`searches.platform`, `searches.workspace_id`,
 backfilled from each row's `actor_key`) and an index for the gaps report; 0007 puts the
-delivery lease and a priority on the outbox row.
+delivery lease and a priority on the outbox row; 0008 allows one open draft per person and
+gives each conversation a revision.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_the_outbox_leases():
-    """The newest migration is 0007, which puts the delivery lease on the outbox row."""
-    assert head_revision() == "0007"
+def test_head_revision_is_one_open_draft():
+    """The newest migration is 0008, one open draft per person and conversation revisions."""
+    assert head_revision() == "0008"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -250,3 +251,60 @@ def test_bank_state_starts_at_zero(engine):
         rows = connection.execute(text("SELECT id, practices_version FROM bank_state")).all()
 
     assert [tuple(row) for row in rows] == [(1, 0)]
+
+
+def _insert_draft(connection, key: str, updated: str, state: str = "draft") -> None:
+    connection.execute(
+        text(
+            "INSERT INTO submissions (contributor_key, contributor_name, platform, workspace_id, "
+            "state, answers, created_at, updated_at, revision) VALUES (:key, 'Alice', 'slack', "
+            "'T1', :state, '{}', :updated, :updated, 0)"
+        ),
+        {"key": key, "updated": updated, "state": state},
+    )
+
+
+def test_upgrade_to_0008_withdraws_duplicate_drafts_keeping_the_newest(fresh_engine):
+    """Older drafts of one person become withdrawn (kept), the newest stays a draft."""
+    upgrade(fresh_engine, "0003")
+    with fresh_engine.begin() as connection:
+        _insert_draft(connection, "slack:T1:U1", "2025-03-01 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-03 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-02 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-04 10:00:00+00:00", "submitted")
+        _insert_draft(connection, "slack:T1:U2", "2025-03-01 10:00:00+00:00")
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, state FROM submissions ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [
+        (1, "withdrawn"),
+        (2, "draft"),
+        (3, "withdrawn"),
+        (4, "submitted"),
+        (5, "draft"),
+    ]
+
+
+def test_upgrade_to_0008_keeps_the_draft_the_dialogue_is_editing(fresh_engine):
+    """Of duplicate drafts, the one the person's sharing conversation points at is kept."""
+    upgrade(fresh_engine, "0003")
+    with fresh_engine.begin() as connection:
+        _insert_draft(connection, "slack:T1:U1", "2025-03-01 10:00:00+00:00")
+        _insert_draft(connection, "slack:T1:U1", "2025-03-03 10:00:00+00:00")
+        connection.execute(
+            text(
+                "INSERT INTO conversations (actor_key, kind, step, data, updated_at) VALUES "
+                "('slack:T1:U1', 'share', 'summary', '{\"submission_id\": 1}', "
+                "'2025-03-01 10:00:00+00:00')"
+            )
+        )
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, state FROM submissions ORDER BY id")).all()
+        revision = connection.execute(text("SELECT revision FROM conversations")).scalar_one()
+    assert [tuple(row) for row in rows] == [(1, "draft"), (2, "withdrawn")]
+    assert revision == 0

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.kernel.events import Workspace
+from bot.kernel.ports import DraftExists
 from bot.kernel.records import CallForPractice, Decision, Review, Submission, SubmissionState
 from tests.conftest import STORE_NOW
 from tests.support.hostile import HOSTILE_TEXT
@@ -257,7 +258,7 @@ def test_reviews_round_trip_hostile_notes(any_uow_factory, value):
 def test_reviews_of_a_submission_come_oldest_first(any_uow_factory):
     """for_submission lists one submission's reviews in the order they were made."""
     first = add(any_uow_factory, draft())
-    other = add(any_uow_factory, draft())
+    other = add(any_uow_factory, draft("slack:T1:U2"))
     with any_uow_factory() as uow:
         uow.reviews.add(review(first.id, "fix it", decision=Decision.REQUEST_CHANGES))
         uow.reviews.add(review(other.id, "no", decision=Decision.REJECT))
@@ -302,3 +303,28 @@ def test_get_own_reads_only_the_contributors_submission(any_uow_factory):
         assert uow.submissions.get_own("slack:T1:U2", stored.id) is None
         assert uow.submissions.get_own("slack:T2:U1", stored.id) is None
         assert uow.submissions.get_own("slack:T1:U1", 10**30) is None
+
+
+def test_a_second_draft_of_one_contributor_is_refused(any_uow_factory):
+    """One open draft per person is the store's rule: the second insert raises DraftExists."""
+    add(any_uow_factory, draft())
+    with any_uow_factory() as uow:
+        with pytest.raises(DraftExists):
+            uow.submissions.add(draft())
+        # The unit of work is still usable after the refusal (the insert ran in a savepoint).
+        other = uow.submissions.add(draft("slack:T1:U2"))
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert [s.id for s in uow.submissions.open_for("slack:T1:U1")] == [1]
+        assert uow.submissions.get(other.id) is not None
+
+
+def test_submitted_and_sent_back_submissions_do_not_count_as_drafts(any_uow_factory):
+    """A contributor may draft while other submissions are with the moderators or sent back."""
+    add(any_uow_factory, draft(state=SubmissionState.SUBMITTED))
+    add(any_uow_factory, draft(state=SubmissionState.CHANGES_REQUESTED))
+    add(any_uow_factory, draft())
+
+    with any_uow_factory() as uow:
+        assert len(uow.submissions.open_for("slack:T1:U1")) == 3

@@ -24,6 +24,7 @@ from bot.kernel.ports import (
     CallRepository,
     Clock,
     ConversationRepository,
+    DraftExists,
     GlossaryEntry,
     GlossaryRepository,
     ImportOutcome,
@@ -279,6 +280,11 @@ class MemorySubmissions:
         self._clock = clock
 
     def add(self, submission: Submission) -> Submission:
+        if submission.state is SubmissionState.DRAFT and any(
+            s.contributor_key == submission.contributor_key and s.state is SubmissionState.DRAFT
+            for s in self._state.submissions.values()
+        ):
+            raise DraftExists(submission.contributor_key)
         now = self._clock.now() if self._clock else None
         stored = replace(
             submission,
@@ -424,10 +430,17 @@ class MemoryConversations:
     def get(self, actor_key: str) -> Conversation | None:
         return self._state.conversations.get(actor_key)
 
-    def save(self, conversation: Conversation) -> None:
+    def save(self, conversation: Conversation, *, expected_revision: int | None = None) -> bool:
+        stored = self._state.conversations.get(conversation.actor_key)
+        if expected_revision is not None and (
+            stored is None or stored.revision != expected_revision
+        ):
+            return False
         if conversation.updated_at is None and self._clock is not None:
             conversation = replace(conversation, updated_at=self._clock.now())
-        self._state.conversations[conversation.actor_key] = conversation
+        revision = 0 if stored is None else stored.revision + 1
+        self._state.conversations[conversation.actor_key] = replace(conversation, revision=revision)
+        return True
 
     def delete(self, actor_key: str) -> None:
         self._state.conversations.pop(actor_key, None)

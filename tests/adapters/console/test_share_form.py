@@ -23,8 +23,8 @@ FOCUS_ASKED = (
     "Thanks, those answers are saved in your draft.\n"
     "Where does it intervene? Pick one or more, then press Done.  (5/21)\n"
     "You can also type them, e.g. prevention, diversion.\n"
-    "   [1] Prevention  [2] Diversion  [3] Reoffending  [4] Organisational  [5] Location"
-    "  [6] Done\n"
+    "   [1] ☐ Prevention  [2] ☐ Diversion  [3] ☐ Reoffending  [4] ☐ Organisational"
+    "  [5] ☐ Location  [6] Done\n"
     "   [7] Back  [8] Cancel"
 )
 

@@ -159,8 +159,8 @@ def _restartable(world):
 
 def test_dm_guild_is_remembered_across_a_restart_without_a_home_guild(world):
     """DISCORD_GUILD_ID unset: after a restart, Alice's DM still reaches the draft she started
-    in the guild (the guild her DMs belong to is kept in the database): she is offered to resume
-    it, rather than her words being read as a search in a workspace of its own."""
+    in the guild (the guild her DMs belong to is kept in the database): her words answer its next
+    question, rather than being read as a search in a workspace of its own."""
     no_home = replace(CONFIG, guild_id=None)
 
     async def start(fake, client):
@@ -177,12 +177,10 @@ def test_dm_guild_is_remembered_across_a_restart_without_a_home_guild(world):
 
     synced, second = asyncio.run(_restartable(world)(start, answer_after_restart, no_home))
     assert len(synced) == 1  # commands synced globally: there is no home guild
-    assert second.body["content"] == (
-        "You were in the middle of a draft you started. Continue where you left off, or discard it?"
-    )
-    assert _ids(second.body) == ["share:resume", "share:discard"]
+    assert second.body["content"].startswith("**Sum it up in a sentence or two")
     with world.uow_factory() as uow:
-        assert len(uow.submissions.open_for(f"discord:{GUILD_ID}:{ALICE_ID}")) == 1
+        (draft,) = uow.submissions.open_for(f"discord:{GUILD_ID}:{ALICE_ID}")
+        assert draft.answers == {"title": "Bike marking at stations"}
         assert uow.submissions.open_for(f"discord:dm:{ALICE_ID}") == []
 
 

@@ -321,44 +321,48 @@ def test_after_cancel_text_is_a_search_again(bank, uows):
 # --- resuming -----------------------------------------------------------------------------------
 
 
-def test_resume_after_a_restart_asks_the_same_question(bank, uows, clock):
-    """A new core over the same store offers to continue, then asks the same question."""
+def test_after_a_restart_the_next_answer_is_recorded(bank, uows, clock):
+    """A new core (a restart, another worker) takes the next answer as an answer: no offer."""
     say(bank, "share")
     say(bank, TYPED["title"])
     restarted = PracticeBank(uows, clock)
-    offer = say(restarted, "Letters to neighbours")
-    assert offer.plain == (
+    asked = say(restarted, TYPED["summary"])
+    assert asked.plain.startswith("What problem did it tackle")
+    assert submission(uows).answers == {"title": TYPED["title"], "summary": TYPED["summary"]}
+    assert step(uows) == "aim"
+
+
+def test_resume_after_an_hours_pause(bank, uows, clock):
+    """After an idle hour a line is answered as usual, the offer follows once and stays open."""
+    say(bank, "share")
+    say(bank, TYPED["title"])
+    clock.at += timedelta(hours=2)
+    first = bank.handle(Text(ALICE, ALICE_PLACE, "hello"))
+    assert len(first) == 2
+    assert first[1].plain == (
         f"You were in the middle of your draft “{TYPED['title']}”. Continue where you left off, "
         "or discard it?"
     )
-    assert button_ids(offer) == ["share:resume", "share:discard"]
-    assert submission(uows).answers == {"title": TYPED["title"]}  # the text was not an answer
-    resumed = click(restarted, "share:resume")
+    assert button_ids(first[1]) == ["share:resume", "share:discard"]
+    again = bank.handle(Text(ALICE, ALICE_PLACE, "hello again"))
+    assert [button_ids(r) for r in again if "share:resume" in button_ids(r)] == []
+    assert submission(uows).answers == {"title": TYPED["title"]}  # neither line was an answer
+    resumed = say(bank, "continue")
     assert resumed.plain.splitlines() == [
         "Welcome back. Here is where you were:",
         "Sum it up in a sentence or two: what was done, for whom, and why.  (2/21)",
         "Up to 300 characters.",
     ]
-    say(restarted, TYPED["summary"])
+    say(bank, TYPED["summary"])
     assert step(uows) == "aim"
-
-
-def test_resume_after_an_hours_pause(bank, uows, clock):
-    """Coming back after a long pause offers to continue rather than taking the text."""
-    say(bank, "share")
-    clock.at += timedelta(hours=2)
-    assert button_ids(say(bank, "hello")) == ["share:resume", "share:discard"]
-    assert button_ids(say(bank, "hello again")) == ["share:resume", "share:discard"]
-    assert say(bank, "continue").plain.startswith("Welcome back.")
-    say(bank, TYPED["title"])
-    assert step(uows) == "summary"
 
 
 def test_discard_from_the_offer(bank, uows, clock):
     """Typing discard at the offer withdraws the draft."""
     say(bank, "share")
     say(bank, TYPED["title"])
-    say(PracticeBank(uows, clock), "hi")
+    clock.at += timedelta(hours=2)
+    PracticeBank(uows, clock).handle(Text(ALICE, ALICE_PLACE, "hi"))
     click(PracticeBank(uows, clock), "share:discard")
     assert submission(uows).state is SubmissionState.WITHDRAWN
     assert conversation(uows) is None

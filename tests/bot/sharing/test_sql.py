@@ -52,12 +52,14 @@ def current_step(uows):
 
 @pytest.mark.postgres
 def test_restart_resumes_and_submits_over_sql(world):
-    """A draft saved in SQL is offered after a restart, resumed at its question and submitted."""
+    """A draft saved in SQL is offered after a restart and a pause, resumed and submitted."""
     bank, uows, clock = world
     say(bank, "share")
     say(bank, TYPED["title"])
     restarted = PracticeBank(uows, clock)
-    assert button_ids(say(restarted, "hello")) == ["share:resume", "share:discard"]
+    clock.at += timedelta(hours=2)
+    offered = restarted.handle(Text(ALICE, ALICE_PLACE, "hello"))[-1]
+    assert button_ids(offered) == ["share:resume", "share:discard"]
     resumed = restarted.handle(Click(ALICE, ALICE_PLACE, "share:resume"))[0]
     assert resumed.plain.splitlines()[1].startswith("Sum it up in a sentence or two")
     while current_step(uows) != "review":

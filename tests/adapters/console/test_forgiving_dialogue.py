@@ -1,0 +1,73 @@
+"""The forgiving dialogue as a newcomer meets it at the terminal (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from adapters.console.app import ConsoleSession
+from bot.core import PracticeBank
+from bot.kernel.events import Actor
+from tests.support.bank import fill_bank
+from tests.support.memory import FixedClock
+
+ADA = Actor("console", "local", "ada", "ada")
+TITLE = "Street Triage"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def session(uow_factory, clock) -> ConsoleSession:
+    fill_bank(uow_factory, restricted=False)
+    return ConsoleSession(PracticeBank(uow_factory, clock), ADA)
+
+
+def test_next_after_back_keeps_the_answer_at_the_terminal(session):
+    """`back` shows the title with how to keep it; `next` keeps it and asks the summary."""
+    session.push("share")
+    session.push(TITLE)
+    assert session.push("back") == [
+        "What is the practice called? A short title, as you would like it listed.  (1/21)\n"
+        f"Current answer: {TITLE}\n"
+        "Type keep to keep it, or type a new answer.\n"
+        "   [1] Back  [2] Cancel"
+    ]
+    (asked,) = session.push("next")
+    assert asked.startswith("Sum it up in a sentence or two: what was done, for whom, and why.")
+
+
+def test_typing_one_focus_value_moves_on_at_the_terminal(session):
+    """`prevention` typed (not a button's label) moves on, as `prevention, diversion` does."""
+    for line in ("share", TITLE, "Nurses attend crisis calls.", "Crisis detentions.", "Rota."):
+        session.push(line)
+    (asked,) = session.push("prevention")
+    assert asked.startswith("As you see it, did it work?  (6/21)")
+
+
+def test_a_dialogue_word_without_a_draft_is_a_hint_at_the_terminal(session):
+    """`edit title` with no draft: one hint line, not a search."""
+    assert session.push("edit title") == [
+        "“edit title” works while you are sharing a practice, and you have no draft in progress.\n"
+        "Type share to start one, or type what you are looking for."
+    ]
+
+
+def test_a_search_after_a_pause_is_answered_then_the_offer_at_the_terminal(session, clock):
+    """After an idle hour `burglary` is searched, and continue/discard is offered after it."""
+    session.push("share")
+    session.push(TITLE)
+    clock.at += timedelta(hours=2)
+    printed = session.push("burglary")
+    assert printed[0].startswith("3 practices for “burglary”")
+    assert printed[-1] == (
+        f"You were in the middle of your draft “{TITLE}”. Continue where you left off, or\n"
+        "discard it?\n"
+        "   [13] Continue  [14] Discard"
+    )
+    (resumed,) = session.push("continue")
+    assert resumed.startswith("Welcome back. Here is where you were:")
