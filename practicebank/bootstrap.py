@@ -77,8 +77,9 @@ def open_store(database_url: str, *, statement_timeout_ms: int | None = None) ->
 
 
 def core_settings(settings: Settings) -> CoreSettings:
-    """The core's rules: `REMINDER_*_DAYS`, `SEARCH_RECORD_DAYS` and
-    `DRAFT_RESUME_AFTER_MINUTES` where set, else the bank's defaults.
+    """The core's rules from the settings, where set; else the bank's defaults.
+
+    `REMINDER_*_DAYS`, `SEARCH_RECORD_DAYS` and `DRAFT_RESUME_AFTER_MINUTES`.
     """
     chosen = {
         field: timedelta(days=days)

@@ -71,6 +71,15 @@ def _days(raw: object) -> int | None:
     return int(value)
 
 
+def _minutes(raw: object) -> int | None:
+    if raw is None or isinstance(raw, int):
+        return raw
+    value = str(raw).strip()
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 43200:
+        raise ValueError(f"must be a whole number of minutes from 1 to 43200, not {_shown(raw)}")
+    return int(value)
+
+
 def _whole(low: int, high: int) -> BeforeValidator:
     def check(raw: object) -> int:
         value = str(raw).strip()
@@ -180,7 +189,7 @@ class Settings(BaseSettings):
     reminder_nudge_days: Days = None
     reminder_escalate_days: Days = None
     search_record_days: Days = None
-    draft_resume_after_minutes: Annotated[int | None, _whole(1, 43200)] = None
+    draft_resume_after_minutes: Annotated[int | None, BeforeValidator(_minutes)] = None
     reminder_sweep_seconds: Annotated[float, BeforeValidator(_sweep)] = DEFAULT_SWEEP_SECONDS
     user: Text = None
 
