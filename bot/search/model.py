@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 
@@ -40,12 +41,20 @@ class SearchFilters:
         )
 
 
+Match = Literal["full", "partial"]
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One practice in a result list with its relevance score (higher is better)."""
+    """One practice in a result list with its relevance score (higher is better).
+
+    `match` is "full" when the practice matches what the query is about (its specific words),
+    "partial" when it matches only part of it: a closest practice, not an answer.
+    """
 
     practice: Practice
     score: float
+    match: Match = "full"
 
 
 @dataclass(frozen=True)
