@@ -35,7 +35,7 @@ from bot.search.tokenise import Word, query_words, stem
 MAX_CONCEPTS = 12
 """Words beyond this are ignored (with a notice): they cannot improve a ranking, only slow it."""
 
-EXPANSION_WEIGHT = 0.9
+EXPANSION_WEIGHT = 0.5
 SPLIT_WEIGHT = 0.9
 TYPO_WEIGHT = 0.85
 MIN_TYPO_LENGTH = 4

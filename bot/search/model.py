@@ -42,6 +42,8 @@ class SearchFilters:
 
 
 Match = Literal["full", "partial"]
+PARTIAL_HEADING = "Not an exact match — closest practices"
+"""How chat and the command line introduce practices that match only part of a query."""
 
 
 @dataclass(frozen=True)
