@@ -341,8 +341,8 @@ class Searching:
         if result.did_you_mean and not result.offset:
             blocks.append(Buttons((self._suggestion_button(record, result.did_you_mean),)))
         rank = result.offset + 1
-        for group in (result.full_hits, result.partial_hits):
-            if group and group is result.partial_hits:
+        for partial, group in enumerate((result.full_hits, result.partial_hits)):
+            if group and partial:
                 blocks.append(text(bold(PARTIAL_HEADING)))
             for hit in group:
                 ref = hit.practice.ref
