@@ -13,6 +13,7 @@ from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_BANK = ROOT / "bot" / "bankfile" / "demo_bank.json"
 RELEVANCE_QUERIES = ROOT / "tests" / "bot" / "search" / "relevance_queries.json"
+RELEVANCE_HELDOUT = ROOT / "tests" / "bot" / "search" / "relevance_heldout.json"
 
 
 def load_demo_bank(path: Path = DEMO_BANK) -> list[Practice]:
@@ -69,3 +70,11 @@ def reciprocal_rank(ranked: Sequence[str], relevant: Mapping[str, int], k: int =
 def success_at(ranked: Sequence[str], relevant: Mapping[str, int], k: int = 3) -> float:
     """1 when a relevant ref is among the first k, else 0."""
     return 1.0 if any(relevant.get(ref, 0) > 0 for ref in ranked[:k]) else 0.0
+
+
+def precision_at(answers: Sequence[str], relevant: Mapping[str, int], k: int = 5) -> float:
+    """Share of the first k answers that are relevant (of those shown); 0 when none is shown."""
+    shown = answers[:k]
+    if not shown:
+        return 0.0
+    return sum(1 for ref in shown if relevant.get(ref, 0) > 0) / len(shown)

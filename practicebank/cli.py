@@ -174,6 +174,7 @@ def _filters_from_flags(args: argparse.Namespace) -> SearchFilters:
 
 
 def _result_as_json(result: SearchResult) -> str:
+    """The hits in the order the chat shows them: full matches, then partial ones (`match`)."""
     rows = [
         {
             "ref": hit.practice.ref,
@@ -183,6 +184,7 @@ def _result_as_json(result: SearchResult) -> str:
             "organisation": hit.practice.organisation,
             "summary": hit.practice.summary,
             "score": round(hit.score, 4),
+            "match": hit.match,
         }
         for hit in result.hits
     ]
@@ -190,10 +192,21 @@ def _result_as_json(result: SearchResult) -> str:
 
 
 def _result_as_text(result: SearchResult) -> str:
-    lines = [
-        f"{_count(result.total)} {_verb(result.total)}." if result.total else "No practice matches."
-    ]
+    """The hits as the chat words them: the count of full matches, then the closest practices."""
+    # Imported here so the change stays inside this function (cli.py is being reworked).
+    from bot.search.model import PARTIAL_HEADING
+
+    if result.total:
+        lines = [f"{_count(result.total)} {_verb(result.total)}."]
+    elif result.partial_total:
+        lines = ["No practice matches exactly."]
+    else:
+        lines = ["No practice matches."]
+    previous = "full"
     for number, hit in enumerate(result.hits, start=result.offset + 1):
+        if hit.match == "partial" and (previous == "full" or number == result.offset + 1):
+            lines.append(f"{PARTIAL_HEADING}:")
+        previous = hit.match
         p = hit.practice
         focus = ", ".join(f.label for f in p.focus)
         lines.append(f"{number:>3}. {p.ref}  {p.title}  [{p.effectiveness.label}; {focus}]")

@@ -46,7 +46,7 @@ from bot.kernel.replies import (
     text,
 )
 from bot.search.index_cache import SearchService
-from bot.search.model import SearchFilters, SearchResult
+from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 from bot.search.query import parse_query
 from bot.sharing import share_button
 
@@ -195,7 +195,8 @@ class Searching:
                 uow.searches.mark_shown(actor, record.id, _shown_until(result))
                 uow.commit()
         if not result.hits:
-            shown = f"all {result.total} were shown" if result.total else "it finds nothing now"
+            found = result.total + result.partial_total
+            shown = f"all {found} were shown" if found else "it finds nothing now"
             return [_say(f"No more results for {_quoted(record.text)}: {shown}.")]
         return [self._results_reply(record, result, [])]
 
@@ -307,9 +308,15 @@ class Searching:
     def _results_reply(
         self, record: SearchRecord, result: SearchResult, notices: list[str]
     ) -> Reply:
-        """Show the page of results, or the next steps when nothing was found."""
+        """Show the page of results, or the next steps when nothing was found.
+
+        Full matches are the answers and come first under the count; practices matching only
+        part of the query follow under "Not an exact match — closest practices", never mixed
+        in as answers. When nothing matches fully the reply says so plainly, then shows the
+        closest practices and what to do next (other words, dropping a filter, sharing one).
+        """
         quoted = _quoted(record.text)
-        if not result.total:
+        if not result.total and not result.partial_total:
             return Reply(
                 (
                     text("No practices found for ", quoted, "."),
@@ -317,22 +324,42 @@ class Searching:
                     *self._next_steps(record, result),
                 )
             )
-        header: list[str | Span] = [bold(_plural(result.total, "practice")), f" for {quoted}"]
-        if result.offset or result.has_more:
-            first, last = result.offset + 1, result.offset + len(result.hits)
-            header.append(f" (showing {first}–{last} of {result.total})")
-        blocks: list[Block] = [text(*header, "."), *self._notices(notices, result)]
+        if result.total and len(result.full_hits):
+            shown_full = len(result.full_hits)
+            header: list[str | Span] = [bold(_plural(result.total, "practice")), f" for {quoted}"]
+            if result.offset or result.offset + shown_full < result.total:
+                first, last = result.offset + 1, result.offset + shown_full
+                header.append(f" (showing {first}–{last} of {result.total})")
+            opening = text(*header, ".")
+        elif result.total:
+            opening = text(
+                f"That was every exact match for {quoted} ({result.total}); "
+                "below are practices that match part of it."
+            )
+        else:
+            opening = text(f"No practice matches {quoted} exactly.")
+        blocks: list[Block] = [opening, *self._notices(notices, result)]
         if result.did_you_mean and not result.offset:
             blocks.append(Buttons((self._suggestion_button(record, result.did_you_mean),)))
-        for rank, hit in enumerate(result.hits, start=result.offset + 1):
-            ref = hit.practice.ref
-            blocks.append(PracticeCard(hit.practice, CardDetail.SUMMARY, rank=rank))
-            blocks.append(Buttons((Action(actions.encode(ShowPractice(ref)), f"Details {ref}"),)))
+        rank = result.offset + 1
+        for partial, group in enumerate((result.full_hits, result.partial_hits)):
+            if group and partial:
+                blocks.append(text(bold(PARTIAL_HEADING)))
+            for hit in group:
+                ref = hit.practice.ref
+                blocks.append(PracticeCard(hit.practice, CardDetail.SUMMARY, rank=rank))
+                blocks.append(
+                    Buttons((Action(actions.encode(ShowPractice(ref)), f"Details {ref}"),))
+                )
+                rank += 1
         if result.has_more:
             more = MoreResults(record.id, result.offset + len(result.hits))
             blocks.append(
                 Buttons((Action(actions.encode(more), "More results", ActionStyle.PRIMARY),))
             )
+        if not result.total and not result.offset:
+            blocks.extend(self._next_steps(record, result))
+            return Reply(tuple(blocks))
         blocks.extend(self._filter_choices(record, result.filters))
         # This page may be posted in the channel: the page at this offset, re-run for the poster.
         share = actions.encode(MoreResults(record.id, result.offset))

@@ -3,6 +3,19 @@
 Scoring is BM25F over the index, one contribution per concept (the best of its alternatives),
 damped when a practice matches only some of the concepts, then the strongest candidates get a
 bonus when query words sit side by side in the title or summary, or all appear in the title.
+
+What counts as a match is decided before scoring, on meaning rather than on any shared word:
+
+- the query's *specific* concepts are those that are not generic (see `bot.search.concepts`);
+  when every concept is generic ("young people"), all of them are specific;
+- a practice is a **full** match when it matches every specific concept (for a long question of
+  four or more specific concepts, all but one: a person's extra word should not hide the answer);
+- it is a **partial** match when it matches some specific concept but not enough of them;
+- a practice matching only generic concepts, or nothing, is not in the result at all.
+
+Full matches come first, then partial ones, each in score order; `SearchResult.total` counts the
+full ones and `partial_total` the partial ones. "Did you mean" is offered only when the corrected
+query finds a full match the asker may see.
 """
 
 from __future__ import annotations
@@ -10,6 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice, pairwise
@@ -19,7 +33,7 @@ from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
 from bot.search.index import PracticeIndex
 from bot.search.model import Hit, SearchFilters, SearchResult
-from bot.search.query import MAX_QUERY_CHARS, blank_invisible, parse_query
+from bot.search.query import MAX_QUERY_CHARS, blank_invisible, parse_query, strip_chat_markup
 
 MAX_LIMIT = 50
 POSTINGS_CAP = 2000
@@ -30,6 +44,8 @@ RERANK_DEPTH = 50
 COORDINATION = 0.6
 PHRASE_BONUS = 0.25
 TITLE_BONUS = 0.3
+LONG_QUESTION = 4
+"""From this many specific concepts, a full match may miss one of them."""
 # A practice ref written inside a query ("what about PB046?", "pb 46"): that practice comes first.
 _REF_IN_TEXT = re.compile(r"\bpb[\s-]?0*([0-9]{1,9})\b", re.IGNORECASE)
 
@@ -79,7 +95,7 @@ class PracticeSearch:
         parsed = parse_query(text)
         merged = filters.merged(parsed.filters)
         notices = list(parsed.notices)
-        concepts, cut = self._concepts.build(parsed.text)
+        concepts, cut = self._concepts.build(parsed.text, include_restricted=include_restricted)
         if cut:
             notices.append(
                 f"I used the first {len(concepts)} words of your search and ignored the rest."
@@ -93,6 +109,7 @@ class PracticeSearch:
         def result(
             hits: list[Hit],
             total: int,
+            partial_total: int = 0,
             did_you_mean: str | None = None,
             without_filters: int | None = None,
         ) -> SearchResult:
@@ -105,6 +122,7 @@ class PracticeSearch:
                 did_you_mean=did_you_mean,
                 without_filters=without_filters,
                 notices=tuple(notices),
+                partial_total=partial_total,
             )
 
         if not concepts:
@@ -114,21 +132,25 @@ class PracticeSearch:
             return result(*self._listing(gate, offset, limit))
 
         named = self._named(parsed.text, gate)
-        matchable = [c for c in concepts if c.alternatives]
-        matching = self._matching_docs(matchable)
-        total = len(gate.apply(set(matching)) | set(named))
-        without = len(visible.apply(matching)) if not merged.is_empty else None
-        wanted = offset + limit + len(named)
-        ranked = self._rank(matchable, gate, wanted) if matchable else []
+        full_all, partial_all = self._coverage(concepts)
+        full, partial = gate.apply(set(full_all)), gate.apply(set(partial_all))
+        full.update(named)
+        partial -= full
+        without = len(visible.apply(set(full_all))) if not merged.is_empty else None
+        wanted = offset + limit
+        ranked = [(doc, s, "full") for doc, s in self._rank(concepts, full - set(named), wanted)]
+        if len(ranked) < wanted:
+            more = self._rank(concepts, partial, wanted - len(ranked))
+            ranked += [(doc, s, "partial") for doc, s in more]
         if named:
             first = (ranked[0][1] if ranked else 0.0) + 1.0
-            ranked = [(doc, first) for doc in named] + [r for r in ranked if r[0] not in named]
+            ranked = [(doc, first, "full") for doc in named] + ranked
         hits = [
-            Hit(self._index.practices[d], round(s, 6)) for d, s in ranked[offset : offset + limit]
+            Hit(self._index.practices[d], round(s, 6), "full" if m == "full" else "partial")
+            for d, s, m in ranked[offset : offset + limit]
         ]
-        return result(
-            hits, total, self._did_you_mean(concepts, blank_invisible(shown_text)), without
-        )
+        suggestion = self._did_you_mean(concepts, strip_chat_markup(blank_invisible(shown_text)))
+        return result(hits, len(full), len(partial), suggestion if full else None, without)
 
     def _listing(self, gate: _Gate, offset: int, limit: int) -> tuple[list[Hit], int]:
         """Filter-only search: the page of matching practices in ref order, and their count."""
@@ -166,13 +188,25 @@ class PracticeSearch:
             docs |= self._index.docs_with_words(expansion, self._index.by_topic_word)
         return docs
 
-    def _matching_docs(self, concepts: list[Concept]) -> set[int]:
-        """Every practice matching at least one concept (before filters and visibility)."""
+    def _coverage(self, concepts: list[Concept]) -> tuple[set[int], set[int]]:
+        """The full and the partial matches (before filters and visibility), see the module."""
+        specific = [c for c in concepts if not c.generic] or concepts
+        required = len(specific) if len(specific) < LONG_QUESTION else len(specific) - 1
+        counts: Counter[int] = Counter()
+        for concept in specific:
+            counts.update(self._concept_docs(concept))
+        full = {doc for doc, n in counts.items() if n >= required}
+        return full, set(counts) - full
+
+    def _concept_docs(self, concept: Concept) -> set[int]:
+        """Every practice matching the concept: all the terms of one of its alternatives."""
         docs: set[int] = set()
-        for concept in concepts:
-            for alternative in concept.alternatives:
-                for term in alternative.terms:
-                    docs.update(self._index.postings[term][0])
+        for alternative in concept.alternatives:
+            postings = sorted((self._index.postings[t][0] for t in alternative.terms), key=len)
+            found = set(postings[0])
+            for other in postings[1:]:
+                found.intersection_update(other)
+            docs |= found
         return docs
 
     def _named(self, text: str, gate: _Gate) -> list[int]:
@@ -184,8 +218,17 @@ class PracticeSearch:
                 named.append(doc)
         return named
 
-    def _rank(self, concepts: list[Concept], gate: _Gate, wanted: int) -> list[tuple[int, float]]:
-        """Rank practices as (doc, score), best first, ties in ref order, at least `wanted`."""
+    def _rank(
+        self, concepts: list[Concept], candidates: set[int], wanted: int
+    ) -> list[tuple[int, float]]:
+        """Rank the candidates as (doc, score), best first, ties in ref order, at least `wanted`.
+
+        Every concept, generic ones included, adds to the score; the candidates were chosen on
+        the specific ones. A candidate beyond the postings read scores 0 and sorts by ref.
+        """
+        if not candidates or wanted <= 0:
+            return []
+        gate = _Gate(candidates, frozenset())
         scores: dict[int, float] = {}
         matched: dict[int, int] = {}
         for concept in concepts:
@@ -199,7 +242,11 @@ class PracticeSearch:
         best = heapq.nsmallest(depth, scores.items(), key=lambda item: (-item[1], item[0]))
         head = [(doc, score * self._bonus(doc, concepts)) for doc, score in best[:RERANK_DEPTH]]
         head.sort(key=lambda item: (-item[1], item[0]))
-        return head + best[RERANK_DEPTH:]
+        ranked = head + best[RERANK_DEPTH:]
+        if len(ranked) < wanted and len(scores) < len(candidates):
+            rest = heapq.nsmallest(wanted - len(ranked), candidates - scores.keys())
+            ranked += [(doc, 0.0) for doc in rest]
+        return ranked
 
     def _concept_scores(self, concept: Concept, gate: _Gate) -> dict[int, float]:
         """Each practice's score for one concept: the best of its alternatives."""
@@ -207,6 +254,7 @@ class PracticeSearch:
         best: dict[int, float] = {}
         for alternative in concept.alternatives:
             summed: dict[int, float] = {}
+            hits: dict[int, int] = {}
             for term in alternative.terms:
                 docs, impacts = self._index.postings[term]
                 taken = 0
@@ -216,11 +264,15 @@ class PracticeSearch:
                     if (allowed is not None and doc not in allowed) or doc in excluded:
                         continue
                     summed[doc] = summed.get(doc, 0.0) + impact
+                    hits[doc] = hits.get(doc, 0) + 1
                     taken += 1
                     if taken >= POSTINGS_CAP:
                         break
             scale = alternative.weight / math.sqrt(alternative.size)
+            needed = len(alternative.terms)
             for doc, score in summed.items():
+                if hits[doc] < needed:
+                    continue  # a phrase is matched by all its words, not some of them
                 score *= scale
                 if score > best.get(doc, 0.0):
                     best[doc] = score

@@ -2,6 +2,10 @@
 
 The shipped list lives in `bot/search/glossary.json`; moderators add entries at run time through the
 glossary repository. `Glossary` merges both, a stored entry replacing the shipped one for its term.
+
+Entries work both ways round ("ASB" finds "anti-social behaviour" and the other way), except the
+shipped *category* entries: "acquisitive crime" finds burglary, but "burglary" must not find every
+practice that mentions crime in a neighbourhood, so a category term is searched one way only.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from bot.search.tokenise import fold
 
 SHIPPED_GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.json"
 ALTERNATIVE_SEPARATOR = ";"
+ONE_WAY_KINDS = frozenset({"category"})
+"""Kinds of shipped entry searched from the term to its expansion only."""
 
 
 def _key(term: str) -> str:
@@ -28,7 +34,8 @@ class Glossary:
     `Glossary(shipped_entries, stored_entries)` lets moderators override what we ship.
     """
 
-    def __init__(self, *sources: Iterable[GlossaryEntry]) -> None:
+    def __init__(self, *sources: Iterable[GlossaryEntry], one_way: Iterable[str] = ()) -> None:
+        """Merge the sources in order; terms in `one_way` are searched term-to-expansion only."""
         by_term: dict[str, GlossaryEntry] = {}
         for source in sources:
             for entry in source:
@@ -36,10 +43,20 @@ class Glossary:
                 if key and entry.expansion.strip():
                     by_term[key] = entry
         self._by_term = by_term
+        self._one_way = frozenset(_key(t) for t in one_way)
 
     def merged(self, extra: Iterable[GlossaryEntry]) -> Glossary:
-        """Return a glossary with `extra` (the moderators' entries) on top of this one."""
-        return Glossary(self._by_term.values(), extra)
+        """Return a glossary with `extra` (the moderators' entries) on top of this one.
+
+        A moderator's entry for a one-way term makes it two-way: theirs is a plain entry.
+        """
+        added = list(extra)
+        replaced = {_key(e.term) for e in added}
+        return Glossary(self._by_term.values(), added, one_way=self._one_way - replaced)
+
+    def is_one_way(self, term: str) -> bool:
+        """True when `term` finds its expansion but the expansion does not find the term."""
+        return _key(term) in self._one_way
 
     def __iter__(self) -> Iterator[GlossaryEntry]:
         """Every entry, in the order first added."""
@@ -62,15 +79,20 @@ def split_alternatives(expansion: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in expansion.split(ALTERNATIVE_SEPARATOR) if part.strip())
 
 
+def _shipped_items() -> list[dict[str, str]]:
+    data = json.loads(SHIPPED_GLOSSARY_PATH.read_text("utf-8"))
+    return [{k: str(v) for k, v in item.items()} for item in data["entries"]]
+
+
 def load_shipped_entries() -> tuple[GlossaryEntry, ...]:
     """Read the glossary entries shipped with the package (`bot/search/glossary.json`)."""
-    data = json.loads(SHIPPED_GLOSSARY_PATH.read_text("utf-8"))
     return tuple(
-        GlossaryEntry(term=str(item["term"]), expansion=str(item["expansion"]))
-        for item in data["entries"]
+        GlossaryEntry(term=item["term"], expansion=item["expansion"]) for item in _shipped_items()
     )
 
 
 def load_shipped_glossary() -> Glossary:
     """Load the shipped glossary; add the database's entries with `.merged(repo.list_all())`."""
-    return Glossary(load_shipped_entries())
+    items = _shipped_items()
+    one_way = [item["term"] for item in items if item.get("kind") in ONE_WAY_KINDS]
+    return Glossary(load_shipped_entries(), one_way=one_way)

@@ -73,6 +73,8 @@ class PracticeIndex:
         self.practices: list[Practice] = live
         self.phrases: list[str] = []
         self.surfaces: dict[str, str] = {}
+        self.public_surfaces: dict[str, str] = {}
+        self.restricted_df: Counter[str] = Counter()
         self.by_effectiveness: dict[Effectiveness, set[int]] = defaultdict(set)
         self.by_focus: dict[Focus, set[int]] = defaultdict(set)
         self.by_linked: dict[LinkedTo, set[int]] = defaultdict(set)
@@ -97,15 +99,22 @@ class PracticeIndex:
             codes: array[int] = array("i")
             lengths = [0] * fields
             title_and_summary: list[list[str]] = []
+            public = not practice.is_restricted
+            doc_terms: set[str] = set()
             for f, name in enumerate(_FIELD_NAMES):
                 field_words = words(field_text(practice, name))
-                self._learn_surfaces(field_words)
+                self._learn_surfaces(field_words, self.surfaces)
+                if public:
+                    self._learn_surfaces(field_words, self.public_surfaces)
                 terms = terms_of(field_words)
                 if f < 2:
                     title_and_summary.append(terms)
                 codes.extend(term_ids.setdefault(t, len(term_ids)) * fields + f for t in terms)
+                if not public:
+                    doc_terms.update(terms)
                 lengths[f] = len(terms)
                 total_len[f] += len(terms)
+            self.restricted_df.update(doc_terms)
             per_doc.append((codes, tuple(lengths)))
             self.phrases.append(phrase_text(*title_and_summary))
         count = max(len(self.practices), 1)
@@ -130,9 +139,13 @@ class PracticeIndex:
             self.postings[term] = _impact_ordered(doc_lists[term_id], tf_lists[term_id], count)
             doc_lists[term_id], tf_lists[term_id] = array("i"), array("f")  # free as we go
 
-    def _learn_surfaces(self, field_words: list[Word]) -> None:
-        """Remember how indexed words are spelt, for typo correction and "did you mean"."""
-        surfaces = self.surfaces
+    @staticmethod
+    def _learn_surfaces(field_words: list[Word], surfaces: dict[str, str]) -> None:
+        """Remember how indexed words are spelt, for typo correction and "did you mean".
+
+        Two vocabularies are kept: every practice's, and the public practices' only, so that
+        a person who may not see restricted practices is never offered their words.
+        """
         for word in field_words:
             if word.surface in surfaces or word.surface in STOPWORDS:
                 continue
@@ -163,10 +176,15 @@ class PracticeIndex:
         """How many practices are searchable."""
         return len(self.practices)
 
-    def df(self, term: str) -> int:
-        """How many practices contain the term."""
+    def df(self, term: str, *, include_restricted: bool = True) -> int:
+        """How many practices contain the term (only the public ones unless told otherwise)."""
         posting = self.postings.get(term)
-        return len(posting[0]) if posting else 0
+        count = len(posting[0]) if posting else 0
+        return count if include_restricted else count - self.restricted_df.get(term, 0)
+
+    def vocabulary(self, *, include_restricted: bool) -> dict[str, str]:
+        """Spellings of the indexed words (surface to stem) a person may be offered back."""
+        return self.surfaces if include_restricted else self.public_surfaces
 
     def docs_with_words(self, text: str, by_word: dict[str, set[int]]) -> set[int]:
         """Practices whose field (topics or organisation) holds every word of `text`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 
@@ -40,21 +41,34 @@ class SearchFilters:
         )
 
 
+Match = Literal["full", "partial"]
+PARTIAL_HEADING = "Not an exact match — closest practices"
+"""How chat and the command line introduce practices that match only part of a query."""
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One practice in a result list with its relevance score (higher is better)."""
+    """One practice in a result list with its relevance score (higher is better).
+
+    `match` is "full" when the practice matches what the query is about (its specific words),
+    "partial" when it matches only part of it: a closest practice, not an answer.
+    """
 
     practice: Practice
     score: float
+    match: Match = "full"
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """A ranked page of hits plus what helps a person when the page is empty or surprising.
 
-    `total` counts every match, not just this page. `did_you_mean` is a corrected query when the
-    words look misspelt; `without_filters` is how many practices match the words if the filters
-    are dropped; `notices` explain anything ignored (an unknown filter, say) in plain words.
+    `total` counts every full match (an answer), not just this page, and `partial_total` the
+    practices that match only part of the query; the hits page through the full matches first,
+    then the partial ones, so every partial hit comes after every full one. `did_you_mean` is a
+    corrected query when the words look misspelt and the correction finds something;
+    `without_filters` is how many practices fully match the words if the filters are dropped;
+    `notices` explain anything ignored (an unknown filter, say) in plain words.
     """
 
     text: str
@@ -65,11 +79,22 @@ class SearchResult:
     did_you_mean: str | None = None
     without_filters: int | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
+    partial_total: int = 0
 
     @property
     def has_more(self) -> bool:
-        """True when a further page exists."""
-        return self.offset + len(self.hits) < self.total
+        """True when a further page exists (of full matches or, after them, partial ones)."""
+        return self.offset + len(self.hits) < self.total + self.partial_total
+
+    @property
+    def full_hits(self) -> tuple[Hit, ...]:
+        """The hits of this page that fully match the query."""
+        return tuple(h for h in self.hits if h.match == "full")
+
+    @property
+    def partial_hits(self) -> tuple[Hit, ...]:
+        """The hits of this page that match only part of the query (closest practices)."""
+        return tuple(h for h in self.hits if h.match == "partial")
 
 
 @dataclass(frozen=True)

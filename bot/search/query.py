@@ -111,6 +111,26 @@ _RATING_HEADS = frozenset({"didnt", "did", "not", "doesnt", "does", "new"})
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+# Mentions and channel links carry no meaning for a search: Slack's <@U123>, <@U123|name>,
+# <!here>, <!subteam^S1|@team>, <#C123|name>; Discord's <@123>, <@!123>, <@&123>, <#123>,
+# custom emoji <:name:123>; typed @everyone / @here / @someone; emoji shortcodes :wave:.
+_MENTION = re.compile(
+    r"<(?:[@#!][^<>]*|a?:\w+:\d+)>|(?<![\w@])@[\w.-]+|(?<![\w:]):[a-z0-9_+-]+:(?!\w)"
+)
+# A Slack link keeps its label (<https://x|label> -> label); a bare one goes (<https://x>).
+_LINK = re.compile(r"<(?:https?|mailto|tel):[^<>|]*(?:\|([^<>]*))?>", re.IGNORECASE)
+
+
+def strip_chat_markup(text: str) -> str:
+    """Remove mentions, channel links and emoji codes; keep only a link's label.
+
+    Emphasis marks (`*`, `_`, `~`, backticks) need no handling here: they are not letters, so
+    the tokeniser never makes words of them.
+    """
+    text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
+    return " ".join(_MENTION.sub(" ", text).split())
+
+
 def blank_invisible(text: str) -> str:
     """Replace control, format and unassigned characters with spaces (RTL marks, NULs, ZWJ).
 
@@ -258,7 +278,7 @@ def parse_query(text: str) -> ParsedQuery:
         notices.append(
             f"Your search was very long, so I only used its first {MAX_QUERY_CHARS} characters."
         )
-    text = blank_invisible(text)
+    text = strip_chat_markup(blank_invisible(text))
     reader = _FilterReader()
     kept: list[str] = []
     position = 0

@@ -80,6 +80,79 @@ STOPWORDS: frozenset[str] = frozenset(
     ]
 )
 
+# Words people wrap round a question in chat ("hi all, has anyone got anything on stalking
+# please?"): they say nothing about what is wanted, so queries drop them (documents keep them).
+CHAT_WORDS: frozenset[str] = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "thanks",
+        "thank",
+        "cheers",
+        "please",
+        "pls",
+        "plz",
+        "everyone",
+        "anyone",
+        "anybody",
+        "someone",
+        "somebody",
+        "all",
+        "folks",
+        "team",
+        "guys",
+        "here",
+        "channel",
+        "got",
+        "get",
+        "getting",
+        "know",
+        "knows",
+        "need",
+        "needs",
+        "want",
+        "wanted",
+        "wants",
+        "looking",
+        "look",
+        "find",
+        "finding",
+        "found",
+        "tell",
+        "show",
+        "anything",
+        "something",
+        "ideas",
+        "idea",
+        "example",
+        "examples",
+        "done",
+        "tried",
+        "try",
+        "trying",
+        "doing",
+        "did",
+        "would",
+        "could",
+        "should",
+        "might",
+        "im",
+        "ive",
+        "id",
+        "dont",
+        "does",
+        "do",
+        "there",
+        "works",
+        "good",
+        "best",
+        "practice",
+        "practices",
+    ]
+)
+
 # Letters joined by "&" are one word (A&E, B&Q); apostrophes vanish (didn't -> didnt).
 _AMPERSAND_WORD = re.compile(r"(?<=[0-9a-z])&(?=[0-9a-z])")
 _APOSTROPHES = re.compile(r"['’‘`]")
@@ -94,6 +167,9 @@ _IRREGULAR: dict[str, str] = {
     "women": "woman",
     "men": "man",
     "people": "person",
+    # One spelling for words written both ways in the bank ("independent sexual violence advisor").
+    "advisor": "adviser",
+    "advisors": "adviser",
 }
 
 
@@ -128,7 +204,7 @@ def stem(word: str) -> str:
         base = word[: -len(suffix)]
         if word.endswith(suffix) and len(base) >= 4 and any(ch in _VOWELS for ch in base):
             word = base
-            if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+            if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]  # stabbing -> stabb -> stab
             break
     if word.endswith("ion") and len(word) > 6:
@@ -181,10 +257,10 @@ def terms_of(text_words: list[Word]) -> list[str]:
 
 
 def query_words(text: str) -> list[Word]:
-    """Words of a query, stopwords dropped; a hyphenated compound stays one joined word."""
+    """Words of a query, stopwords and chat words dropped; a hyphenated compound stays one word."""
     result: list[Word] = []
     for word in words(text):
         joined = word.surface.replace("-", "")
-        if joined and joined not in STOPWORDS:
+        if joined and joined not in STOPWORDS and joined not in CHAT_WORDS:
             result.append(Word(joined, stem(joined)))
     return result

@@ -51,6 +51,7 @@ def test_search_json_ranks_catalytic_converters_first_despite_typos(cli: Cli) ->
             "focus",
             "organisation",
             "summary",
+            "match",
             "score",
         }
         assert isinstance(row["score"], float)
@@ -219,3 +220,35 @@ def test_search_include_restricted_finds_it(cli: Cli, tmp_path: Path) -> None:
     assert cli("import", str(write_bank(tmp_path / "r.json", [RESTRICTED_RECORD]))).code == 0
     rows = _json_rows(cli, "covert", "knife", "test", "purchase", "--include-restricted")
     assert rows[0]["ref"] == "PB900"
+
+
+def test_search_json_rows_say_whether_each_is_a_full_or_partial_match(cli: Cli) -> None:
+    """`burglary leaflets --json`: the full match first, then partial ones, each row saying so."""
+    rows = _json_rows(cli, "burglary", "leaflets", "--limit", "10")
+    assert rows[0]["ref"] == "PB032"
+    assert [row["match"] for row in rows] == ["full"] + ["partial"] * (len(rows) - 1)
+    assert len(rows) >= 3
+    for row in rows:
+        assert {"ref", "title", "effectiveness", "focus", "score", "match"} <= set(row)
+
+
+def test_search_json_with_no_full_match_prints_only_partial_rows(cli: Cli) -> None:
+    """`knife arches --json` has no exact match: only partial rows are printed."""
+    rows = _json_rows(cli, "knife", "arches")
+    assert sorted(row["ref"] for row in rows) == ["PB017", "PB058"]
+    assert {row["match"] for row in rows} == {"partial"}
+
+
+def test_search_json_with_nothing_at_all_prints_an_empty_list(cli: Cli) -> None:
+    """`hate crime --json` matches nothing, not even partly: an empty JSON list."""
+    run = cli("search", "hate", "crime", "--json")
+    assert json.loads(run.out) == []
+
+
+def test_search_text_puts_partial_matches_under_their_heading(cli: Cli) -> None:
+    """Plain output says there is no exact match, then lists the closest practices."""
+    run = cli("search", "knife", "arches")
+    lines = run.out.splitlines()
+    assert lines[0] == "No practice matches exactly."
+    assert lines[1] == "Not an exact match — closest practices:"
+    assert {line.split()[1] for line in lines[2:4]} == {"PB017", "PB058"}

@@ -51,17 +51,15 @@ def texts(uow_factory):
 
 def test_results_list_the_filter_options_numbered_after_the_buttons(session):
     """Under the cards and More results come both lists, numbered on from the buttons."""
-    [out] = session.push("knife crime")
+    [out] = session.push("crime")
     assert out.splitlines()[-12:] == FILTER_LINES
 
 
 def test_pressing_an_option_number_shows_the_filtered_list(session, texts):
     """Typing 9 (Untested) re-runs the search with that filter and records it."""
-    session.push("knife crime")
+    session.push("crime")
     [out] = session.push("9")
-    assert out.splitlines()[0] == (
-        "9 practices for “knife crime rating:untested” (showing 1–5 of 9)."
-    )
+    assert out.splitlines()[0] == ("9 practices for “crime rating:untested” (showing 1–5 of 9).")
     assert out.splitlines()[-11:] == [
         "   [6] More results",
         "Filter by effectiveness",
@@ -75,16 +73,16 @@ def test_pressing_an_option_number_shows_the_filtered_list(session, texts):
         "   [13] Organisational",
         "   [14] Location",
     ]
-    assert texts() == ["knife crime", "knife crime rating:untested"]
+    assert texts() == ["crime", "crime rating:untested"]
 
 
 def test_typing_an_option_label_presses_it(session, texts):
     """Typing "diversion" after filtered results adds that focus, as pressing its number would."""
-    session.push("knife crime")
+    session.push("crime")
     session.push("9")
     [out] = session.push("diversion")
-    assert out.splitlines()[0] == ("2 practices for “knife crime rating:untested focus:diversion”.")
-    assert texts()[-1] == "knife crime rating:untested focus:diversion"
+    assert out.splitlines()[0] == ("2 practices for “crime rating:untested focus:diversion”.")
+    assert texts()[-1] == "crime rating:untested focus:diversion"
 
 
 @pytest.mark.parametrize(
@@ -94,6 +92,6 @@ def test_typing_an_option_label_presses_it(session, texts):
 )
 def test_hostile_lines_never_press_a_filter_option(session, texts, line):
     """Only a plain number or an exact label presses an option; anything else adds no filter."""
-    session.push("knife crime")
+    session.push("crime")
     session.push(line)
     assert not any("rating:" in text or "focus:" in text for text in texts())

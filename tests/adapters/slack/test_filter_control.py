@@ -49,7 +49,7 @@ def _filter_blocks(search_id, index, *, left_out=()):
 
 def test_results_end_with_the_two_filter_selects(slack):
     """A page of five results ends with both lists as selects whose values are the filter ids."""
-    slack.command("knife crime")
+    slack.command("crime")
 
     body = _respond(slack, "cmd")
     # Reply blocks: header, five cards with their Details rows, More results, then the lists.
@@ -58,7 +58,7 @@ def test_results_end_with_the_two_filter_selects(slack):
 
 def test_a_full_page_with_a_suggestion_fits_in_slacks_fifty_blocks(slack):
     """The largest result page (did-you-mean, five cards, More results, two lists) stays small."""
-    slack.command("knfe crime")
+    slack.command("crme")
 
     body = _respond(slack, "cmd")
     assert [b["type"] for b in body["blocks"]] == (
@@ -72,16 +72,16 @@ def test_a_full_page_with_a_suggestion_fits_in_slacks_fifty_blocks(slack):
 
 def test_picking_a_filter_answers_with_the_filtered_list(slack):
     """Picking *Untested* sends the option's value as the click; the answer is the filtered list."""
-    slack.command("knife crime")
+    slack.command("crime")
     _respond(slack, "cmd")
 
     slack.click("slack:choose:12", selected="filter:1:e:untested", ephemeral=True)
 
     body = _respond(slack, "click")
     assert body["response_type"] == "ephemeral"
-    assert body["text"] == "9 practices for “knife crime rating:untested” (showing 1–5 of 9)."
+    assert body["text"] == "9 practices for “crime rating:untested” (showing 1–5 of 9)."
     assert body["blocks"][0]["text"]["text"] == (
-        "*9 practices* for “knife crime rating:untested” (showing 1–5 of 9)."
+        "*9 practices* for “crime rating:untested” (showing 1–5 of 9)."
     )
     assert body["blocks"][-4:] == _filter_blocks(2, 12, left_out=("untested",))
 
@@ -101,7 +101,7 @@ def test_picking_a_filter_answers_with_the_filtered_list(slack):
 )
 def test_a_forged_select_value_is_an_unknown_button(slack, value):
     """A select value that is not a filter id is answered politely and mentions no one."""
-    slack.command("knife crime")
+    slack.command("crime")
     _respond(slack, "cmd")
 
     slack.click("slack:choose:12", selected=value, ephemeral=True)

@@ -13,19 +13,19 @@ def _respond(slack, name="cmd", count=1):
 
 def test_slash_command_is_acknowledged_with_an_empty_200(slack):
     """Slack gets its ack at once: 200 and no body (the answer follows via response_url)."""
-    response = slack.command("knife crime")
+    response = slack.command("crime")
 
     assert (response.status, response.body) == (200, "")
 
 
 def test_search_with_inline_filters_answers_ephemeral_cards(slack):
-    """`/practice knife crime focus:diversion` gives private cards: title, badge, focus, org."""
-    slack.command("knife crime focus:diversion")
+    """`/practice serious violence focus:diversion`: private cards with title, badge, focus."""
+    slack.command("serious violence focus:diversion")
 
     body = _respond(slack)
     assert body["response_type"] == "ephemeral"
     assert body["replace_original"] is False
-    assert body["text"] == "3 practices for “knife crime focus:diversion”."
+    assert body["text"] == "3 practices for “serious violence focus:diversion”."
     assert [b["type"] for b in body["blocks"]] == ["section"] + [
         "section",
         "context",
@@ -34,7 +34,10 @@ def test_search_with_inline_filters_answers_ephemeral_cards(slack):
     assert body["blocks"][:4] == [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": "*3 practices* for “knife crime focus:diversion”."},
+            "text": {
+                "type": "mrkdwn",
+                "text": "*3 practices* for “serious violence focus:diversion”.",
+            },
         },
         {
             "type": "section",
@@ -76,7 +79,7 @@ def test_search_with_inline_filters_answers_ephemeral_cards(slack):
 
 def test_more_results_button_shows_the_next_page(slack):
     """A broad search ends with *More results*; pressing it answers with results 6 on."""
-    slack.command("knife crime")
+    slack.command("crime")
     first = _respond(slack)
     more = first["blocks"][-5]["elements"][0]
     assert (more["action_id"], more["text"]["text"], more["style"]) == (
@@ -162,7 +165,7 @@ def test_mention_answers_in_the_thread(slack):
         {
             "type": "app_mention",
             "user": "U0ALICE",
-            "text": "<@U0BOT> knife crime focus:diversion",
+            "text": "<@U0BOT> serious violence focus:diversion",
             "ts": "1700000100.000100",
             "channel": "C0GENERAL",
             "team": TEAM,
@@ -172,7 +175,7 @@ def test_mention_answers_in_the_thread(slack):
     call = slack.fake.wait_for("chat.postMessage")[0]
     assert call.body["channel"] == "C0GENERAL"
     assert call.body["thread_ts"] == "1700000100.000100"
-    assert call.body["text"] == "3 practices for “knife crime focus:diversion”."
+    assert call.body["text"] == "3 practices for “serious violence focus:diversion”."
 
 
 def test_direct_message_question_is_answered_in_the_dm(slack):
@@ -234,7 +237,7 @@ def test_forged_signature_is_rejected_with_401(slack):
     """A request signed with another secret is refused before any work."""
     from tests.adapters.slack.conftest import command_body, signed_headers
 
-    raw = command_body("knife crime", response_url=slack.fake.response_url())
+    raw = command_body("crime", response_url=slack.fake.response_url())
     response = slack.dispatch(raw, signed_headers(raw, secret="not-the-secret"))
 
     assert response.status == 401
@@ -247,7 +250,7 @@ def test_old_timestamp_is_rejected_with_401(slack):
 
     from tests.adapters.slack.conftest import command_body, signed_headers
 
-    raw = command_body("knife crime", response_url=slack.fake.response_url())
+    raw = command_body("crime", response_url=slack.fake.response_url())
     response = slack.dispatch(raw, signed_headers(raw, timestamp=int(time.time()) - 600))
 
     assert response.status == 401

@@ -24,7 +24,7 @@ def socket_server() -> Iterator[FakeSocketMode]:
 
 
 def test_slash_command_over_socket_mode_is_acked_and_answered(fake, socket_server, tmp_path):
-    """hello, then a `/practice knife crime` envelope: ack with its id, cards via response_url."""
+    """hello, then a `/practice crime` envelope: ack with its id, cards via response_url."""
     fake.websocket_url = socket_server.url
     env = {"SLACK_APP_TOKEN": "xapp-test", "SLACK_SIGNING_SECRET": ""}
     world = make_world(fake, f"sqlite:///{tmp_path / 'socket.db'}", env)
@@ -44,7 +44,9 @@ def test_slash_command_over_socket_mode_is_acked_and_answered(fake, socket_serve
         assert opened.headers["Authorization"] == "Bearer xapp-test"
         payload = dict(
             parse_qsl(
-                command_body("knife crime focus:diversion", response_url=fake.response_url("ws"))
+                command_body(
+                    "serious violence focus:diversion", response_url=fake.response_url("ws")
+                )
             )
         )
         socket_server.send(
@@ -64,9 +66,9 @@ def test_slash_command_over_socket_mode_is_acked_and_answered(fake, socket_serve
 
     assert ack == {"envelope_id": "env-1"}
     assert answer["response_type"] == "ephemeral"
-    assert answer["text"] == "3 practices for “knife crime focus:diversion”."
+    assert answer["text"] == "3 practices for “serious violence focus:diversion”."
     assert [b["accessory"]["action_id"] for b in answer["blocks"] if "accessory" in b] == [
         "slack:post:PB017",
-        "slack:post:PB048",
         "slack:post:PB009",
+        "slack:post:PB002",
     ]

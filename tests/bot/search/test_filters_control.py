@@ -328,5 +328,6 @@ def test_hostile_searches_can_be_filtered(world, query):
     after = parse_query(second.text)
     assert after.text == before.text
     assert after.filters == before.filters.merged(parse_query("focus:prevention").filters)
-    counted = f"{second.result_count} practice" if second.result_count else "No practices found"
+    # No full match reads "No practices found" or, with closest practices, "No practice matches".
+    counted = f"{second.result_count} practice" if second.result_count else "No practice"
     assert reply.plain.startswith(counted)

@@ -118,10 +118,10 @@ def test_control_and_direction_characters_become_spaces():
     assert parsed.text == "knife crime drugs gangs"
 
 
-def test_sql_and_markup_are_plain_text():
-    """Injection attempts are just words to search for."""
+def test_sql_is_plain_text_and_mentions_carry_no_weight():
+    """Injection attempts are just words to search for; mentions are dropped from the words."""
     parsed = parse_query("'; DROP TABLE practices;-- <@here> <!channel>")
-    assert parsed.text == "'; DROP TABLE practices;-- <@here> <!channel>"
+    assert parsed.text == "'; DROP TABLE practices;--"
     assert parsed.filters.is_empty
 
 

@@ -186,8 +186,8 @@ def test_more_continues_the_latest_search(bank):
     """After a second search, `more` pages that one, not the first."""
     say(bank, "crime")
     say(bank, "more")
-    say(bank, "knife crime")
-    assert header(say(bank, "more")) == "11 practices for “knife crime” (showing 6–10 of 11)."
+    say(bank, "officers")
+    assert header(say(bank, "more")) == "10 practices for “officers” (showing 6–10 of 10)."
 
 
 def test_more_continues_after_a_button_click(bank):
@@ -210,9 +210,9 @@ def test_more_after_a_filter_pick_continues_the_filtered_search(bank):
 
 def test_more_after_a_did_you_mean_continues_the_corrected_search(bank):
     """The "did you mean" click is a new search; `more` continues it."""
-    say(bank, "knfe crime")
+    say(bank, "oficers")
     click(bank, "suggest:1")
-    assert header(say(bank, "more")) == "11 practices for “knife crime” (showing 6–10 of 11)."
+    assert header(say(bank, "more")) == "10 practices for “officers” (showing 6–10 of 10)."
 
 
 def test_more_by_slash_command(bank):
@@ -258,8 +258,8 @@ def test_same_user_in_another_workspace_has_no_search_to_continue(bank):
 
 
 def pages(bank, actor, place) -> tuple[list[str], list[str]]:
-    """Search `knife crime` and type `more` until the end; the headers and every ref shown."""
-    replies = [say(bank, "knife crime", actor, place)]
+    """Search `officers` and type `more` until the end; the headers and every ref shown."""
+    replies = [say(bank, "officers", actor, place)]
     while card_refs(replies[-1]):
         replies.append(say(bank, "more", actor, place))
     return [header(r) for r in replies], [ref for r in replies for ref in card_refs(r)]
@@ -269,25 +269,24 @@ def test_restricted_practice_stays_hidden_through_typed_more(bank):
     """Outside police-only workspaces no page reached by `more` shows or counts PB900."""
     headers, refs = pages(bank, ALICE, ALICE_PLACE)
     assert headers == [
-        "11 practices for “knife crime” (showing 1–5 of 11).",
-        "11 practices for “knife crime” (showing 6–10 of 11).",
-        "11 practices for “knife crime” (showing 11–11 of 11).",
-        "That was everything for “knife crime”.",
+        "10 practices for “officers” (showing 1–5 of 10).",
+        "10 practices for “officers” (showing 6–10 of 10).",
+        "That was everything for “officers”.",
     ]
     assert "PB900" not in refs
-    assert len(set(refs)) == 11
+    assert len(set(refs)) == 10
 
 
 def test_police_only_workspace_pages_through_the_restricted_practice(bank):
     """A police-only workspace's pages include PB900, each practice once."""
     headers, refs = pages(bank, PC_BOB, PC_BOB_PLACE)
     assert headers[1:] == [
-        "12 practices for “knife crime” (showing 6–10 of 12).",
-        "12 practices for “knife crime” (showing 11–12 of 12).",
-        "That was everything for “knife crime”.",
+        "11 practices for “officers” (showing 6–10 of 11).",
+        "11 practices for “officers” (showing 11–11 of 11).",
+        "That was everything for “officers”.",
     ]
     assert "PB900" in refs
-    assert len(set(refs)) == len(refs) == 12
+    assert len(set(refs)) == len(refs) == 11
 
 
 # --- hostile input ------------------------------------------------------------------------------
