@@ -231,7 +231,10 @@ class PracticeBank:
         result = self._followup.answer(actor, answer, reminder_id)
         if result.update_ref is None:
             return [result.reply]
-        return [result.reply, *in_private(self._sharing.handle_update(actor, result.update_ref))]
+        started = in_private(self._sharing.handle_update(actor, result.update_ref))
+        if not self._followup.record_update(actor, reminder_id):
+            return started  # the update did not start: the reminder stays open for later
+        return [result.reply, *started]
 
     def _answer_call(self, actor: Actor, call_id: int) -> list[Reply]:
         """Start sharing a practice in answer to a call, if the call still takes answers."""

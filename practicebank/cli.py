@@ -15,6 +15,7 @@ import logging
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -110,9 +111,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
         )
     except ValueError as problem:
         raise CliError(str(problem), EXIT_USAGE) from problem
+    as_of = _as_of(args.as_of) if args.as_of else None
+    _quiet_logs_in_the_conversation(args.log_file)
     store = _open_store(args)
     if not args.no_demo:
         _load_demo(store)
+    if as_of is not None:
+        _say(f"The clock starts at {as_of.isoformat()} (--as-of) and runs on from there.")
     bootstrap.run_chat(
         store,
         args.settings,
@@ -122,8 +127,40 @@ def cmd_chat(args: argparse.Namespace) -> int:
         moderator=args.moderator,
         police_only=args.police_only,
         sweep_seconds=None if args.no_scheduler else sweep_seconds,
+        as_of=as_of,
     )
     return EXIT_OK
+
+
+def _as_of(raw: str) -> date:
+    """The `--as-of` day: an ISO date such as 2026-03-03."""
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as problem:
+        raise CliError(
+            f"--as-of takes a day like 2026-03-03, not {raw[:40]!r}", EXIT_USAGE
+        ) from problem
+
+
+def _quiet_logs_in_the_conversation(log_file: str | None) -> None:
+    """Keep log lines out of the chat: to `--log-file` if given, else standard error.
+
+    On a terminal standard error shows among the conversation, so there only errors are
+    written (a warning such as a refused moderator command is answered in the chat already);
+    piped, standard error stays separate and keeps the usual level.
+    """
+    root = logging.getLogger()
+    if log_file:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        root.addHandler(file_handler)
+    elif sys.stderr.isatty() and sys.stdout.isatty():
+        for handler in root.handlers:
+            handler.setLevel(max(handler.level, logging.ERROR))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -362,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how often to sweep (default: $REMINDER_SWEEP_SECONDS, else 60)",
     )
+    chat.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="start the clock on this day (try the 12-month follow-up: restart a year later)",
+    )
+    chat.add_argument("--log-file", metavar="PATH", help="write log lines to this file")
     chat.set_defaults(run=cmd_chat)
 
     imp = commands.add_parser("import", help="import practices from a JSON or CSV file")
