@@ -20,7 +20,9 @@ from adapters.console.app import ConsoleSession
 from adapters.console.delivery import ConsoleDelivery
 from bot.core import PracticeBank
 from bot.followup.service import sweep_reminders
-from bot.kernel.events import Actor
+from bot.kernel.actions import UpdatePractice, encode_share
+from bot.kernel.events import Actor, Click
+from bot.kernel.replies import bold, text
 from practicebank.bootstrap import (
     ClockFrom,
     configure_console_workspace,
@@ -95,8 +97,8 @@ def world(database_url: str) -> Iterator[World]:
         terminal.engine.dispose()
 
 
-def _share_restricted(alice: Terminal) -> None:
-    """Alice answers every question, marking the practice police only."""
+def _share_restricted(alice: Terminal, police_only: str = "Yes") -> None:
+    """Alice answers every question, marking the practice police only (unless told "No")."""
     alice.say("share")
     alice.say(TITLE)
     alice.say(SUMMARY)
@@ -112,8 +114,9 @@ def _share_restricted(alice: Terminal) -> None:
     alice.say("sam.patel@northshire.police.uk")
     for _ in range(9):  # topics, region, partners, target group, stage, dates, cost, links
         alice.say("skip")
-    review = alice.say("Yes")  # police only
-    assert "Marked police only: restricted to police workspaces." in review
+    review = alice.say(police_only)
+    restricted = "Marked police only: restricted to police workspaces." in review
+    assert restricted is (police_only == "Yes")
     assert alice.say("submit").startswith("Thanks — S-0001 is with the moderators.")
 
 
@@ -179,3 +182,79 @@ def test_restricted_practice_through_a_year_with_as_of(world: World) -> None:
     assert "   Version: 2" in shown
     assert shown[-1] == "   Visibility: restricted: police only"
     assert world.start("bob", A_YEAR_LATER).say("show PB064") == NO_SUCH_PRACTICE
+
+
+def _published_and_reminded(world: World) -> tuple[Terminal, Terminal]:
+    """Alice's restricted PB064, approved today; both restarted a year later, reminder sent."""
+    mo = world.start("mo", TODAY, moderator=True)
+    alice = world.start("alice", TODAY)
+    _share_restricted(alice)
+    mo.say("")
+    _approve_keeping_everything(mo)
+    alice.say("")
+    mo = world.start("mo", A_YEAR_LATER, moderator=True)
+    alice = world.start("alice", A_YEAR_LATER)
+    assert world.sweep_at_start_up(alice) == 1
+    alice.say("")
+    return mo, alice
+
+
+def test_moderator_can_show_a_restricted_practice_from_its_retirement_request(
+    world: World,
+) -> None:
+    """*Show PB064* on Alice's retirement request shows the practice to the moderator."""
+    mo, alice = _published_and_reminded(world)
+    assert alice.say("Retire").startswith("I asked the moderators to confirm retiring PB064.")
+    request = mo.say("")
+    assert request.endswith("   [1] Confirm retiring PB064  [2] Keep it  [3] Show PB064")
+    assert mo.say("Show PB064").startswith(f"PB064 · {TITLE}\n")
+
+
+def test_update_that_cannot_start_leaves_the_follow_up_open(world: World) -> None:
+    """With another draft open, *Update* offers that draft first; the reminder still answers."""
+    _, alice = _published_and_reminded(world)
+    reminder_buttons = alice.session.buttons
+    alice.say("share")  # a new draft: the next Update must wait for it
+    alice.say("Something else entirely")
+    alice.session.buttons = reminder_buttons  # press Update on the reminder printed earlier
+    offered = alice.say("Update")
+    assert "One draft at a time: finish or discard this one, then press Update PB064" in offered
+    with alice.uows() as uow:
+        [reminder, *_] = uow.reminders.for_practice("PB064")
+    assert reminder.state.value == "sent"
+
+
+def test_original_contributor_is_told_when_someone_elses_update_is_published(
+    world: World,
+) -> None:
+    """Bob's update of Alice's PB064 says so on the card, and Alice hears it was published."""
+    mo = world.start("mo", TODAY, moderator=True)
+    alice = world.start("alice", TODAY)
+    bob = world.start("bob", TODAY)
+    _share_restricted(alice, police_only="No")
+    mo.say("")
+    _approve_keeping_everything(mo)
+    alice.say("")
+    bob.session.push("")  # bob's terminal: press the update button a card would carry
+    [started] = bob.bank.handle(
+        Click(bob.session.actor, bob.session.place, encode_share(UpdatePractice("PB064")))
+    )
+    assert started.blocks[0] == text(
+        bold("Updating PB064"),
+        ": I've filled in what the bank holds. Change what is out of date, then submit.",
+    )
+    bob.say("edit summary")
+    bob.say(NEW_SUMMARY)
+    assert bob.say("submit").startswith("Thanks — S-0002 is with the moderators.")
+    card = mo.say("")
+    assert card.replace("\n", " ").startswith(
+        "── moderation channel ── Submission S-0002 from bob: an update of PB064, proposed by "
+        "someone other than its original contributor. Changes to PB064 (old → new): • Summary:"
+    )
+    _approve_keeping_everything(mo)
+    told = alice.say("")
+    assert told.replace("\n", " ").startswith(
+        f"── message for you ── bob proposed an update of PB064 “{TITLE}”, which you shared, "
+        "and the moderators published it as version 2."
+    )
+    assert not bob.say("").startswith("── message for you ──\nbob proposed")
