@@ -29,6 +29,7 @@ from bot.commands.reading import (
 from bot.commands.reading import request_for_command as read_command
 from bot.followup.service import FollowUp
 from bot.kernel import actions
+from bot.kernel.access import is_moderator
 from bot.kernel.actions import (
     AddFilter,
     AnswerCall,
@@ -268,5 +269,8 @@ class PracticeBank:
         return [reply]
 
     def handle_help(self, actor: Actor, topic: str) -> list[Reply]:
-        """Explain what the bot can do, with examples worth copying."""
-        return [help_reply()]
+        """Explain what the bot can do, with examples worth copying (moderators: theirs too)."""
+        with self._uow_factory() as uow:
+            moderator = is_moderator(actor, uow.workspaces.get(actor.platform, actor.workspace_id))
+        # Only the terminal has a `quit` (a chat platform's conversation just stops).
+        return [help_reply(moderator=moderator, in_terminal=actor.platform == "console")]

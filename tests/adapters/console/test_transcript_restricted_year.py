@@ -258,3 +258,16 @@ def test_original_contributor_is_told_when_someone_elses_update_is_published(
         "and the moderators published it as version 2."
     )
     assert not bob.say("").startswith("── message for you ──\nbob proposed")
+
+
+def test_help_lists_moderator_commands_only_for_moderators(world: World) -> None:
+    """A moderator's `help` names queue, stats and calls; a contributor's does not; both `quit`."""
+    mo = world.start("mo", TODAY, moderator=True)
+    alice = world.start("alice", TODAY)
+    for_mo = mo.say("help").replace("\n", " ")
+    for_alice = alice.say("help").replace("\n", " ")
+    assert "Moderators: queue lists the submissions waiting for a decision; stats" in for_mo
+    assert "Moderators:" not in for_alice
+    for shown in (for_mo, for_alice):
+        assert "or type share form to fill it in as one form." in shown
+        assert "Leave: type quit." in shown
