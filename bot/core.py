@@ -32,6 +32,7 @@ from bot.commands.reading import (
 from bot.commands.reading import request_for_command as read_command
 from bot.followup.service import FollowUp
 from bot.kernel import actions
+from bot.kernel.access import is_moderator
 from bot.kernel.actions import (
     AddFilter,
     AnswerCall,
@@ -240,7 +241,10 @@ class PracticeBank:
         result = self._followup.answer(actor, answer, reminder_id)
         if result.update_ref is None:
             return [result.reply]
-        return [result.reply, *in_private(self._sharing.handle_update(actor, result.update_ref))]
+        started = in_private(self._sharing.handle_update(actor, result.update_ref))
+        if not self._followup.record_update(actor, reminder_id):
+            return started  # the update did not start: the reminder stays open for later
+        return [result.reply, *started]
 
     def _answer_call(self, actor: Actor, call_id: int) -> list[Reply]:
         """Start sharing a practice in answer to a call, if the call still takes answers."""
@@ -281,5 +285,8 @@ class PracticeBank:
         return [reply]
 
     def handle_help(self, actor: Actor, topic: str) -> list[Reply]:
-        """Explain what the bot can do, with examples worth copying."""
-        return [help_reply()]
+        """Explain what the bot can do, with examples worth copying (moderators: theirs too)."""
+        with self._uow_factory() as uow:
+            moderator = is_moderator(actor, uow.workspaces.get(actor.platform, actor.workspace_id))
+        # Only the terminal has a `quit` (a chat platform's conversation just stops).
+        return [help_reply(moderator=moderator, in_terminal=actor.platform == "console")]

@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -236,6 +236,24 @@ def configure_console_workspace(
 # --- the console ------------------------------------------------------------------------------
 
 
+class ClockFrom:
+    """A clock that starts at midnight UTC of a given day and moves on in real time.
+
+    `practicebank chat --as-of` runs on it, so a newcomer can share and approve today, then
+    restart "a year later" and meet the follow-up, and two weeks on its nudge and escalation,
+    without touching the database. Time still passes, so waits and orderings behave as usual.
+    """
+
+    def __init__(self, day: date, real: Clock | None = None) -> None:
+        """Start at `day`; `real` is the clock whose passing time is added (the system's)."""
+        self._real = real or SystemClock()
+        self._offset = datetime.combine(day, time(), tzinfo=UTC) - self._real.now()
+
+    def now(self) -> datetime:
+        """The moment `day` plus the real time passed since the clock was made."""
+        return self._real.now() + self._offset
+
+
 def run_chat(
     store: Store,
     settings: Settings,
@@ -246,10 +264,12 @@ def run_chat(
     moderator: bool,
     police_only: bool,
     sweep_seconds: float | None,
+    as_of: date | None = None,
 ) -> None:
     """Converse in the terminal on the same core the chat platforms use.
 
     The sweeps run in the background unless `sweep_seconds` is None (another process sweeps).
+    `as_of` starts the clock (core, store, sweeps and mail alike) at midnight UTC of that day.
     """
     from adapters.console.app import run_console
     from adapters.console.delivery import ConsoleDelivery
@@ -259,7 +279,10 @@ def run_chat(
     )
     actor = Actor(platform="console", workspace_id="local", user_id=user, display_name=user)
     place = Place(platform="console", workspace_id="local", channel_id="console", is_direct=True)
-    clock = SystemClock()
+    clock: Clock = SystemClock()
+    if as_of is not None:
+        clock = ClockFrom(as_of)
+        store = replace(store, uow_factory=SqlUnitOfWorkFactory(store.engine, clock=clock))
     rules = core_settings(settings)
     bank = build_bank(store, clock, rules)
     scheduler = None if sweep_seconds is None else start_sweeps(store, clock, rules, sweep_seconds)

@@ -10,18 +10,22 @@ never a traceback. Set `PRACTICEBANK_DEBUG=1` to see tracebacks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
+from bot.commands.reading import normalise_ref
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
 from bot.kernel.ports import GlossaryEntry
-from bot.search.model import SearchFilters, SearchResult
+from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
 from practicebank import bootstrap
 from practicebank.bootstrap import Store, build_bank, core_settings, open_store
@@ -113,20 +117,66 @@ def cmd_chat(args: argparse.Namespace) -> int:
         )
     except ValueError as problem:
         raise CliError(str(problem), EXIT_USAGE) from problem
+    as_of = _as_of(args.as_of) if args.as_of else None
     store = _open_store(args)
     if not args.no_demo:
         _load_demo(store)
-    bootstrap.run_chat(
-        store,
-        args.settings,
-        sys.stdin,
-        sys.stdout,
-        user=args.user or args.settings.user or "you",
-        moderator=args.moderator,
-        police_only=args.police_only,
-        sweep_seconds=None if args.no_scheduler else sweep_seconds,
-    )
+    if as_of is not None:
+        _say(f"The clock starts at {as_of.isoformat()} (--as-of) and runs on from there.")
+    with _logs_out_of_the_conversation(args.log_file):
+        bootstrap.run_chat(
+            store,
+            args.settings,
+            sys.stdin,
+            sys.stdout,
+            user=args.user or args.settings.user or "you",
+            moderator=args.moderator,
+            police_only=args.police_only,
+            sweep_seconds=None if args.no_scheduler else sweep_seconds,
+            as_of=as_of,
+        )
     return EXIT_OK
+
+
+def _as_of(raw: str) -> date:
+    """The `--as-of` day: an ISO date such as 2026-03-03."""
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as problem:
+        raise CliError(
+            f"--as-of takes a day like 2026-03-03, not {raw[:40]!r}", EXIT_USAGE
+        ) from problem
+
+
+@contextlib.contextmanager
+def _logs_out_of_the_conversation(log_file: str | None) -> Iterator[None]:
+    """Keep log lines out of the chat for as long as it runs: to `--log-file`, else stderr.
+
+    With `--log-file` the file takes every line and the other handlers are silenced. Without
+    it, on a terminal (where standard error shows among the conversation) only errors are
+    written: a warning such as a refused moderator command is already answered in the chat.
+    Piped, standard error stays separate from the transcript and keeps the usual level.
+    """
+    root = logging.getLogger()
+    before = [(handler, handler.level) for handler in root.handlers]
+    added: logging.Handler | None = None
+    if log_file:
+        added = logging.FileHandler(log_file, encoding="utf-8")
+        added.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for handler, _ in before:
+            handler.setLevel(logging.CRITICAL + 1)
+        root.addHandler(added)
+    elif sys.stderr.isatty() and sys.stdout.isatty():
+        for handler, level in before:
+            handler.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        for handler, level in before:
+            handler.setLevel(level)
+        if added is not None:
+            root.removeHandler(added)
+            added.close()
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -191,17 +241,26 @@ def _result_as_json(result: SearchResult) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2)
 
 
-def _result_as_text(result: SearchResult) -> str:
-    """The hits as the chat words them: the count of full matches, then the closest practices."""
-    # Imported here so the change stays inside this function (cli.py is being reworked).
-    from bot.search.model import PARTIAL_HEADING
+def _result_as_text(result: SearchResult, *, bank_is_empty: bool = False) -> str:
+    """The hits as the chat words them: full matches, then the closest practices under a heading.
 
-    if result.total:
-        lines = [f"{_count(result.total)} {_verb(result.total)}."]
+    The count line says when more matched than are listed, and how to see them.
+    """
+    full_shown = sum(1 for hit in result.hits if hit.match == "full")
+    if result.total and full_shown < result.total:
+        first = (
+            f"{_count(result.total)} {_verb(result.total)}; showing the first "
+            f"{full_shown} — use --limit to see more."
+        )
+    elif result.total:
+        first = f"{_count(result.total)} {_verb(result.total)}."
     elif result.partial_total:
-        lines = ["No practice matches exactly."]
+        first = "No practice matches exactly."
     else:
-        lines = ["No practice matches."]
+        first = "No practice matches."
+        if bank_is_empty:
+            first += " The bank is empty: load practices with `practicebank import FILE`."
+    lines = [first]
     previous = "full"
     for number, hit in enumerate(result.hits, start=result.offset + 1):
         if hit.match == "partial" and (previous == "full" or number == result.offset + 1):
@@ -229,11 +288,16 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}", EXIT_USAGE)
     text = " ".join(args.query)
     _check_query_text(text, filters)
-    bank = build_bank(_open_store(args), settings=core_settings(args.settings))
+    store = _open_store(args)
+    bank = build_bank(store, settings=core_settings(args.settings))
     result = bank.searcher.search(
         text, filters, include_restricted=args.include_restricted, limit=args.limit
     )
-    print(_result_as_json(result) if args.json else _result_as_text(result))
+    empty = False
+    if not result.total:
+        with store.uow_factory() as uow:
+            empty = not uow.practices.list_all()
+    print(_result_as_json(result) if args.json else _result_as_text(result, bank_is_empty=empty))
     return EXIT_OK if result.hits else EXIT_NOTHING_FOUND
 
 
@@ -260,8 +324,10 @@ def _has_control_characters(text: str) -> bool:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one practice in full by its ref; exit 1 when there is no such practice."""
+    # The same references the chat accepts (`pb46`, `PB 46`), so both read `PB046`.
+    ref = normalise_ref(args.ref) or args.ref.strip()
     with _open_store(args).uow_factory() as uow:
-        practice = uow.practices.get(args.ref.strip())
+        practice = uow.practices.get(ref)
     if practice is None or (practice.is_restricted and not args.include_restricted):
         _say(f"No practice {args.ref.strip()[:20]!r} in the bank. Try: practicebank search WORDS")
         return EXIT_NOTHING_FOUND
@@ -388,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how often to sweep (default: $REMINDER_SWEEP_SECONDS, else 60)",
     )
+    chat.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="start the clock on this day (try the 12-month follow-up: restart a year later)",
+    )
+    chat.add_argument("--log-file", metavar="PATH", help="write log lines to this file")
     chat.set_defaults(run=cmd_chat)
 
     imp = commands.add_parser("import", help="import practices from a JSON or CSV file")
@@ -466,7 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.open_stores = []
     try:
         args.settings = load_settings(database_url=args.database_url)
-        return run(args)
+        code = run(args)
+        sys.stdout.flush()  # a closed pipe shows here, where it is caught, not at exit
+        return code
     except CliError as problem:
         _say(f"practicebank: {problem}")
         return problem.code
@@ -478,6 +552,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `practicebank export | head`: the reader has all it wanted. Point stdout at devnull so
+        # the interpreter's final flush does not complain, and end quietly like other tools.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as problem:  # the last line of defence: one readable line, not a traceback
         if debug_enabled():
             raise

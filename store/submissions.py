@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, insert, select, update
+from sqlalchemy import CursorResult, Table, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from store.conversion import (
     bounded_key,
     is_row_id,
     optional_ref,
+    ref_key,
     storable_json,
     storable_text,
     utc,
@@ -86,6 +87,18 @@ class SqlSubmissionRepository:
         return self._where(
             *_in_workspace(workspace),
             _SUBMISSIONS.c.state.in_([SubmissionState(s).value for s in states]),
+        )
+
+    def for_practice(self, ref: str) -> list[Submission]:
+        """Submissions that published `ref` or propose an update to it, oldest first."""
+        key = ref_key(ref)
+        if key is None:
+            return []
+        return self._where(
+            or_(
+                func.upper(_SUBMISSIONS.c.published_ref) == key,
+                func.upper(_SUBMISSIONS.c.target_ref) == key,
+            )
         )
 
     def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:

@@ -43,6 +43,12 @@ def _press(number: int, buttons: Sequence[ShownButton]) -> ShownButton | LocalAn
         return LocalAnswer(
             f"There is no button {number} to press. Type what you are looking for, or `help`."
         )
+    if len(buttons) == 1:
+        # "pick 1–1" reads like a typo: with one button, name it.
+        return LocalAnswer(
+            f"There is no button {number}. There is only one button: type "
+            f"{buttons[0].number}, or type a search."
+        )
     return LocalAnswer(
         f"There is no button {number}: pick {buttons[0].number}–{buttons[-1].number}, "
         "or type a search."

@@ -8,8 +8,12 @@ from bot.sharing import share_button
 EXAMPLE_SEARCH = "knife crime diversion"
 
 
-def help_reply() -> Reply:
-    """Explain search, filters, show, paging and sharing, each with an example to copy."""
+def help_reply(*, moderator: bool = False, in_terminal: bool = False) -> Reply:
+    """Explain search, filters, show, paging and sharing, each with an example to copy.
+
+    A moderator also reads their own commands (queue, stats, calls); everyone reads how to
+    share by form; in the terminal, how to leave (`quit` exists only there).
+    """
     return Reply(
         (
             text(
@@ -67,8 +71,30 @@ def help_reply() -> Reply:
                 bold("Share"),
                 ": type ",
                 bold("share"),
-                " to add your own practice; I ask one question at a time.",
+                " to add your own practice; I ask one question at a time, or type ",
+                bold("share form"),
+                " to fill it in as one form.",
             ),
+            *(_MODERATOR_HELP if moderator else ()),
+            *((text(bold("Leave"), ": type ", bold("quit"), "."),) if in_terminal else ()),
             Buttons((share_button(),)),
         )
     )
+
+
+_MODERATOR_HELP = (
+    text(
+        bold("Moderators"),
+        ": ",
+        bold("queue"),
+        " lists the submissions waiting for a decision; ",
+        bold("stats"),
+        " shows the bank's counts and gaps; ",
+        bold("call open"),
+        ", ",
+        bold("call list"),
+        " and ",
+        bold("call show"),
+        " run calls for practice.",
+    ),
+)

@@ -282,6 +282,12 @@ class FollowUp:
             practice = uow.practices.get(ref)
             if practice is None or practice.archived_at is not None:
                 return FollowUpResult(_say(f"{ref} is no longer in the bank: nothing to answer."))
+            if answer is FollowUpAnswer.UPDATE:
+                # Answered only once the update's draft exists (`record_update`): an update that
+                # could not start (another draft first, a refusal) leaves the reminder open.
+                return FollowUpResult(
+                    _say(f"Let's update {practice.ref} “{practice.title}”."), update_ref=ref
+                )
             now = self._clock.now()
             answered = dataclasses.replace(
                 reminder,
@@ -324,8 +330,8 @@ class FollowUp:
                     "bank, archived rather than deleted, and you will hear when it is done."
                 )
             )
-        # No changes and Update both count as a review: the next follow-up is booked now, and
-        # a published update replaces it with one counted from the new version.
+        # No changes counts as a review: the next follow-up is booked now (Update books it in
+        # `record_update`, and a published update replaces it with one from the new version).
         schedule_reminder(
             uow,
             ref=practice.ref,
@@ -334,25 +340,54 @@ class FollowUp:
             workspace_id=reminder.workspace_id,
             due_at=next_due,
         )
-        if answer is FollowUpAnswer.KEEP:
-            uow.practices.upsert_many(
-                [dataclasses.replace(practice, reviewed_at=now)],
-                change=PracticeChange(
-                    PracticeEventKind.KEPT,
-                    reminder.contributor_key,
-                    actor.display_name.strip(),
-                    f"No changes, answered at follow-up {reminder.id}.",
-                ),
-            )
-            return FollowUpResult(
-                _say(
-                    f"Thank you: {practice.ref} is marked as reviewed on {format_day(now.date())}. "
-                    f"I will ask again in {interval}."
-                )
-            )
-        return FollowUpResult(
-            _say(f"Let's update {practice.ref} “{practice.title}”."), update_ref=practice.ref
+        uow.practices.upsert_many(
+            [dataclasses.replace(practice, reviewed_at=now)],
+            change=PracticeChange(
+                PracticeEventKind.KEPT,
+                reminder.contributor_key,
+                actor.display_name.strip(),
+                f"No changes, answered at follow-up {reminder.id}.",
+            ),
         )
+        return FollowUpResult(
+            _say(
+                f"Thank you: {practice.ref} is marked as reviewed on {format_day(now.date())}. "
+                f"I will ask again in {interval}."
+            )
+        )
+
+    def record_update(self, actor: Actor, reminder_id: int) -> bool:
+        """Close a follow-up answered *Update* once the contributor's update draft exists.
+
+        Returns whether it was closed; the next follow-up is booked as after *No changes*, and
+        a published update replaces it with one counted from the new version.
+        """
+        with self._uow_factory() as uow:
+            reminder = uow.reminders.get(actor.workspace, reminder_id)
+            if reminder is None or reminder.contributor_key != actor.key:
+                return False
+            if reminder.state not in ANSWERABLE:
+                return False
+            started = any(
+                s.target_ref == reminder.practice_ref and s.state is SubmissionState.DRAFT
+                for s in uow.submissions.open_for(actor.key)
+            )
+            if not started:
+                return False
+            now = self._clock.now()
+            answered = dataclasses.replace(reminder, state=ReminderState.ANSWERED, answered_at=now)
+            if uow.reminders.transition(answered, reminder.state, now) is None:
+                return False
+            schedule_reminder(
+                uow,
+                ref=reminder.practice_ref,
+                contributor_key=reminder.contributor_key,
+                platform=reminder.platform,
+                workspace_id=reminder.workspace_id,
+                due_at=now + self._settings.reminder_interval,
+            )
+            uow.commit()
+        return True
 
     def confirm_retirement(self, actor: Actor, reminder_id: int) -> Reply:
         """Archive the practice a contributor asked to retire, once a moderator confirms."""

@@ -253,6 +253,14 @@ class SubmissionRepository(Protocol):
         """The workspace's submissions in any of these states, oldest first."""
         ...
 
+    def for_practice(self, ref: str) -> list[Submission]:
+        """Every submission that published `ref` or proposes an update to it, oldest first.
+
+        Not scoped to a workspace: the bank is shared, and who first shared a practice (or
+        moderated it) matters wherever that person now asks.
+        """
+        ...
+
     def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
         """Write the submission only if its stored revision is still `expected_revision`.
 

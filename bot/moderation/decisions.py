@@ -153,6 +153,7 @@ def moderation_card(
     review: Review | None = None,
     published: Practice | None = None,
     changes_requested: Review | None = None,
+    current: Practice | None = None,
 ) -> Reply:
     """The moderation channel's card for a submission: decision buttons, or the outcome.
 
@@ -160,7 +161,7 @@ def moderation_card(
     replaces it with the same card, showing who decided what and when, without buttons. A
     resubmission's card keeps saying which earlier request (`changes_requested`) it answers.
     """
-    card = submission_card(submission, changes_requested)
+    card = submission_card(submission, changes_requested, current=current)
     if review is None:
         return card
     blocks: list[Block] = [b for b in card.blocks if not isinstance(b, Buttons)]
@@ -379,7 +380,11 @@ class Moderation:
             if submission.published_ref:
                 published = uow.practices.get(submission.published_ref)
             requested = _request_answered(uow, submission, review)
-        card = moderation_card(submission, review, published, requested)
+            # A waiting update is shown with what it changes (old → new), as on its first card.
+            current = None
+            if review is None and submission.target_ref:
+                current = uow.practices.get(submission.target_ref)
+        card = moderation_card(submission, review, published, requested, current)
         return dataclasses.replace(card, private=True)
 
     def decide(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.kernel.notices import tell_person
 from bot.kernel.ports import UnitOfWork
 from bot.kernel.records import (
     PracticeChange,
@@ -25,6 +26,7 @@ from bot.kernel.records import (
     Submission,
     SubmissionState,
 )
+from bot.kernel.replies import CardDetail, PracticeCard, Reply, text
 from bot.kernel.settings import CoreSettings
 from bot.sharing.answers import practice_from_answers
 
@@ -158,6 +160,8 @@ def publish(
         ),
     )
     practice = uow.practices.get(ref) or practice
+    if existing is not None:
+        _tell_original_contributor(uow, submission, practice, now)
     cancel_open_reminders(uow, ref, now)
     schedule_reminder(
         uow,
@@ -168,3 +172,44 @@ def publish(
         due_at=now + settings.reminder_interval,
     )
     return practice
+
+
+def original_submission(uow: UnitOfWork, ref: str) -> Submission | None:
+    """The submission that first published `ref` (None for an imported practice)."""
+    first = [
+        s
+        for s in uow.submissions.for_practice(ref)
+        if s.state is SubmissionState.PUBLISHED and s.published_ref == ref and s.target_ref is None
+    ]
+    return min(first, key=lambda s: s.id) if first else None
+
+
+def _tell_original_contributor(
+    uow: UnitOfWork, update: Submission, practice: Practice, now: datetime
+) -> None:
+    """Tell whoever first shared a practice that someone else's update of it is published.
+
+    Their own updates need no such message (they are told it was approved); an imported
+    practice has nobody on record to tell.
+    """
+    original = original_submission(uow, practice.ref)
+    if original is None or original.contributor_key == update.contributor_key:
+        return
+    who = update.contributor_name or "Someone"
+    tell_person(
+        uow,
+        platform=original.platform,
+        workspace_id=original.workspace_id,
+        actor_key=original.contributor_key,
+        reply=Reply(
+            (
+                text(
+                    f"{who} proposed an update of {practice.ref} “{practice.title}”, which you "
+                    f"shared, and the moderators published it as version {practice.version}."
+                ),
+                PracticeCard(practice, CardDetail.SUMMARY),
+            )
+        ),
+        key=f"submission:{update.id}:original",
+        now=now,
+    )

@@ -25,7 +25,7 @@ from __future__ import annotations
 from bot.commands.help import EXAMPLE_SEARCH, help_reply
 from bot.commands.reading import normalise_ref
 from bot.kernel import actions
-from bot.kernel.access import may_see_restricted
+from bot.kernel.access import may_see_practice, may_see_restricted, sees_by_workspace
 from bot.kernel.actions import AddFilter, DropFilters, MoreResults, ShowPractice, TrySuggestion
 from bot.kernel.domain import Effectiveness, Focus
 from bot.kernel.events import Actor
@@ -257,9 +257,8 @@ class Searching:
             ]
         with self._uow_factory() as uow:
             practice = uow.practices.get(ref)
-            allowed = practice is not None and (
-                not practice.is_restricted or may_see_restricted(actor, self._settings(uow, actor))
-            )
+            allowed = practice is not None and may_see_practice(uow, actor, practice)
+            here = practice is not None and sees_by_workspace(uow, actor, practice)
         if practice is None or not allowed:
             # The same answer for unknown and restricted refs, so a restricted practice's
             # existence does not leak to people outside police-only workspaces.
@@ -274,7 +273,9 @@ class Searching:
                 )
             ]
         # The same answer may be posted in the channel: the core's `show` re-runs for the poster.
-        share = actions.encode(ShowPractice(practice.ref))
+        # A restricted practice shown only because it is the actor's own (or one they moderate)
+        # stays private: the channel around them may not see it.
+        share = actions.encode(ShowPractice(practice.ref)) if here else ""
         return [Reply((PracticeCard(practice, CardDetail.FULL),), share_action=share)]
 
     def _search_and_record(self, actor: Actor, query: str, notices: list[str]) -> Reply:

@@ -43,7 +43,7 @@ from bot.kernel.replies import (
     text,
 )
 from bot.kernel.when import format_moment
-from bot.sharing.answers import practice_from_answers
+from bot.sharing.answers import answers_from_practice, practice_from_answers
 from bot.sharing.dialogue import CONFIRM_CANCEL, REVIEW, Draft
 from bot.sharing.questions import (
     ORDER,
@@ -296,12 +296,41 @@ def last_change_request(reviews: Sequence[Review]) -> Review | None:
     return requests[-1] if requests else None
 
 
-def moderation_card(submission: Submission, changes_requested: Review | None = None) -> Reply:
+def _update_changes(submission: Submission, current: Practice) -> list[Block]:
+    """Each field the update changes, as old → new, in the order the dialogue asks them."""
+    before = answers_from_practice(current)
+    lines: list[Block] = []
+    for question in QUESTIONS:
+        old, new = before.get(question.field), submission.answers.get(question.field)
+        if (_blank(old) and _blank(new)) or old == new:
+            continue
+        was = "(empty)" if _blank(old) else shown_answer(question, old)
+        now = "(empty)" if _blank(new) else shown_answer(question, new)
+        lines.append(text(f"• {question.label}: ", was, " → ", bold(now)))
+    if not lines:
+        return [text(Span("No field differs from the published version.", italic=True))]
+    return [text(bold(f"Changes to {current.ref} (old → new):")), *lines]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+def moderation_card(
+    submission: Submission,
+    changes_requested: Review | None = None,
+    *,
+    current: Practice | None = None,
+    by_contributor: bool | None = None,
+) -> Reply:
     """The card posted to the moderation channel for a submitted (or resubmitted) submission.
 
     `changes_requested` is the moderators' earlier request when this is a resubmission: the card
     says so and quotes the note, so the moderator can check the request was met. Its buttons
     carry the moderation action ids (`mod:approve:<id>`, ...), which `bot.moderation` answers.
+    For an update, `current` is the published version: the card lists each changed field as
+    old → new, and `by_contributor` says whether its original contributor proposes it, so
+    nobody approves an overwrite of another force's practice without seeing what changes.
     """
     ref = submission.target_ref or submission.ref
     practice = practice_from_answers(submission.answers, ref)
@@ -309,6 +338,10 @@ def moderation_card(submission: Submission, changes_requested: Review | None = N
     headline: list[str | Span] = [bold(f"Submission {submission.ref}"), f" from {who}"]
     if submission.target_ref:
         headline.append(f": an update of {submission.target_ref}")
+        if by_contributor is True:
+            headline.append(", proposed by its original contributor")
+        elif by_contributor is False:
+            headline.append(", proposed by someone other than its original contributor")
     if submission.call_id is not None:
         headline.append(f", answering call for practice #{submission.call_id}")
     if changes_requested is not None:
@@ -325,6 +358,8 @@ def moderation_card(submission: Submission, changes_requested: Review | None = N
         )
     if practice.visibility is Visibility.RESTRICTED:
         blocks.append(text(bold("Marked police only by the contributor (restricted).")))
+    if submission.target_ref and current is not None:
+        blocks.extend(_update_changes(submission, current))
     blocks.append(PracticeCard(practice, CardDetail.FULL))
     blocks.append(
         Buttons(

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.commands.reading import normalise_ref
-from bot.kernel.access import may_see_restricted
+from bot.kernel.access import may_see_practice, may_see_restricted
 from bot.kernel.actions import (
     AnswerCall,
     DiscardShare,
@@ -135,9 +135,7 @@ def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | Non
     practice = uow.practices.get(ref)
     if practice is None or practice.archived_at is not None:
         return None
-    if practice.is_restricted and not may_see_restricted(
-        actor, uow.workspaces.get(actor.workspace)
-    ):
+    if not may_see_practice(uow, actor, practice):
         return None
     return practice
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from bot.kernel.access import contributed
 from bot.kernel.notices import tell_moderators
 from bot.kernel.ports import UnitOfWork
 from bot.kernel.records import SubmissionState
@@ -36,10 +37,14 @@ def submit(uow: UnitOfWork, open_draft: OpenDraft, draft: Draft, now: datetime) 
     uow.conversations.delete(open_draft.conversation.actor_key)
     settings = uow.workspaces.get(saved.workspace)
     requested = last_change_request(uow.reviews.for_submission(saved.id))
+    current = uow.practices.get(saved.target_ref) if saved.target_ref else None
+    by_contributor = None
+    if current is not None:
+        by_contributor = contributed(uow, saved.contributor_key, current.ref)
     posted = tell_moderators(
         uow,
         settings,
-        reply=moderation_card(saved, requested),
+        reply=moderation_card(saved, requested, current=current, by_contributor=by_contributor),
         key=f"submission:{saved.id}",
         now=now,
     )

@@ -19,6 +19,9 @@ from tests.practicebank.conftest import (
 )
 
 TEXT_ROW = re.compile(r"^ *\d+\. (PB\d+)  ", re.MULTILINE)
+COUNT_LINE = re.compile(
+    r"^\d+ practices? match(es)?(\.|; showing the first \d+ — use --limit to see more\.)$"
+)
 FOCUS_VALUES = "prevention, diversion, reoffending, organisational, location"
 
 
@@ -66,7 +69,7 @@ def test_search_text_lists_numbered_rows(cli: Cli) -> None:
     assert run.out.splitlines()[1] == (
         "  1. PB046  Reducing theft of catalytic converters  [Promising; Prevention]"
     )
-    assert re.match(r"^\d+ practices? match(es)?\.$", run.out.splitlines()[0])
+    assert re.match(COUNT_LINE, run.out.splitlines()[0])
 
 
 def test_search_naming_a_ref_puts_it_first_and_counts_in_the_singular(cli: Cli) -> None:
@@ -183,7 +186,7 @@ def test_search_hostile_queries_do_not_crash(cli: Cli, isolated_home: Path, quer
     run = cli("search", query)
     assert run.code in (0, 1)
     first = run.out.splitlines()[0]
-    assert first == "No practice matches." or re.match(r"^\d+ practices? match(es)?\.$", first)
+    assert first == "No practice matches." or re.match(COUNT_LINE, first)
     assert "unexpected error" not in run.err
     assert count_practices(f"sqlite:///{isolated_home}") == DEMO_COUNT
 

@@ -328,3 +328,20 @@ def test_submitted_and_sent_back_submissions_do_not_count_as_drafts(any_uow_fact
 
     with any_uow_factory() as uow:
         assert len(uow.submissions.open_for("slack:T1:U1")) == 3
+
+
+def test_for_practice_finds_every_workspaces_submissions_of_a_ref(any_uow_factory):
+    """Publishing and update submissions of PB046 come back from every workspace; others not."""
+    first = add(any_uow_factory, draft(state=SubmissionState.PUBLISHED, published_ref="PB046"))
+    update = add(
+        any_uow_factory,
+        draft("slack:T2:U9", workspace_id="T2", target_ref="pb046"),
+    )
+    add(any_uow_factory, draft("slack:T1:U3", published_ref="PB047"))
+
+    with any_uow_factory() as uow:
+        found = uow.submissions.for_practice("pb046")
+        nothing = uow.submissions.for_practice("PB99999999999999999999999999999999")
+
+    assert [s.id for s in found] == [first.id, update.id]
+    assert nothing == []

@@ -317,6 +317,14 @@ class MemorySubmissions:
             if s.workspace == workspace and s.state in states
         ]
 
+    def for_practice(self, ref: str) -> list[Submission]:
+        key = ref.strip().upper()
+        return [
+            s
+            for _, s in sorted(self._state.submissions.items())
+            if key in ((s.published_ref or "").upper(), (s.target_ref or "").upper())
+        ]
+
     def save(self, submission: Submission, *, expected_revision: int) -> Submission | None:
         stored = self._state.submissions.get(submission.id)
         if stored is None or stored.revision != expected_revision:

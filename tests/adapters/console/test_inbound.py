@@ -74,3 +74,10 @@ def test_blank_line_does_nothing(line):
 def test_quit_ends_the_session(line):
     """`quit` (and `exit`) leave."""
     assert on_line(line, ACTOR, PLACE, BUTTONS) == LocalAnswer("Goodbye.", quit=True)
+
+
+def test_number_past_a_single_button_names_the_one_button():
+    """With one button shown, `99` is told "There is only one button: type 1", not "pick 1–1"."""
+    assert on_line("99", ACTOR, PLACE, BUTTONS[:1]) == LocalAnswer(
+        "There is no button 99. There is only one button: type 1, or type a search."
+    )

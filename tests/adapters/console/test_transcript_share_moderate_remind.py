@@ -263,7 +263,8 @@ def test_share_moderate_publish_remind_update(world: World) -> None:
     assert f"   {NEW_SUMMARY}\n" in alice.say(NEW_SUMMARY)
     assert alice.say("submit").startswith("Thanks — S-0002 is with the moderators.")
     assert mo.say("").startswith(
-        "── moderation channel ──\nSubmission S-0002 from alice: an update of PB064.\n"
+        "── moderation channel ──\nSubmission S-0002 from alice: an update of PB064, proposed by "
+        "its original contributor.\n"
     )
     assert "(1/5) Effectiveness (required, pick one) [Worked]:" in mo.say("Approve")
     for _ in range(4):

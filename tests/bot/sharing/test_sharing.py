@@ -469,7 +469,13 @@ def test_offering_an_update_instead_keeps_the_answers(bank, uows):
         "PB032",
         "Nudging burglary down",
     )
-    assert outbox(uows)[0].reply.plain == "Submission S-0001 from Alice: an update of PB032."
+    card = outbox(uows)[0].reply.plain.splitlines()
+    assert card[:3] == [
+        "Submission S-0001 from Alice: an update of PB032, proposed by someone other than its "
+        "original contributor.",
+        "Changes to PB032 (old → new):",
+        "• Title: Nudging down burglary → Nudging burglary down",
+    ]
 
 
 def test_update_of_a_practice_is_prefilled(bank, uows):
