@@ -52,7 +52,7 @@ from bot.kernel.actions import (
 )
 from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Text
 from bot.kernel.ports import Clock, UnitOfWorkFactory
-from bot.kernel.replies import Paragraph, Reply, text
+from bot.kernel.replies import Reply, say
 from bot.kernel.settings import CoreSettings
 from bot.moderation.decisions import Moderation
 from bot.moderation.history import PracticeHistory
@@ -66,11 +66,6 @@ from bot.sharing import Sharing
 log = logging.getLogger(__name__)
 
 
-def _say(*paragraphs: Paragraph | str) -> Reply:
-    """Make a private reply of plain paragraphs."""
-    return Reply(tuple(text(p) if isinstance(p, str) else p for p in paragraphs))
-
-
 def in_private(replies: list[Reply]) -> list[Reply]:
     """Mark the answers of the sharing dialogue: the person continues them by typing, in private.
 
@@ -82,7 +77,7 @@ def in_private(replies: list[Reply]) -> list[Reply]:
     return [replace(reply, continues_in_private=True) for reply in replies]
 
 
-SOMETHING_WRONG = _say(
+SOMETHING_WRONG = say(
     "Something went wrong on my side and I could not finish that. Please try again in a moment."
 )
 
@@ -219,7 +214,7 @@ class PracticeBank:
                 return [self._calls.open_form(event.actor)]
             case _:  # unknown or stale (sharing actions were dispatched above)
                 return [
-                    _say("That button no longer works. Type what you are looking for, or `help`.")
+                    say("That button no longer works. Type what you are looking for, or `help`.")
                 ]
 
     def _on_form_submit(self, event: Event) -> list[Reply]:
@@ -232,7 +227,7 @@ class PracticeBank:
             case ShareForm():
                 return in_private(self._sharing.handle_form(event.actor, event.values))
             case _:
-                return [_say("That form is no longer in use. Type `help` to see what I can do.")]
+                return [say("That form is no longer in use. Type `help` to see what I can do.")]
 
     def _answer_follow_up(
         self, actor: Actor, answer: FollowUpAnswer, reminder_id: int

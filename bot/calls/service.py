@@ -30,6 +30,7 @@ from bot.kernel.replies import (
     FormField,
     Reply,
     bold,
+    say,
     text,
 )
 from bot.kernel.text import clean_note, clean_text
@@ -48,10 +49,6 @@ USAGE = (
     "`call open Retail crime | Practices that cut shop theft | 2025-06-30`. "
     "Also `call list` and `call show <number>`."
 )
-
-
-def _say(*lines: str) -> Reply:
-    return Reply(tuple(text(line) for line in lines))
 
 
 def read_closing_date(raw: str) -> date | None:
@@ -76,12 +73,12 @@ def call_for_answer(
     """The call the actor may answer now, or the polite reason they cannot (for bot.sharing too)."""
     call = uow.calls.get(actor.workspace, call_id)
     if call is None:
-        return _say(
+        return say(
             f"There is no call for practice {call_id} here. You can still share a practice: "
             "type `share`."
         )
     if not is_open(call, today):
-        return _say(
+        return say(
             f"The call “{call.theme}” closed on {format_day(call.closes_on)}, so it takes no "
             "more answers. Thank you for wanting to share: you can still add your practice to "
             "the bank with `share`."
@@ -125,7 +122,7 @@ class Calls:
                     return self.open_form(actor)
                 parts = [part.strip() for part in argument.split("|")]
                 if len(parts) != 3:
-                    return self._guarded(actor, "call open", lambda: _say(USAGE))
+                    return self._guarded(actor, "call open", lambda: say(USAGE))
                 return self.open_call(
                     actor, {"theme": parts[0], "wanted": parts[1], "closes_on": parts[2]}
                 )
@@ -134,7 +131,7 @@ class Calls:
             case "show":
                 return self.show_call(actor, argument)
             case "":
-                return self._guarded(actor, "call", lambda: _say(USAGE))
+                return self._guarded(actor, "call", lambda: say(USAGE))
             case _:
                 return None
 
@@ -223,7 +220,7 @@ class Calls:
             calls = uow.calls.list_for(actor.workspace)
             gathered = _gathered(uow, actor)
         if not calls:
-            return _say("No calls for practice yet. " + USAGE)
+            return say("No calls for practice yet. " + USAGE)
         today = self._clock.now().date()
         lines: list[Block] = [text(bold(f"Calls for practice ({len(calls)})"))]
         for call in calls:
@@ -247,7 +244,7 @@ class Calls:
             )
             call = uow.calls.get(actor.workspace, call_id) if call_id else None
             if call is None:
-                return _say("No such call here. Type `call list` to see the calls.")
+                return say("No such call here. Type `call list` to see the calls.")
             answers = _gathered(uow, actor).get(call.id, [])
         today = self._clock.now().date()
         blocks: list[Block] = [

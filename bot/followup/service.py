@@ -54,6 +54,7 @@ from bot.kernel.replies import (
     CardDetail,
     PracticeCard,
     Reply,
+    say,
     text,
 )
 from bot.kernel.settings import CoreSettings
@@ -65,10 +66,6 @@ log = logging.getLogger(__name__)
 
 # States in which the contributor has been asked and may answer.
 ANSWERABLE = (ReminderState.SENT, ReminderState.NUDGED, ReminderState.ESCALATED)
-
-
-def _say(*lines: str) -> Reply:
-    return Reply(tuple(text(line) for line in lines))
 
 
 def answer_buttons(reminder_id: int) -> Buttons:
@@ -270,23 +267,23 @@ class FollowUp:
         with self._uow_factory() as uow:
             reminder = uow.reminders.get(actor.workspace, reminder_id)
             if reminder is None:
-                return FollowUpResult(_say("That follow-up no longer exists."))
+                return FollowUpResult(say("That follow-up no longer exists."))
             ref = reminder.practice_ref
             if reminder.contributor_key != actor.key:
                 log.warning("%s tried to answer follow-up %s of %s", actor.key, reminder_id, ref)
                 return FollowUpResult(
-                    _say(f"Only the person who shared {ref} can answer its follow-up.")
+                    say(f"Only the person who shared {ref} can answer its follow-up.")
                 )
             if reminder.state not in ANSWERABLE:
                 return FollowUpResult(_closed(reminder))
             practice = uow.practices.get(ref)
             if practice is None or practice.archived_at is not None:
-                return FollowUpResult(_say(f"{ref} is no longer in the bank: nothing to answer."))
+                return FollowUpResult(say(f"{ref} is no longer in the bank: nothing to answer."))
             if answer is FollowUpAnswer.UPDATE:
                 # Answered only once the update's draft exists (`record_update`): an update that
                 # could not start (another draft first, a refusal) leaves the reminder open.
                 return FollowUpResult(
-                    _say(f"Let's update {practice.ref} “{practice.title}”."), update_ref=ref
+                    say(f"Let's update {practice.ref} “{practice.title}”."), update_ref=ref
                 )
             now = self._clock.now()
             answered = dataclasses.replace(
@@ -325,7 +322,7 @@ class FollowUp:
                 now=now,
             )
             return FollowUpResult(
-                _say(
+                say(
                     f"I asked the moderators to confirm retiring {practice.ref}. It stays in the "
                     "bank, archived rather than deleted, and you will hear when it is done."
                 )
@@ -350,7 +347,7 @@ class FollowUp:
             ),
         )
         return FollowUpResult(
-            _say(
+            say(
                 f"Thank you: {practice.ref} is marked as reviewed on {format_day(now.date())}. "
                 f"I will ask again in {interval}."
             )
@@ -431,7 +428,7 @@ class FollowUp:
                 now=now,
             )
             uow.commit()
-        return _say(f"Retired {ref}: archived, hidden from search, and its contributor was told.")
+        return say(f"Retired {ref}: archived, hidden from search, and its contributor was told.")
 
     def decline_retirement(self, actor: Actor, reminder_id: int) -> Reply:
         """Keep a practice its contributor asked to retire; the follow-ups carry on.
@@ -481,7 +478,7 @@ class FollowUp:
                 now=now,
             )
             uow.commit()
-        return _say(
+        return say(
             f"Kept {ref}: its contributor was told, and the next follow-up is due on "
             f"{format_day(next_due.date())}."
         )
@@ -501,14 +498,14 @@ def _claim_retirement_request(
         return refuse_non_moderator(actor, attempted)
     reminder = uow.reminders.get(actor.workspace, reminder_id)
     if reminder is None:
-        return _say("That retirement request no longer exists.")
+        return say("That retirement request no longer exists.")
     ref = reminder.practice_ref
     practice = uow.practices.get(ref)
     if practice is None:
-        return _say(f"{ref} is no longer in the bank.")
+        return say(f"{ref} is no longer in the bank.")
     if practice.archived_at is not None:
-        return _say(f"{ref} is already retired (since {format_moment(practice.archived_at)}).")
-    not_waiting = _say(f"There is no retirement of {ref} waiting to be confirmed.")
+        return say(f"{ref} is already retired (since {format_moment(practice.archived_at)}).")
+    not_waiting = say(f"There is no retirement of {ref} waiting to be confirmed.")
     if reminder.state is not ReminderState.RETIREMENT_REQUESTED:
         return not_waiting
     now = clock.now()
@@ -534,7 +531,7 @@ def _tell_retirement_outcome(
         platform=reminder.platform,
         workspace_id=reminder.workspace_id,
         actor_key=reminder.contributor_key,
-        reply=_say(to_contributor),
+        reply=say(to_contributor),
         key=key,
         now=now,
     )
@@ -546,16 +543,16 @@ def _closed(reminder: Reminder) -> Reply:
     """Why a follow-up can no longer be answered."""
     if reminder.state is ReminderState.RETIREMENT_REQUESTED:
         when = f" on {format_day(reminder.answered_at.date())}" if reminder.answered_at else ""
-        return _say(
+        return say(
             f"You asked to retire {reminder.practice_ref}{when}; the moderators have not "
             "decided yet, and you will hear when they have."
         )
     if reminder.state is ReminderState.ANSWERED:
         when = f" on {format_day(reminder.answered_at.date())}" if reminder.answered_at else ""
-        return _say(f"You already answered this follow-up of {reminder.practice_ref}{when}.")
+        return say(f"You already answered this follow-up of {reminder.practice_ref}{when}.")
     if reminder.state is ReminderState.PENDING:
-        return _say(f"The follow-up of {reminder.practice_ref} is not due yet.")
-    return _say(f"This follow-up of {reminder.practice_ref} is closed: nothing more to answer.")
+        return say(f"The follow-up of {reminder.practice_ref} is not due yet.")
+    return say(f"This follow-up of {reminder.practice_ref} is closed: nothing more to answer.")
 
 
 def _retirement_request(actor: Actor, practice: Practice, reminder: Reminder) -> Reply:

@@ -166,6 +166,11 @@ def text(*parts: str | Span) -> Paragraph:
     return Paragraph(tuple(Span(p) if isinstance(p, str) else p for p in parts))
 
 
+def say(*paragraphs: Paragraph | str) -> Reply:
+    """A private reply of plain paragraphs; each string is one paragraph of plain text."""
+    return Reply(tuple(text(p) if isinstance(p, str) else p for p in paragraphs))
+
+
 def bold(value: str) -> Span:
     """A bold span."""
     return Span(value, bold=True)

@@ -43,6 +43,7 @@ from bot.kernel.replies import (
     PracticeCard,
     Reply,
     bold,
+    say,
     text,
 )
 from bot.kernel.settings import CoreSettings
@@ -89,10 +90,6 @@ DECIDABLE = (Decision.APPROVE, Decision.REQUEST_CHANGES, Decision.REJECT)
 T = TypeVar("T", Effectiveness, Focus, LinkedTo)
 
 
-def _say(*lines: str) -> Reply:
-    return Reply(tuple(text(line) for line in lines))
-
-
 def _quoted(value: str) -> str:
     """Quote a rejected value back, cleaned of control characters and short."""
     cleaned = " ".join(clean_note(value).split())
@@ -107,7 +104,7 @@ def moderator_name(actor: Actor) -> str:
 def refuse_non_moderator(actor: Actor, attempted: str) -> Reply:
     """Politely refuse a moderator-only action, and log the attempt with who made it."""
     log.warning("non-moderator %s attempted %s", actor.key, attempted[:100])
-    return _say(
+    return say(
         "Only this workspace's practice bank moderators can do that. If you think you should "
         "be one, ask whoever runs the practice bank bot here."
     )
@@ -120,9 +117,7 @@ def submission_for(uow: UnitOfWork, actor: Actor, submission_id: int) -> Submiss
 
 def _unknown_submission(submission_id: int) -> Reply:
     ref = Submission(submission_id, "", "", "", "", SubmissionState.DRAFT).ref
-    return _say(
-        f"There is no submission {ref} in this workspace. Type `queue` to see pending ones."
-    )
+    return say(f"There is no submission {ref} in this workspace. Type `queue` to see pending ones.")
 
 
 def latest_decision(uow: UnitOfWork, submission_id: int) -> Review | None:
@@ -134,13 +129,13 @@ def latest_decision(uow: UnitOfWork, submission_id: int) -> Review | None:
 def already_decided(submission: Submission, review: Review | None) -> Reply:
     """Tell a moderator the submission is no longer theirs to decide, and who decided it."""
     if review is not None:
-        return _say(
+        return say(
             f"Already decided by {review.moderator_name} at {format_moment(review.at)} "
             f"({DECISION_LABELS[review.decision]}): {submission.ref} is not waiting for a "
             "decision any more."
         )
     state = submission.state.value.replace("_", " ")
-    return _say(f"{submission.ref} is not waiting for a decision: it is {state}.")
+    return say(f"{submission.ref} is not waiting for a decision: it is {state}.")
 
 
 def proposed_practice(submission: Submission) -> Practice:
@@ -558,10 +553,10 @@ def _confirmation(submission: Submission, decision: Decision, practice: Practice
     """What the deciding moderator reads once the decision is saved."""
     if practice is not None:
         version = f" version {practice.version}" if practice.version > 1 else ""
-        return _say(
+        return say(
             f"Approved {submission.ref}: published as {practice.ref}{version} "
             f"({practice.effectiveness.label}). The contributor was told."
         )
     if decision is Decision.REQUEST_CHANGES:
-        return _say(f"Changes requested on {submission.ref}. The contributor was sent your note.")
-    return _say(f"Rejected {submission.ref}. The contributor was sent your note.")
+        return say(f"Changes requested on {submission.ref}. The contributor was sent your note.")
+    return say(f"Rejected {submission.ref}. The contributor was sent your note.")

@@ -14,17 +14,13 @@ from bot.kernel.events import Actor
 from bot.kernel.notices import user_id_of
 from bot.kernel.ports import UnitOfWorkFactory
 from bot.kernel.records import IMPORT_ACTOR, PracticeEvent
-from bot.kernel.replies import Block, Reply, bold, text
+from bot.kernel.replies import Block, Reply, bold, say, text
 from bot.kernel.when import format_moment
 from bot.moderation.decisions import refuse_non_moderator
 
 # One message stays well inside Slack's and Discord's limits; older entries are counted instead.
 HISTORY_SHOWN = 30
 NOTE_CHARS = 200
-
-
-def _say(line: str) -> Reply:
-    return Reply((text(line),))
 
 
 def _who(event: PracticeEvent) -> str:
@@ -66,14 +62,14 @@ class PracticeHistory:
             if not is_moderator(actor, workspace):
                 return refuse_non_moderator(actor, f"history {words}")
             if ref is None:
-                return _say(
+                return say(
                     "Which practice? Type `history` and its ref, for example `history PB046`."
                 )
             practice = uow.practices.get(ref)
             if practice is None or (
                 practice.is_restricted and not may_see_restricted(actor, workspace)
             ):
-                return _say(f"There is no practice {ref} in the bank.")
+                return say(f"There is no practice {ref} in the bank.")
             events = uow.practices.changes(practice.ref)
         title = f"History of {practice.ref} “{practice.title}”"
         if not events:

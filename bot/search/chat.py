@@ -38,11 +38,11 @@ from bot.kernel.replies import (
     CardDetail,
     Choice,
     Choices,
-    Paragraph,
     PracticeCard,
     Reply,
     Span,
     bold,
+    say,
     text,
 )
 from bot.search.index_cache import SearchService
@@ -133,11 +133,6 @@ def _shown_until(result: SearchResult) -> int:
     return result.offset + len(result.hits)
 
 
-def _say(*paragraphs: Paragraph | str) -> Reply:
-    """Make a private reply of plain paragraphs."""
-    return Reply(tuple(text(p) if isinstance(p, str) else p for p in paragraphs))
-
-
 class Searching:
     """Search and show, over the bank's cached index, for whoever asks or clicks."""
 
@@ -153,7 +148,7 @@ class Searching:
         """Search the bank, record the search (for paging and the gaps report) and show page one."""
         if not query:
             return [
-                _say(
+                say(
                     text(
                         "What are you looking for? Type a few words, for example ",
                         bold(EXAMPLE_SEARCH),
@@ -197,7 +192,7 @@ class Searching:
         if not result.hits:
             found = result.total + result.partial_total
             shown = f"all {found} were shown" if found else "it finds nothing now"
-            return [_say(f"No more results for {_quoted(record.text)}: {shown}.")]
+            return [say(f"No more results for {_quoted(record.text)}: {shown}.")]
         return [self._results_reply(record, result, [])]
 
     def handle_continue(self, actor: Actor, rest: str) -> list[Reply]:
@@ -209,11 +204,11 @@ class Searching:
         with self._uow_factory() as uow:
             record = uow.searches.latest_for(actor)
             if record is None:
-                return [_say(NOTHING_TO_CONTINUE)]
+                return [say(NOTHING_TO_CONTINUE)]
             offset = record.shown_until
             result = self._search(uow, actor, record.text, SearchFilters(), offset=offset)
             if not result.hits:
-                return [_say(f"That was everything for {_quoted(record.text)}.")]
+                return [say(f"That was everything for {_quoted(record.text)}.")]
             uow.searches.mark_shown(actor, record.id, _shown_until(result))
             uow.commit()
         return [self._results_reply(record, result, [])]
@@ -247,7 +242,7 @@ class Searching:
         if ref is None:
             shown = _quoted(raw_ref) if raw_ref else "That"
             return [
-                _say(
+                say(
                     text(
                         f"{shown} is not a practice reference. References look like ",
                         bold("PB046"),
@@ -263,7 +258,7 @@ class Searching:
             # The same answer for unknown and restricted refs, so a restricted practice's
             # existence does not leak to people outside police-only workspaces.
             return [
-                _say(
+                say(
                     text(
                         f"No practice {ref} in the bank. Check the reference, or search by words, "
                         "for example ",
@@ -304,7 +299,7 @@ class Searching:
         )
 
     def _stale_search(self) -> Reply:
-        return _say(text(STALE_SEARCH, bold(EXAMPLE_SEARCH), "."))
+        return say(text(STALE_SEARCH, bold(EXAMPLE_SEARCH), "."))
 
     def _results_reply(
         self, record: SearchRecord, result: SearchResult, notices: list[str]

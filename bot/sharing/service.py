@@ -109,7 +109,8 @@ class TextReading:
     then: Reply | None = None
 
 
-def _say(*parts: str | Span) -> Reply:
+def _paragraph(*parts: str | Span) -> Reply:
+    """A private reply of one paragraph, which may hold bold spans."""
     return Reply((text(*parts),))
 
 
@@ -123,11 +124,11 @@ def _no_draft() -> Reply:
 
 
 def _busy() -> Reply:
-    return _say("You are in the middle of something else with me; finish that first.")
+    return _paragraph("You are in the middle of something else with me; finish that first.")
 
 
 def _already_drafting() -> Reply:
-    return _say("You already have a draft in progress. Type share to see where it stands.")
+    return _paragraph("You already have a draft in progress. Type share to see where it stands.")
 
 
 def _visible_practice(uow: UnitOfWork, actor: Actor, ref: str) -> Practice | None:
@@ -200,7 +201,9 @@ def _start(
         ref = normalise_ref(update_of)
         practice = _visible_practice(uow, actor, ref) if ref else None
         if practice is None:
-            return [_say(f"No practice {ref or 'with that reference'} in the bank to update.")]
+            return [
+                _paragraph(f"No practice {ref or 'with that reference'} in the bank to update.")
+            ]
         answers, target_ref = answers_from_practice(practice), practice.ref
     call_theme = None
     if call_id is not None:
@@ -505,7 +508,7 @@ class Sharing:
     ) -> list[Reply]:
         practice = _visible_practice(uow, actor, ref)
         if practice is None:
-            return [_say(f"No practice {ref} in the bank to update.")]
+            return [_paragraph(f"No practice {ref} in the bank to update.")]
         answers = {**answers_from_practice(practice), **found.submission.answers}
         submission = uow.submissions.save(
             replace(found.submission, target_ref=practice.ref, answers=answers, updated_at=now),
@@ -533,9 +536,9 @@ class Sharing:
     ) -> list[Reply]:
         submission = uow.submissions.get_own(actor.key, submission_id)
         if submission is None:
-            return [_say("There is no submission of yours with that number to revise.")]
+            return [_paragraph("There is no submission of yours with that number to revise.")]
         if submission.state is not SubmissionState.CHANGES_REQUESTED:
-            return [_say(_closed_reason(submission))]
+            return [_paragraph(_closed_reason(submission))]
         found = find(uow, actor.key)
         if isinstance(found, OpenDraft):
             if found.submission.id == submission.id:

@@ -317,7 +317,7 @@ def test_a_second_draft_of_one_contributor_is_refused(any_uow_factory):
 
     with any_uow_factory() as uow:
         assert [s.id for s in uow.submissions.open_for("slack:T1:U1")] == [1]
-        assert uow.submissions.get(other.id) is not None
+        assert uow.submissions.get(T1, other.id) is not None
 
 
 def test_submitted_and_sent_back_submissions_do_not_count_as_drafts(any_uow_factory):

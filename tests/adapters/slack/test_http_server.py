@@ -172,7 +172,7 @@ def test_run_slack_with_demo_loads_the_demo_bank_into_an_empty_database(start_we
 
     assert post(url, body, signed_headers(body)) == 200
     answer = fake.wait_for("respond/demo", timeout=30)[0].body
-    assert answer["text"] == "11 practices for “knife crime” (showing 1–5 of 11)."
+    assert answer["text"] == "2 practices for “knife crime”."
     assert practices_in(f"sqlite:///{tmp_path / 'web.db'}") == DEMO_COUNT
 
 
