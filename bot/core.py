@@ -112,10 +112,10 @@ class PracticeBank:
         self._search_service = SearchService(glossary)
         self._searching = Searching(uow_factory, clock, self._search_service)
         self._event_handlers: dict[type, Callable[[Event], list[Reply]]] = {
-            Command: self._on_command,
-            Text: self._on_text,
-            Click: self._on_click,
-            FormSubmit: self._on_form_submit,
+            Command: self.handle_command,
+            Text: self.handle_text,
+            Click: self.handle_click,
+            FormSubmit: self.handle_form_submit,
         }
         self._verb_handlers: dict[str, Callable[[Actor, str], list[Reply]]] = {
             SEARCH: self._searching.handle_search,
@@ -166,11 +166,13 @@ class PracticeBank:
 
     # --- inbound events ----------------------------------------------------------------------
 
-    def _on_command(self, event: Event) -> list[Reply]:
+    def handle_command(self, event: Event) -> list[Reply]:
+        """A slash command: `/practice <verb> <words>`."""
         assert isinstance(event, Command)  # noqa: S101 - the dispatch table guarantees it
         return self._dispatch(event.actor, read_command(event.name, event.text))
 
-    def _on_text(self, event: Event) -> list[Reply]:
+    def handle_text(self, event: Event) -> list[Reply]:
+        """Typed text: an answer inside a sharing dialogue, else a verb or a search."""
         # Text inside a sharing conversation answers it (a line starting with `/` stays a command).
         assert isinstance(event, Text)  # noqa: S101 - the dispatch table guarantees it
         # After a long pause the line is read as usual and the resume offer follows it once.
@@ -180,7 +182,8 @@ class PracticeBank:
         replies = self._dispatch(event.actor, read_request(event.text))
         return replies if reading.then is None else [*replies, *in_private([reading.then])]
 
-    def _on_click(self, event: Event) -> list[Reply]:
+    def handle_click(self, event: Event) -> list[Reply]:
+        """A button or choice: its action id, decoded defensively (stale or forged ids answered)."""
         assert isinstance(event, Click)  # noqa: S101 - the dispatch table guarantees it
         action = actions.decode(event.action)
         if actions.is_share_action(action):
@@ -217,7 +220,8 @@ class PracticeBank:
                     say("That button no longer works. Type what you are looking for, or `help`.")
                 ]
 
-    def _on_form_submit(self, event: Event) -> list[Reply]:
+    def handle_form_submit(self, event: Event) -> list[Reply]:
+        """A submitted form (modal): a decision, a call, or the share form."""
         assert isinstance(event, FormSubmit)  # noqa: S101 - the dispatch table guarantees it
         match actions.decode(event.form):
             case ReviewSubmission(decision=decision, submission_id=submission_id):
