@@ -32,6 +32,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import discord
@@ -58,7 +59,7 @@ from adapters.discord.render import (
 )
 from bot.kernel.events import Click, Command, Event, Text
 from bot.kernel.ports import SystemClock
-from bot.kernel.replies import FieldKind, Form, FormField, Reply
+from bot.kernel.replies import FieldKind, Form, FormField, Reply, text
 from bot.search.engine import PracticeSearch
 from bot.search.model import SearchFilters
 
@@ -382,16 +383,25 @@ class InteractionHandler:
         """*Share in channel*: the core's answer to `action`, re-run for the poster, in public.
 
         The whole answer is posted (every message of it), naming who shared it, without the
-        private-only buttons; the core decided what may be shared when it set `share_action`.
+        private-only buttons; the core decided what may be shared when it set `share_action`,
+        so a reply it no longer marks shareable (a practice since restricted, a forged id) is
+        shown to the poster alone, as on Slack: the public "thinking…" is withdrawn first.
         """
         await interaction.response.defer(thinking=True)
         actor, place = await from_interaction(interaction, self._workspaces)
         replies = await asyncio.to_thread(self._bank.handle, Click(actor, place, action))
+        shared = [replace(reply, private=False) for reply in replies if reply.share_action]
+        if not shared:
+            await interaction.delete_original_response()
+            for reply in replies or [Reply((text(NOTHING_TO_SHARE),))]:
+                await self._send_reply(interaction, reply, first=False, sharing=False)
+            self._on_activity()
+            return
         who = escape(getattr(interaction.user, "display_name", "") or interaction.user.name)
         await interaction.followup.send(
             shorten(f"Shared by {who}:", 2000), allowed_mentions=discord.AllowedMentions.none()
         )
-        for reply in replies:
+        for reply in shared:
             for message in self._with_forms_as_buttons(render_reply(reply)).messages:
                 await interaction.followup.send(ephemeral=False, **_send_kwargs(message))
         self._on_activity()
