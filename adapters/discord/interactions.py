@@ -236,7 +236,7 @@ class InteractionHandler:
             await send_to(message.channel, rendered)
         self._on_activity()
 
-    async def practice_choices(
+    async def on_autocomplete(
         self, current: str, *, by_title: bool
     ) -> list[discord.app_commands.Choice[str]]:
         """Autocomplete: practices matching what is typed so far (public ones only).

@@ -65,11 +65,11 @@ from adapters.slack.render import (
     JsonDict,
     SlackMessage,
     fits,
-    loading_modal,
-    notice_modal,
     render_home,
+    render_loading_modal,
     render_message,
     render_modal,
+    render_notice_modal,
 )
 from adapters.slack.text import ERROR_TEXT, cut, mrkdwn, one_line
 from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Place, Text
@@ -371,7 +371,7 @@ class SlackAdapter:
         """The core is slow: spend the trigger on a loading modal, then fill it in."""
         metadata = _metadata(inbound.source)
         opened = self._client.views_open(
-            trigger_id=inbound.source.trigger_id, view=loading_modal(metadata)
+            trigger_id=inbound.source.trigger_id, view=render_loading_modal(metadata)
         )
         view_id = str(opened["view"]["id"])
         replies = result()
@@ -383,7 +383,7 @@ class SlackAdapter:
             replies = [r for r in replies if r is not reply]
         else:
             shown = Reply(tuple(b for r in replies for b in r.blocks))
-            self._client.views_update(view_id=view_id, view=notice_modal(shown, metadata))
+            self._client.views_update(view_id=view_id, view=render_notice_modal(shown, metadata))
             return
         self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), replies)
 

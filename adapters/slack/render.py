@@ -326,7 +326,7 @@ def _render_block(block: Block, index: int, excerpt: int | None = None) -> list[
     return []
 
 
-def with_share_button(reply: Reply) -> Reply:
+def _with_share_button(reply: Reply) -> Reply:
     """The reply with its *Share in channel* button, when the core marked it shareable.
 
     The button goes after the last card and its buttons (Details, More results) and before any
@@ -390,7 +390,7 @@ def render_message(
     names where the follow-up messages go, for the note on a shortened message.
     """
     forms = tuple(b for b in reply.blocks if isinstance(b, Form))
-    shown = with_share_button(reply) if share_button else reply
+    shown = _with_share_button(reply) if share_button else reply
     blocks, rest = _fitted(shown, where)
     return SlackMessage(
         text=_fallback_text(reply),
@@ -464,7 +464,7 @@ def render_modal(form: Form, metadata: JsonDict, notes: Reply | None = None) -> 
     }
 
 
-def loading_modal(metadata: JsonDict) -> JsonDict:
+def render_loading_modal(metadata: JsonDict) -> JsonDict:
     """The modal opened at once with a click's `trigger_id`, updated when the core has answered."""
     return {
         "type": "modal",
@@ -476,9 +476,9 @@ def loading_modal(metadata: JsonDict) -> JsonDict:
     }
 
 
-def notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
+def render_notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
     """A modal that only shows a reply (when a loading modal turned out not to need a form)."""
-    view = loading_modal(metadata)
+    view = render_loading_modal(metadata)
     shown = [b for b in render_blocks(reply) if b["type"] != "actions"]
     view["blocks"] = _at_most(shown, MODAL_MAX_BLOCKS) or view["blocks"]
     return view
