@@ -147,6 +147,8 @@ class PracticeBankClient(discord.Client):
             on_activity=self.outbox_loop.wake,
             facts=facts,
             private_messages=self.delivery,
+            claims=memory,
+            clock=clock,
         )
         self.tree.add_command(practice_commands(self.practice_handler))
         self._deliver = deliver

@@ -34,7 +34,7 @@ import discord
 
 from adapters.discord.components import build_view
 from adapters.discord.config import PLATFORM
-from adapters.discord.interactions import CANNOT_DM, PRIVATE_PREFIX, send_to
+from adapters.discord.interactions import CANNOT_DM, PRIVATE_PREFIX, EventClaims, send_to
 from adapters.discord.memory import PostedMessages
 from adapters.discord.render import ButtonSpec, Rendered, render_reply
 from bot.kernel.delivery import SendOutcome
@@ -53,8 +53,8 @@ NOT_SENT = (
 )
 
 
-class MessageMemory(PostedMessages, Protocol):
-    """Where posted messages and delivery claims are remembered (`PlatformState` is one)."""
+class MessageMemory(PostedMessages, EventClaims, Protocol):
+    """Where posted messages and claims are remembered (`PlatformState` is one)."""
 
     def claim(self, key: str, at: datetime) -> bool:
         """True for the first caller with this key."""

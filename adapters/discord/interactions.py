@@ -20,6 +20,12 @@ a restart and sent after it is answered and its content kept.
 
 Every send passes `AllowedMentions.none()`: nothing the bot posts can ping anyone.
 
+A direct message is claimed on its id in the database (`EventClaims`, the claims Slack event ids
+use) before any work and marked done once answered: a gateway RESUME that replays a message
+already answered, or a second bot process that receives it too, changes nothing, while a replay
+of one whose process died mid-work (its short lease run out) is answered. (Interactions need no
+such claim: Discord never redelivers one.)
+
 Whether a person shares in the channel (their DMs closed) is kept in the database through
 `adapters.discord.memory`, so it survives a restart. Forms offered behind an "Open form" button
 are the one thing kept in memory only: after a restart that button says the form expired and to
@@ -33,6 +39,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol
 
 import discord
@@ -58,7 +65,7 @@ from adapters.discord.render import (
     shorten,
 )
 from bot.kernel.events import Click, Command, Event, Text
-from bot.kernel.ports import SystemClock
+from bot.kernel.ports import Clock, SystemClock
 from bot.kernel.replies import FieldKind, Form, FormField, Reply, text
 from bot.search.engine import PracticeSearch
 from bot.search.model import SearchFilters
@@ -103,6 +110,36 @@ class Handler(Protocol):
     def searcher(self) -> PracticeSearch:
         """The current search index (for autocomplete)."""
         ...
+
+
+class EventClaims(Protocol):
+    """Claims on work to apply once (`store.platform_state.PlatformState` is one)."""
+
+    def begin(self, key: str, at: datetime) -> bool:
+        """Claim the work: True when new, or unfinished and its lease ran out."""
+        ...
+
+    def finish(self, key: str, at: datetime) -> None:
+        """Mark the claimed work done: claiming it again is then refused."""
+        ...
+
+
+class ClaimsInMemory:
+    """Claims kept by this process only: for tests and tools without a database."""
+
+    def __init__(self) -> None:
+        """Start with nothing claimed."""
+        self._claimed: set[str] = set()
+
+    def begin(self, key: str, at: datetime) -> bool:
+        """True the first time `key` is claimed (no lease: a process that dies forgets it)."""
+        if key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+    def finish(self, key: str, at: datetime) -> None:
+        """Nothing more to record: a claimed key is refused from then on."""
 
 
 class PrivateMessages(Protocol):
@@ -162,11 +199,14 @@ class InteractionHandler:
         on_activity: Callable[[], None] | None = None,
         facts: PersonFacts | None = None,
         private_messages: PrivateMessages | None = None,
+        claims: EventClaims | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """Bind the core; `on_activity` is called after each event (it wakes the delivery loop).
 
         `facts` keeps who shares in the channel because their DMs are closed across restarts;
-        `private_messages` reads back notifications shown behind *Show it to me*.
+        `private_messages` reads back notifications shown behind *Show it to me*; `claims`
+        (timed by `clock`) makes each direct message answered once (without it, once per process).
         """
         self._bank = bank
         self._workspaces = workspaces
@@ -175,6 +215,8 @@ class InteractionHandler:
         self._forms: dict[str, Form] = {}
         self._facts = facts or PersonFacts(None, SystemClock())
         self._private_messages = private_messages
+        self._claims = claims or ClaimsInMemory()
+        self._clock = clock or SystemClock()
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -226,14 +268,19 @@ class InteractionHandler:
             await self._answer(interaction, on_form(actor, place, form_id, values))
 
     async def on_direct_message(self, message: discord.Message) -> None:
-        """A direct message: answered in the same DM (no interaction, so no deadline)."""
+        """A direct message: answered once, in the same DM (no interaction, so no deadline)."""
         event = await on_direct_message(message, self._workspaces)
         if event is None:
+            return
+        key = f"message:{message.id}"
+        if not await asyncio.to_thread(self._claims.begin, key, self._clock.now()):
+            log.info("skipping Discord message %s: already handled", message.id)
             return
         replies = await asyncio.to_thread(self._bank.handle, event)
         for reply in replies:
             rendered = self._with_forms_as_buttons(render_reply(reply))
             await send_to(message.channel, rendered)
+        await asyncio.to_thread(self._claims.finish, key, self._clock.now())
         self._on_activity()
 
     async def on_autocomplete(
