@@ -20,7 +20,8 @@ Two decisions are the core's, carried on the reply, so Slack and Discord behave 
 that `continues_in_private` (the sharing dialogue) given anywhere but the person's DM with the
 bot goes on in that DM, and where it was asked they are told so (a form the core asks for opens
 as a modal at once instead: a modal is private already). A private answer with a `share_action`
-gets a *Share in channel* button (`slack:post:<share action>`, not in the bot's DM): pressing it
+gets a *Share in channel* button (`slack:post:<share action>`) where it is shown to the person
+alone (not in the bot's DM, nor in a mention's thread, which everyone sees): pressing it
 re-runs that action for the person who pressed it and posts the whole answer in the
 conversation, credited to them; what the core no longer marks shareable goes back privately.
 
@@ -394,10 +395,11 @@ class SlackAdapter:
             self._continue_in_private(inbound, replies)
             return
         for reply in replies:
-            share = reply.private and not source.is_direct
+            # Shown to the person alone (ephemeral) only outside DMs and threads: only there
+            # may *Share in channel* show it to the others.
             public = source.is_direct or bool(source.thread_ts) or not reply.private
             where = "the thread" if public else "the messages below"
-            message = render_message(reply, share_button=share, where=where)
+            message = render_message(reply, share_button=not public, where=where)
             if message.forms and source.trigger_id:
                 self._open_modal(source, reply, message.forms[0])
                 source = replace(source, trigger_id="")  # a trigger opens one modal

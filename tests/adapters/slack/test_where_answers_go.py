@@ -226,3 +226,25 @@ def test_a_message_over_12000_characters_is_refused_like_slack(fake):
         assert error.response["error"] == "msg_blocks_too_long"
     else:
         raise AssertionError("a 13,000-character message was accepted")
+
+
+def test_an_answer_in_a_mention_thread_carries_no_share_in_channel(slack):
+    """`@Practice bank PB017` is answered in the thread, which everyone sees: nothing to share."""
+    slack.event(
+        {
+            "type": "app_mention",
+            "user": ALICE,
+            "text": "<@U0BOT> PB017",
+            "ts": "1700000100.000300",
+            "channel": "C0GENERAL",
+            "team": TEAM,
+        }
+    )
+
+    answer = slack.fake.wait_for("chat.postMessage")[0].body
+    assert answer["thread_ts"] == "1700000100.000300"
+    assert answer["blocks"][0]["text"]["text"] == "*Habitual knife carrier index* · `PB017`"
+    ids = [
+        e["action_id"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert not [i for i in ids if i.startswith("slack:post:")]
