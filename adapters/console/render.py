@@ -147,7 +147,7 @@ def render_reply(reply: Reply, first_number: int = 1) -> Rendered:
     return Rendered("\n".join(parts), tuple(buttons), tuple(forms))
 
 
-def notification_header(notification: Notification, moderation_channel: str | None) -> str:
+def render_notification_header(notification: Notification, moderation_channel: str | None) -> str:
     """The line above a notification: whom it is for, and whether it updates an earlier one."""
     if notification.audience is Audience.PERSON:
         place = "message for you"
@@ -164,6 +164,6 @@ def render_notification(
 ) -> Rendered:
     """Render a delivered notification like a reply, under its header."""
     body = render_reply(notification.reply, first_number)
-    header = notification_header(notification, moderation_channel)
+    header = render_notification_header(notification, moderation_channel)
     text = f"{header}\n{body.text}" if body.text else header
     return Rendered(text, body.buttons, body.forms)

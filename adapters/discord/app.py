@@ -74,7 +74,7 @@ def practice_commands(handler: InteractionHandler) -> app_commands.Group:
     async def search_titles(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return await handler.practice_choices(current, by_title=True)
+        return await handler.on_autocomplete(current, by_title=True)
 
     @group.command(name="show", description="Show one practice in full")
     @app_commands.describe(ref="Its reference, e.g. PB046 (or start typing its title)")
@@ -85,7 +85,7 @@ def practice_commands(handler: InteractionHandler) -> app_commands.Group:
     async def show_titles(
         interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return await handler.practice_choices(current, by_title=False)
+        return await handler.on_autocomplete(current, by_title=False)
 
     @group.command(name="share", description="Share a practice of your own, one question at a time")
     async def share(interaction: discord.Interaction[Any]) -> None:
@@ -147,6 +147,8 @@ class PracticeBankClient(discord.Client):
             on_activity=self.outbox_loop.wake,
             facts=facts,
             private_messages=self.delivery,
+            claims=memory,
+            clock=clock,
         )
         self.tree.add_command(practice_commands(self.practice_handler))
         self._deliver = deliver

@@ -34,7 +34,8 @@ import discord
 
 from adapters.discord.components import build_view
 from adapters.discord.config import PLATFORM
-from adapters.discord.interactions import CANNOT_DM, PRIVATE_PREFIX, send_to
+from adapters.discord.interactions import CANNOT_DM, PRIVATE_PREFIX, EventClaims, send_to
+from adapters.discord.memory import PostedMessages
 from adapters.discord.render import ButtonSpec, Rendered, render_reply
 from bot.kernel.delivery import SendOutcome
 from bot.kernel.ports import Clock, UnitOfWorkFactory
@@ -52,21 +53,11 @@ NOT_SENT = (
 )
 
 
-class MessageMemory(Protocol):
-    """Where posted messages and delivery claims are remembered (`PlatformState` is one)."""
+class MessageMemory(PostedMessages, EventClaims, Protocol):
+    """Where posted messages and claims are remembered (`PlatformState` is one)."""
 
     def claim(self, key: str, at: datetime) -> bool:
         """True for the first caller with this key."""
-        ...
-
-    def message_for(self, workspace_id: str, key: str) -> tuple[str, str] | None:
-        """The (channel id, message id) posted earlier for `key`."""
-        ...
-
-    def remember_message(
-        self, workspace_id: str, key: str, channel: str, message_id: str, at: datetime
-    ) -> None:
-        """Record the message posted for `key`."""
         ...
 
 

@@ -20,6 +20,12 @@ a restart and sent after it is answered and its content kept.
 
 Every send passes `AllowedMentions.none()`: nothing the bot posts can ping anyone.
 
+A direct message is claimed on its id in the database (`EventClaims`, the claims Slack event ids
+use) before any work and marked done once answered: a gateway RESUME that replays a message
+already answered, or a second bot process that receives it too, changes nothing, while a replay
+of one whose process died mid-work (its short lease run out) is answered. (Interactions need no
+such claim: Discord never redelivers one.)
+
 Whether a person shares in the channel (their DMs closed) is kept in the database through
 `adapters.discord.memory`, so it survives a restart. Forms offered behind an "Open form" button
 are the one thing kept in memory only: after a restart that button says the form expired and to
@@ -32,6 +38,8 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol
 
 import discord
@@ -57,8 +65,8 @@ from adapters.discord.render import (
     shorten,
 )
 from bot.kernel.events import Click, Command, Event, Text
-from bot.kernel.ports import SystemClock
-from bot.kernel.replies import FieldKind, Form, FormField, Reply
+from bot.kernel.ports import Clock, SystemClock
+from bot.kernel.replies import FieldKind, Form, FormField, Reply, text
 from bot.search.engine import PracticeSearch
 from bot.search.model import SearchFilters
 
@@ -102,6 +110,36 @@ class Handler(Protocol):
     def searcher(self) -> PracticeSearch:
         """The current search index (for autocomplete)."""
         ...
+
+
+class EventClaims(Protocol):
+    """Claims on work to apply once (`store.platform_state.PlatformState` is one)."""
+
+    def begin(self, key: str, at: datetime) -> bool:
+        """Claim the work: True when new, or unfinished and its lease ran out."""
+        ...
+
+    def finish(self, key: str, at: datetime) -> None:
+        """Mark the claimed work done: claiming it again is then refused."""
+        ...
+
+
+class ClaimsInMemory:
+    """Claims kept by this process only: for tests and tools without a database."""
+
+    def __init__(self) -> None:
+        """Start with nothing claimed."""
+        self._claimed: set[str] = set()
+
+    def begin(self, key: str, at: datetime) -> bool:
+        """True the first time `key` is claimed (no lease: a process that dies forgets it)."""
+        if key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+    def finish(self, key: str, at: datetime) -> None:
+        """Nothing more to record: a claimed key is refused from then on."""
 
 
 class PrivateMessages(Protocol):
@@ -161,11 +199,14 @@ class InteractionHandler:
         on_activity: Callable[[], None] | None = None,
         facts: PersonFacts | None = None,
         private_messages: PrivateMessages | None = None,
+        claims: EventClaims | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """Bind the core; `on_activity` is called after each event (it wakes the delivery loop).
 
         `facts` keeps who shares in the channel because their DMs are closed across restarts;
-        `private_messages` reads back notifications shown behind *Show it to me*.
+        `private_messages` reads back notifications shown behind *Show it to me*; `claims`
+        (timed by `clock`) makes each direct message answered once (without it, once per process).
         """
         self._bank = bank
         self._workspaces = workspaces
@@ -174,6 +215,8 @@ class InteractionHandler:
         self._forms: dict[str, Form] = {}
         self._facts = facts or PersonFacts(None, SystemClock())
         self._private_messages = private_messages
+        self._claims = claims or ClaimsInMemory()
+        self._clock = clock or SystemClock()
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -225,17 +268,22 @@ class InteractionHandler:
             await self._answer(interaction, on_form(actor, place, form_id, values))
 
     async def on_direct_message(self, message: discord.Message) -> None:
-        """A direct message: answered in the same DM (no interaction, so no deadline)."""
+        """A direct message: answered once, in the same DM (no interaction, so no deadline)."""
         event = await on_direct_message(message, self._workspaces)
         if event is None:
+            return
+        key = f"message:{message.id}"
+        if not await asyncio.to_thread(self._claims.begin, key, self._clock.now()):
+            log.info("skipping Discord message %s: already handled", message.id)
             return
         replies = await asyncio.to_thread(self._bank.handle, event)
         for reply in replies:
             rendered = self._with_forms_as_buttons(render_reply(reply))
             await send_to(message.channel, rendered)
+        await asyncio.to_thread(self._claims.finish, key, self._clock.now())
         self._on_activity()
 
-    async def practice_choices(
+    async def on_autocomplete(
         self, current: str, *, by_title: bool
     ) -> list[discord.app_commands.Choice[str]]:
         """Autocomplete: practices matching what is typed so far (public ones only).
@@ -382,16 +430,25 @@ class InteractionHandler:
         """*Share in channel*: the core's answer to `action`, re-run for the poster, in public.
 
         The whole answer is posted (every message of it), naming who shared it, without the
-        private-only buttons; the core decided what may be shared when it set `share_action`.
+        private-only buttons; the core decided what may be shared when it set `share_action`,
+        so a reply it no longer marks shareable (a practice since restricted, a forged id) is
+        shown to the poster alone, as on Slack: the public "thinking…" is withdrawn first.
         """
         await interaction.response.defer(thinking=True)
         actor, place = await from_interaction(interaction, self._workspaces)
         replies = await asyncio.to_thread(self._bank.handle, Click(actor, place, action))
+        shared = [replace(reply, private=False) for reply in replies if reply.share_action]
+        if not shared:
+            await interaction.delete_original_response()
+            for reply in replies or [Reply((text(NOTHING_TO_SHARE),))]:
+                await self._send_reply(interaction, reply, first=False, sharing=False)
+            self._on_activity()
+            return
         who = escape(getattr(interaction.user, "display_name", "") or interaction.user.name)
         await interaction.followup.send(
             shorten(f"Shared by {who}:", 2000), allowed_mentions=discord.AllowedMentions.none()
         )
-        for reply in replies:
+        for reply in shared:
             for message in self._with_forms_as_buttons(render_reply(reply)).messages:
                 await interaction.followup.send(ephemeral=False, **_send_kwargs(message))
         self._on_activity()

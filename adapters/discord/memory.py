@@ -21,24 +21,27 @@ KEY_PREFIX = "person:"
 UNUSED = "-"  # the message id column is not used by a fact
 
 
-class FactTable(Protocol):
-    """The two methods of `PlatformState` the facts are stored with."""
+class PostedMessages(Protocol):
+    """The posted-message methods of `PlatformState`: facts are stored with them too.
+
+    For a fact the value is kept in the channel column and the message id is unused.
+    """
 
     def message_for(self, workspace_id: str, key: str) -> tuple[str, str] | None:
-        """The (value, unused) stored for `key`."""
+        """The (channel id, message id) stored for `key`."""
         ...
 
     def remember_message(
         self, workspace_id: str, key: str, channel: str, message_id: str, at: datetime
     ) -> None:
-        """Store the value for `key`."""
+        """Record the (channel id, message id) for `key`."""
         ...
 
 
 class PersonFacts:
     """Read and write facts by (scope, name); without a table they last as long as the process."""
 
-    def __init__(self, table: FactTable | None, clock: Clock) -> None:
+    def __init__(self, table: PostedMessages | None, clock: Clock) -> None:
         """Bind the table (None keeps facts in memory only, e.g. in unit tests) and the clock."""
         self._table = table
         self._clock = clock

@@ -12,10 +12,18 @@ Where answers go: a private reply to a slash command or a click is ephemeral (`r
 in a direct message it is a message (in the thread, if the person wrote in one), to a mention it
 is a reply in the thread; `replace` edits the message the button sat on. Wherever the bot cannot
 post (a DM between two people, a channel it was not invited to: `channel_not_found`), the answer
-goes through the `response_url` instead. Sharing always happens in the person's DM with the bot,
-and so do answers to buttons on the Home tab and to modals that lost their channel (a view has
-no channel or `response_url`). A message too long for Slack is shortened by the renderer and
-its full text follows in the thread.
+goes through the `response_url` instead. Answers to buttons on the Home tab and to modals that
+lost their channel go to the person's DM with the bot (a view has no channel or `response_url`).
+A message too long for Slack is shortened by the renderer and its full text follows in the thread.
+
+Two decisions are the core's, carried on the reply, so Slack and Discord behave alike: an answer
+that `continues_in_private` (the sharing dialogue) given anywhere but the person's DM with the
+bot goes on in that DM, and where it was asked they are told so (a form the core asks for opens
+as a modal at once instead: a modal is private already). A private answer with a `share_action`
+gets a *Share in channel* button (`slack:post:<share action>`) where it is shown to the person
+alone (not in the bot's DM, nor in a mention's thread, which everyone sees): pressing it
+re-runs that action for the person who pressed it and posts the whole answer in the
+conversation, credited to them; what the core no longer marks shareable goes back privately.
 
 Decisions kept deliberately narrow:
 - Practice refs are unfurled when the bot is mentioned (`@Practice bank PB046` shows the card in
@@ -57,33 +65,29 @@ from adapters.slack.render import (
     SHARE_IN_CHANNEL,
     JsonDict,
     SlackMessage,
-    loading_modal,
-    notice_modal,
-    render_buttons,
-    render_card_summary,
+    fits,
     render_home,
+    render_loading_modal,
     render_message,
     render_modal,
+    render_notice_modal,
 )
 from adapters.slack.text import ERROR_TEXT, cut, mrkdwn, one_line
 from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Place, Text
 from bot.kernel.ports import Clock
-from bot.kernel.replies import Action, Buttons, Form, PracticeCard, Reply, text
+from bot.kernel.replies import Form, Reply, text
 from store.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
 
 FORM_WAIT = 1.5  # seconds the core gets before a trigger_id must be spent on a loading modal
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
-_PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
-# Words that start the sharing dialogue, which always runs in the person's DM with the bot.
-SHARE_WORDS = frozenset({"share"})
 SHARE_FORM_WORDS = ("share", "form")  # `/practice share form`: the core answers with a modal
-SHARE_ACTION = re.compile(r"share(:.*)?")
 MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
 FILES_NOT_READ = "I can only read typed text, not files: please type your answer as a message."
 CONTINUED = "Practice bank (continued)"
 NOT_A_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
+NOTHING_TO_SHARE = "There is nothing here to share in the channel."
 NOT_IN_CHANNEL = (
     "I can't post in this channel yet: invite me first with `/invite @Practice bank`, "
     "then press *Share in channel* again."
@@ -160,7 +164,7 @@ class SlackAdapter:
     # --- listeners ---------------------------------------------------------------------------
 
     def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
-        """`/practice …`: ack, then answer privately (sharing moves to the DM).
+        """`/practice …`: ack, then answer privately.
 
         A command typed in a DM between people (or a channel the bot is not in) is answered
         through its `response_url`: the bot cannot post there. `share form` spends the
@@ -171,13 +175,7 @@ class SlackAdapter:
         event = inbound.event
         assert isinstance(event, Command)  # noqa: S101 - on_command makes commands
         if _first_words(event.text, 2) == SHARE_FORM_WORDS and inbound.source.trigger_id:
-            target = inbound if inbound.source.is_direct else self._in_dm(inbound)
-            if target is not inbound:
-                self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
-            self._answer_slowly(target, lambda: self._ask(target.event))
-            return
-        if not inbound.source.is_direct and _first_word(event.text) in SHARE_WORDS:
-            self._move_to_dm(inbound)
+            self._answer_slowly(inbound, lambda: self._ask(event))
             return
         self._answer(inbound, self._ask(event))
 
@@ -211,54 +209,41 @@ class SlackAdapter:
             inbound = self._in_dm(inbound)  # a click on the Home tab: answer in the DM
             event = inbound.event
             assert isinstance(event, Click)  # noqa: S101 - still the same click
-        if not inbound.source.is_direct and SHARE_ACTION.fullmatch(event.action):
-            self._move_to_dm(inbound)
-            return
         self._answer_in_time(inbound)
 
     def on_share_in_channel(self, ack: Ack, body: dict[str, Any]) -> None:
-        """*Share in channel*: post the practice's card for everyone, credited to the sharer.
+        """*Share in channel*: the core's answer to its `share_action`, posted for everyone.
 
-        In a conversation the bot is not in, the click's `response_url` posts it instead; only
-        when that is missing is the person asked to invite the bot.
+        The action runs again for the person who pressed the button (the core decides what they
+        may see), and every reply it still marks shareable is posted whole, credited to them,
+        without *Share in channel*. A reply it does not mark (a practice since restricted, a
+        forged id) goes back privately instead. In a conversation the bot is not in, the click's
+        `response_url` posts it; only when that is missing is the person asked to invite the bot.
         """
         ack()
         inbound = on_block_actions(body)
         event = inbound.event
         assert isinstance(event, Click)  # noqa: S101 - on_block_actions makes clicks
-        ref = event.action.removeprefix(SHARE_IN_CHANNEL)
-        if not _PRACTICE_REF.fullmatch(ref):
+        action = event.action.removeprefix(SHARE_IN_CHANNEL)
+        replies = self._ask(replace(event, action=action)) if action else []
+        shared = [replace(r, private=False) for r in replies if r.share_action]
+        if not shared:
+            self._answer(inbound, replies or [Reply((text(NOTHING_TO_SHARE),))])
             return
-        # The core decides whether this person may see the practice (restricted ones).
-        replies = self._ask(replace(event, action=f"show:{ref}"))
-        cards = [b for r in replies for b in r.blocks if isinstance(b, PracticeCard)]
-        if not cards:
-            self._answer(inbound, replies)
-            return
-        practice = cards[0].practice
         user = inbound.source.user
         sharer = f"<@{user}>" if _USER_ID.fullmatch(user) else "Someone"
-        details = Buttons((Action(f"show:{practice.ref}", f"Details {practice.ref}"),))
-        blocks: list[JsonDict] = [
-            {"type": "context", "elements": [mrkdwn(f"{sharer} shared a practice:")]},
-            *render_card_summary(practice, None, share=False),
-            *render_buttons(details),
-        ]
-        fallback = render_message(Reply((cards[0],))).text
+        credit: JsonDict = {"type": "context", "elements": [mrkdwn(f"{sharer} shared:")]}
+        # Posted where the button was, not in its thread or over the ephemeral message.
+        source = replace(inbound.source, message_ts="", ephemeral=False)
+        messages = [render_message(reply) for reply in shared]
         try:
-            self._client.chat_postMessage(
-                channel=inbound.source.channel, text=fallback, blocks=blocks
-            )
+            for message in _credited(messages, credit):
+                self._send(source, message)
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             log.info("share in channel failed: %s", code)
-            if code in NOT_A_MEMBER and inbound.source.response_url:
-                # Slack lets the response_url of a click post publicly where the bot is not a
-                # member: the card is shared all the same.
-                WebhookClient(inbound.source.response_url).send(
-                    text=fallback, blocks=blocks, response_type="in_channel"
-                )
-                return
+            if code not in NOT_A_MEMBER:
+                raise
             self._answer(inbound, [Reply((text(NOT_IN_CHANNEL),))])
 
     def on_view_submission(self, ack: Ack, body: dict[str, Any]) -> None:
@@ -349,11 +334,22 @@ class SlackAdapter:
         finally:
             self._after_event()
 
-    def _move_to_dm(self, inbound: Inbound) -> None:
-        """Start sharing in the person's DM, and say so where they asked."""
+    def _continue_in_private(self, inbound: Inbound, replies: Sequence[Reply]) -> None:
+        """Carry a dialogue on in the person's DM with the bot, and say so where they asked.
+
+        A form the core asks for first opens as a modal with the click's trigger (a modal is
+        private already, and its answers come back here to be carried on the same way).
+        """
+        first = render_message(replies[0]) if replies else None
+        if first is not None and first.forms and inbound.source.trigger_id:
+            self._open_modal(inbound.source, replies[0], first.forms[0])
+            inbound = replace(inbound, source=replace(inbound.source, trigger_id=""))
+            replies = replies[1:]
+            if not replies:
+                return
         moved = self._in_dm(inbound)
         self._answer(inbound, [Reply((text(MOVED_TO_DM),))])
-        self._answer_in_time(moved)
+        self._answer(replace(moved, source=replace(moved.source, trigger_id="")), replies)
 
     def _answer_in_time(self, inbound: Inbound) -> None:
         """Ask the core; with a trigger_id, wait `form_wait` at most before a loading modal.
@@ -376,7 +372,7 @@ class SlackAdapter:
         """The core is slow: spend the trigger on a loading modal, then fill it in."""
         metadata = _metadata(inbound.source)
         opened = self._client.views_open(
-            trigger_id=inbound.source.trigger_id, view=loading_modal(metadata)
+            trigger_id=inbound.source.trigger_id, view=render_loading_modal(metadata)
         )
         view_id = str(opened["view"]["id"])
         replies = result()
@@ -388,28 +384,35 @@ class SlackAdapter:
             replies = [r for r in replies if r is not reply]
         else:
             shown = Reply(tuple(b for r in replies for b in r.blocks))
-            self._client.views_update(view_id=view_id, view=notice_modal(shown, metadata))
+            self._client.views_update(view_id=view_id, view=render_notice_modal(shown, metadata))
             return
         self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), replies)
 
     def _answer(self, inbound: Inbound, replies: Sequence[Reply]) -> None:
-        """Send the core's replies where the event came from."""
+        """Send the core's replies where the event came from (a dialogue: see the docstring)."""
         source = inbound.source
+        if not source.is_direct and any(reply.continues_in_private for reply in replies):
+            self._continue_in_private(inbound, replies)
+            return
         for reply in replies:
-            share = reply.private and not source.is_direct
+            # Shown to the person alone (ephemeral) only outside DMs and threads: only there
+            # may *Share in channel* show it to the others.
             public = source.is_direct or bool(source.thread_ts) or not reply.private
             where = "the thread" if public else "the messages below"
-            message = render_message(reply, share_buttons=share, where=where)
+            message = render_message(reply, share_button=not public, where=where)
             if message.forms and source.trigger_id:
-                notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
-                self._client.views_open(
-                    trigger_id=source.trigger_id,
-                    view=render_modal(message.forms[0], _metadata(source), notes),
-                )
+                self._open_modal(source, reply, message.forms[0])
                 source = replace(source, trigger_id="")  # a trigger opens one modal
                 continue
             if message.blocks:
                 self._send(source, message)
+
+    def _open_modal(self, source: Source, reply: Reply, form: Form) -> None:
+        """Open the reply's form as a modal with the trigger; its other blocks go above it."""
+        notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
+        self._client.views_open(
+            trigger_id=source.trigger_id, view=render_modal(form, _metadata(source), notes)
+        )
 
     def _send(self, source: Source, message: SlackMessage) -> None:
         """Post one message where `source` says; where the bot cannot post, use `response_url`.
@@ -491,8 +494,12 @@ def _metadata(source: Source) -> dict[str, str]:
     return metadata
 
 
-def _first_word(value: str) -> str:
-    return value.strip().split(" ", 1)[0].casefold() if value.strip() else ""
+def _credited(messages: list[SlackMessage], credit: JsonDict) -> list[SlackMessage]:
+    """The messages with a line naming who shared them on top (a message of its own if full)."""
+    first = messages[0]
+    if fits([credit, *first.blocks]):
+        return [replace(first, blocks=[credit, *first.blocks]), *messages[1:]]
+    return [replace(first, blocks=[credit], more=()), replace(first, text=CONTINUED), *messages[1:]]
 
 
 def _first_words(value: str, count: int) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
 """Turns Slack payloads (slash commands, clicks, modal submissions, messages) into core events.
 
-One `on_<payload>` function per payload type, picked from `INBOUND` by the type, so a new Slack
-feature is a new entry. Payloads come from Slack but are read defensively: a missing or odd field
-gives an empty string, never an exception. Typed text (commands, mentions, DMs) arrives in
-Slack's message formatting and is decoded to what the person typed
+One `on_<payload>` function per payload type; Bolt's listener registry (`SlackAdapter.register`)
+is the dispatch table that picks it by the payload's type, so a new Slack feature is a new
+listener and a new function here. Payloads come from Slack but are read defensively: a missing
+or odd field gives an empty string, never an exception. Typed text (commands, mentions, DMs)
+arrives in Slack's message formatting and is decoded to what the person typed
 (`adapters.slack.text.decode`); modal values arrive as typed and are taken as they are. Where each
 event happened (`Source`) is kept beside the event, because the answer goes back to the same
 place: an ephemeral reply through the `response_url`, a thread, a direct message, or the message
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,27 +230,3 @@ def is_typed_by_person(event: Mapping[str, Any]) -> bool:
     if event.get("bot_id") or event.get("bot_profile"):
         return False
     return _text(event.get("subtype")) in READ_SUBTYPES and bool(_text(event.get("user")))
-
-
-INBOUND: dict[str, Callable[[Mapping[str, Any]], Inbound]] = {
-    "command": on_command,
-    "block_actions": on_block_actions,
-    "view_submission": on_view_submission,
-    "app_mention": on_app_mention,
-    "message": on_direct_message,
-}
-
-
-def payload_type(body: Mapping[str, Any]) -> str:
-    """The key of `INBOUND` for a request body."""
-    if "command" in body:
-        return "command"
-    if body.get("type") == "event_callback":
-        return _text(_dict(body.get("event")).get("type"))
-    return _text(body.get("type"))
-
-
-def read_inbound(body: Mapping[str, Any]) -> Inbound | None:
-    """The core event in a Slack request body, or None for payloads the bot does not take."""
-    reader = INBOUND.get(payload_type(body))
-    return reader(body) if reader else None

@@ -5,17 +5,17 @@ limit: a long answer is split over several sections rather than cut. A message a
 ~12,000 characters across its blocks (`msg_blocks_too_long`) and 50 blocks whatever a practice
 holds: when a full card would not, the message shows it with each long answer shortened (and says
 so), and the full text travels in `SlackMessage.more`, follow-up messages the adapter posts in the
-message's thread (or after it, when ephemeral). A summary card
-in a private answer carries a *Share in channel* button (`slack:post:<ref>`): that is a Slack
-gesture handled by the adapter, not an action of the core. A `Form` is not part of a message: it
-becomes a modal (`render_modal`) opened with the click's `trigger_id`.
+message's thread (or after it, when ephemeral). A private answer the core marked shareable
+(`Reply.share_action`) carries one *Share in channel* button (`slack:post:<share action>`) below
+its cards and paging buttons, when the adapter asks for it (not in a DM with the bot). A `Form` is
+not part of a message: it becomes a modal (`render_modal`) opened with the click's `trigger_id`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.slack.text import (
@@ -46,6 +46,7 @@ from adapters.slack.text import (
 from bot.kernel.cards import card_rows, field_text
 from bot.kernel.domain import Effectiveness, Practice
 from bot.kernel.replies import (
+    Action,
     ActionStyle,
     Block,
     Buttons,
@@ -63,7 +64,7 @@ from bot.kernel.replies import (
 JsonDict = dict[str, Any]
 
 SHARE_IN_CHANNEL = "slack:post:"
-"""Prefix of the *Share in channel* button's action id; the ref follows."""
+"""Prefix of the *Share in channel* button's action id; the core's `share_action` follows."""
 INPUT_ACTION = "value"
 """The action id of every modal input; the block id is the form field's name."""
 
@@ -73,7 +74,6 @@ BADGES: dict[Effectiveness, str] = {
     Effectiveness.UNTESTED: ":white_circle:",
     Effectiveness.DIDNT_WORK: ":red_circle:",
 }
-_PRACTICE_REF = re.compile(r"PB[0-9]{3,12}")
 _SAFE_LINK = re.compile(r"(https?://|mailto:)[^\s<>|]+", re.IGNORECASE)
 _STYLES = {ActionStyle.PRIMARY: "primary", ActionStyle.DANGER: "danger"}
 
@@ -204,18 +204,12 @@ def card_title(practice: Practice, rank: int | None) -> str:
     return f"{head}*{title}* · `{escape(practice.ref)}`"
 
 
-def render_card_summary(practice: Practice, rank: int | None, share: bool) -> list[JsonDict]:
-    """A result card: title and summary, the facts line, and *Share in channel* when asked."""
+def render_card_summary(practice: Practice, rank: int | None) -> list[JsonDict]:
+    """A result card: title and summary, then the facts line."""
     section: JsonDict = {
         "type": "section",
         "text": mrkdwn(f"{card_title(practice, rank)}\n{escape(practice.summary)}"),
     }
-    if share and _PRACTICE_REF.fullmatch(practice.ref):
-        section["accessory"] = {
-            "type": "button",
-            "action_id": SHARE_IN_CHANNEL + practice.ref,
-            "text": plain("Share in channel", BUTTON_TEXT),
-        }
     return [section, {"type": "context", "elements": [mrkdwn(card_facts(practice), CONTEXT_TEXT)]}]
 
 
@@ -306,19 +300,15 @@ def _fallback_text(reply: Reply) -> str:
     return "Practice bank"
 
 
-def render_blocks(
-    reply: Reply, *, share_buttons: bool = False, excerpt: int | None = None
-) -> list[JsonDict]:
+def render_blocks(reply: Reply, *, excerpt: int | None = None) -> list[JsonDict]:
     """The reply's blocks (forms left out), full cards' answers shortened to `excerpt` if given."""
     blocks: list[JsonDict] = []
     for index, block in enumerate(reply.blocks):
-        blocks.extend(_render_block(block, index, share_buttons, excerpt))
+        blocks.extend(_render_block(block, index, excerpt))
     return blocks
 
 
-def _render_block(
-    block: Block, index: int, share_buttons: bool, excerpt: int | None = None
-) -> list[JsonDict]:
+def _render_block(block: Block, index: int, excerpt: int | None = None) -> list[JsonDict]:
     match block:
         case Paragraph():
             shown = render_paragraph(block)
@@ -326,7 +316,7 @@ def _render_block(
         case PracticeCard(practice=practice, detail=CardDetail.FULL):
             return render_card_full(practice, excerpt)
         case PracticeCard(practice=practice, rank=rank):
-            return render_card_summary(practice, rank, share_buttons)
+            return render_card_summary(practice, rank)
         case Buttons():
             return render_buttons(block)
         case Choices():
@@ -334,6 +324,23 @@ def _render_block(
         case Form():
             return []
     return []
+
+
+def _with_share_button(reply: Reply) -> Reply:
+    """The reply with its *Share in channel* button, when the core marked it shareable.
+
+    The button goes after the last card and its buttons (Details, More results) and before any
+    filter menus, so it sits under what it shares.
+    """
+    if not reply.share_action:
+        return reply
+    share = Buttons((Action(SHARE_IN_CHANNEL + reply.share_action, "Share in channel"),))
+    blocks = list(reply.blocks)
+    cards = [i for i, block in enumerate(blocks) if isinstance(block, PracticeCard)]
+    after = cards[-1] + 1 if cards else 0
+    menus = [i for i in range(after, len(blocks)) if isinstance(blocks[i], Choices)]
+    blocks.insert(menus[0] if menus else len(blocks), share)
+    return replace(reply, blocks=tuple(blocks))
 
 
 def pack(blocks: list[JsonDict]) -> list[list[JsonDict]]:
@@ -346,9 +353,9 @@ def pack(blocks: list[JsonDict]) -> list[list[JsonDict]]:
     return [m for m in messages if m]
 
 
-def _fitted(reply: Reply, share_buttons: bool, where: str) -> tuple[list[JsonDict], list[JsonDict]]:
+def _fitted(reply: Reply, where: str) -> tuple[list[JsonDict], list[JsonDict]]:
     """The message's blocks and the full text to send after it (empty when all fits)."""
-    whole = render_blocks(reply, share_buttons=share_buttons)
+    whole = render_blocks(reply)
     if fits(whole):
         return whole, []
     full = [
@@ -360,7 +367,7 @@ def _fitted(reply: Reply, share_buttons: bool, where: str) -> tuple[list[JsonDic
     note = {"type": "context", "elements": [mrkdwn(SHORTENED_NOTE.format(where=where))]}
     if full:
         for excerpt in EXCERPTS:
-            shortened = [*render_blocks(reply, share_buttons=share_buttons, excerpt=excerpt), note]
+            shortened = [*render_blocks(reply, excerpt=excerpt), note]
             if fits(shortened):
                 return shortened, full
     # Nothing to shorten, or too much even shortened: the reply spread over several messages,
@@ -375,14 +382,16 @@ def _fitted(reply: Reply, share_buttons: bool, where: str) -> tuple[list[JsonDic
 
 
 def render_message(
-    reply: Reply, *, share_buttons: bool = False, where: str = "the thread"
+    reply: Reply, *, share_button: bool = False, where: str = "the thread"
 ) -> SlackMessage:
     """A whole reply as a Slack message that fits; its forms are kept aside for `render_modal`.
 
-    `where` names where the follow-up messages go, for the note on a shortened message.
+    `share_button` adds *Share in channel* when the core marked the reply shareable; `where`
+    names where the follow-up messages go, for the note on a shortened message.
     """
     forms = tuple(b for b in reply.blocks if isinstance(b, Form))
-    blocks, rest = _fitted(reply, share_buttons, where)
+    shown = _with_share_button(reply) if share_button else reply
+    blocks, rest = _fitted(shown, where)
     return SlackMessage(
         text=_fallback_text(reply),
         blocks=blocks,
@@ -455,7 +464,7 @@ def render_modal(form: Form, metadata: JsonDict, notes: Reply | None = None) -> 
     }
 
 
-def loading_modal(metadata: JsonDict) -> JsonDict:
+def render_loading_modal(metadata: JsonDict) -> JsonDict:
     """The modal opened at once with a click's `trigger_id`, updated when the core has answered."""
     return {
         "type": "modal",
@@ -467,9 +476,9 @@ def loading_modal(metadata: JsonDict) -> JsonDict:
     }
 
 
-def notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
+def render_notice_modal(reply: Reply, metadata: JsonDict) -> JsonDict:
     """A modal that only shows a reply (when a loading modal turned out not to need a form)."""
-    view = loading_modal(metadata)
+    view = render_loading_modal(metadata)
     shown = [b for b in render_blocks(reply) if b["type"] != "actions"]
     view["blocks"] = _at_most(shown, MODAL_MAX_BLOCKS) or view["blocks"]
     return view
@@ -491,5 +500,5 @@ def render_home(reply: Reply) -> JsonDict:
     """A reply as the App Home tab's view (`views.publish`); no *Share in channel* there."""
     blocks: list[JsonDict] = []
     for index, block in enumerate(reply.blocks):
-        blocks.extend(_render_block(block, index, share_buttons=False))
+        blocks.extend(_render_block(block, index))
     return {"type": "home", "blocks": _at_most(blocks, HOME_MAX_BLOCKS)}

@@ -81,6 +81,23 @@ def test_share_in_channel_posts_the_whole_answer_publicly(world):
     assert not any(i.startswith("dc:post") for i in ids)  # no second Share in channel
 
 
+def test_share_in_channel_of_what_cannot_be_shared_answers_the_presser_only(world):
+    """A forged or stale *Share in channel* (an unknown practice) is shown to Alice alone."""
+
+    async def steps(fake, client):
+        pressed = click(message_with_button("dc:post:show:PB999"), "dc:post:show:PB999")
+        await fake.interact(pressed)
+        first = (await fake.callback(pressed["id"])).body
+        await fake.wait_for(lambda r: r.method == "POST" and r.path.startswith("webhooks/"))
+        return first, fake.calls("DELETE", "webhooks/"), fake.calls("POST", "webhooks/")
+
+    first, deleted, (answer,) = play(world, steps)
+    assert first["type"] == 5
+    assert len(deleted) == 1  # the public "thinking…" withdrawn
+    assert answer.body["flags"] == 64
+    assert answer.body["content"].startswith("No practice PB999 in the bank.")
+
+
 def test_unknown_adapter_button_is_answered(world):
     """A button of ours the bot no longer knows still gets a private answer, not a failure."""
 

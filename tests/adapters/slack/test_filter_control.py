@@ -52,22 +52,24 @@ def test_results_end_with_the_two_filter_selects(slack):
     slack.command("crime")
 
     body = _respond(slack, "cmd")
-    # Reply blocks: header, five cards with their Details rows, More results, then the lists.
-    assert body["blocks"][-4:] == _filter_blocks(1, 12)
+    # Reply blocks: header, five cards with their Details rows, More results, Share in channel,
+    # then the lists.
+    assert body["blocks"][-4:] == _filter_blocks(1, 13)
 
 
 def test_a_full_page_with_a_suggestion_fits_in_slacks_fifty_blocks(slack):
-    """The largest result page (did-you-mean, five cards, More results, two lists) stays small."""
+    """The largest result page (did-you-mean, five cards, More results, Share in channel, two
+    lists) stays small."""
     slack.command("crme")
 
     body = _respond(slack, "cmd")
     assert [b["type"] for b in body["blocks"]] == (
         ["section", "actions"]
         + ["section", "context", "actions"] * 5
-        + ["actions"]
+        + ["actions"] * 2
         + ["section", "actions"] * 2
     )
-    assert len(body["blocks"]) == 22
+    assert len(body["blocks"]) == 23
 
 
 def test_picking_a_filter_answers_with_the_filtered_list(slack):
@@ -83,7 +85,7 @@ def test_picking_a_filter_answers_with_the_filtered_list(slack):
     assert body["blocks"][0]["text"]["text"] == (
         "*9 practices* for “crime rating:untested” (showing 1–5 of 9)."
     )
-    assert body["blocks"][-4:] == _filter_blocks(2, 12, left_out=("untested",))
+    assert body["blocks"][-4:] == _filter_blocks(2, 13, left_out=("untested",))
 
 
 @pytest.mark.parametrize(

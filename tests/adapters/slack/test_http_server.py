@@ -135,14 +135,12 @@ def test_procfile_web_process_answers_a_signed_slash_command(web_server, fake):
     answer = fake.wait_for("respond/web", timeout=30)[0].body
     assert answer["response_type"] == "ephemeral"
     assert answer["text"] == "11 practices for “crime” (showing 1–5 of 11)."
-    shared = [b["accessory"]["action_id"] for b in answer["blocks"] if b.get("accessory")]
-    assert shared == [
-        "slack:post:PB010",
-        "slack:post:PB058",
-        "slack:post:PB017",
-        "slack:post:PB061",
-        "slack:post:PB029",
+    cards = [b["text"]["text"].split("`")[1] for b in answer["blocks"][1:] if "`PB" in str(b)]
+    assert cards == ["PB010", "PB058", "PB017", "PB061", "PB029"]
+    buttons = [
+        e["action_id"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
+    assert "slack:post:more:1:0" in buttons
 
 
 def test_procfile_web_process_refuses_a_forged_request(web_server, fake):

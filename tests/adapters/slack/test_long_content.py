@@ -149,7 +149,7 @@ def test_every_message_of_a_full_card_fits_slack(share):
         created_at=NOW,
         submitted_at=NOW,
     )
-    message = render_message(moderation_card(submission), share_buttons=share)
+    message = render_message(moderation_card(submission), share_button=share)
 
     for blocks in (message.blocks, *message.more):
         assert message_refusal({"channel": "C", "text": message.text, "blocks": blocks}) is None

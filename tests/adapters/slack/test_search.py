@@ -30,7 +30,7 @@ def test_search_with_inline_filters_answers_ephemeral_cards(slack):
         "section",
         "context",
         "actions",
-    ] * 3 + ["section", "actions"] * 2
+    ] * 3 + ["actions"] + ["section", "actions"] * 2
     assert body["blocks"][:4] == [
         {
             "type": "section",
@@ -47,11 +47,6 @@ def test_search_with_inline_filters_answers_ephemeral_cards(slack):
                 "and intelligence records with recognised serious violence risk factors to "
                 "pinpoint habitual knife carriers and people most likely to become involved in "
                 "knife crime.",
-            },
-            "accessory": {
-                "type": "button",
-                "action_id": "slack:post:PB017",
-                "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
             },
         },
         {
@@ -77,11 +72,32 @@ def test_search_with_inline_filters_answers_ephemeral_cards(slack):
     ]
 
 
+def test_a_page_of_results_carries_one_share_in_channel_button_for_the_page(slack):
+    """Under the cards, before the filter lists: one *Share in channel* for the whole page."""
+    slack.command("serious violence focus:diversion")
+
+    body = _respond(slack)
+    share = [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [e["action_id"] for e in share if e["action_id"].startswith("slack:post:")] == [
+        "slack:post:more:1:0"
+    ]
+    assert body["blocks"][-5] == {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "slack:post:more:1:0",
+                "text": {"type": "plain_text", "text": "Share in channel", "emoji": True},
+            }
+        ],
+    }
+
+
 def test_more_results_button_shows_the_next_page(slack):
     """A broad search ends with *More results*; pressing it answers with results 6 on."""
     slack.command("crime")
     first = _respond(slack)
-    more = first["blocks"][-5]["elements"][0]
+    more = first["blocks"][-6]["elements"][0]
     assert (more["action_id"], more["text"]["text"], more["style"]) == (
         "more:1:5",
         "More results",
@@ -118,12 +134,14 @@ def test_details_button_shows_the_full_practice(slack):
             ],
         },
     ]
-    assert all(b["type"] == "section" for b in body["blocks"][2:])
+    assert all(b["type"] == "section" for b in body["blocks"][2:-1])
+    assert body["blocks"][-1]["elements"][0]["action_id"] == "slack:post:show:PB017"
 
 
-def test_share_in_channel_posts_the_card_for_everyone(slack):
-    """*Share in channel* posts the summary card in the channel, credited to the sharer."""
-    slack.click("slack:post:PB017", ephemeral=True)
+def test_share_in_channel_posts_the_whole_practice_for_everyone(slack):
+    """*Share in channel* under Details posts the full card in the channel, credited to the
+    sharer, without a second *Share in channel*."""
+    slack.click("slack:post:show:PB017", ephemeral=True)
 
     call = slack.fake.wait_for("chat.postMessage")[0]
     assert call.body["channel"] == "C0GENERAL"
@@ -131,31 +149,64 @@ def test_share_in_channel_posts_the_card_for_everyone(slack):
     blocks = call.body["blocks"]
     assert blocks[0] == {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": "<@U0ALICE> shared a practice:"}],
+        "elements": [{"type": "mrkdwn", "text": "<@U0ALICE> shared:"}],
     }
-    assert blocks[1]["text"]["text"].startswith("*Habitual knife carrier index* · `PB017`\n")
-    assert "accessory" not in blocks[1]
-    assert blocks[3]["elements"][0]["action_id"] == "show:PB017"
+    assert blocks[1]["text"]["text"] == "*Habitual knife carrier index* · `PB017`"
+    assert len(blocks) > 4  # the whole practice, not its summary
+    assert not [b for b in blocks if b["type"] == "actions"]
+    assert slack.fake.calls_to("respond/click") == []
+
+
+def test_share_in_channel_posts_the_whole_page_of_results(slack):
+    """*Share in channel* under a page of results posts that page, cards and all, publicly."""
+    slack.command("serious violence focus:diversion")
+    _respond(slack)
+
+    slack.click("slack:post:more:1:0", ephemeral=True)
+
+    call = slack.fake.wait_for("chat.postMessage")[0]
+    assert call.body["channel"] == "C0GENERAL"
+    texts = [b["text"]["text"] for b in call.body["blocks"] if b["type"] == "section"]
+    assert texts[0] == "*3 practices* for “serious violence focus:diversion”."
+    assert [t.split(" · ")[0] for t in texts[1:4]] == [
+        "1. *Habitual knife carrier index*",
+        "2. *" + texts[2].split("*")[1] + "*",
+        "3. *" + texts[3].split("*")[1] + "*",
+    ]
+    shared = [
+        e["action_id"] for b in call.body["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert not [a for a in shared if a.startswith("slack:post:")]
+
+
+def test_share_in_channel_of_what_cannot_be_shared_answers_privately(slack):
+    """A forged or stale *Share in channel* (an unknown practice) answers the presser only."""
+    slack.click("slack:post:show:PB999", ephemeral=True)
+
+    body = _respond(slack, "click")
+    assert body["response_type"] == "ephemeral"
+    assert body["text"].startswith("No practice PB999 in the bank.")
+    assert slack.fake.calls_to("chat.postMessage") == []
 
 
 def test_share_in_channel_where_the_bot_is_not_is_posted_through_response_url(slack):
-    """In a channel the bot was not invited to, the card is shared there all the same."""
+    """In a channel the bot was not invited to, the answer is shared there all the same."""
     slack.fake.expect("channel_not_found")
 
-    slack.click("slack:post:PB017", ephemeral=True, channel="C0ELSEWHERE")
+    slack.click("slack:post:show:PB017", ephemeral=True, channel="C0ELSEWHERE")
 
     body = _respond(slack, "click")
     assert body["response_type"] == "in_channel"
-    assert body["blocks"][0]["elements"][0]["text"] == "<@U0ALICE> shared a practice:"
+    assert body["blocks"][0]["elements"][0]["text"] == "<@U0ALICE> shared:"
 
 
 def test_share_in_channel_without_a_response_url_says_how_to_invite_the_bot(slack):
     """When Slack refuses the post and there is no response_url, the sharer is told why."""
     slack.fake.fail_next("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
 
-    slack.click("slack:post:PB017", ephemeral=True, channel="DU0ALICE", response_url="")
+    slack.click("slack:post:show:PB017", ephemeral=True, response_url="")
 
-    body = slack.fake.wait_for("chat.postMessage", 2)[1].body
+    body = slack.fake.wait_for("chat.postEphemeral")[0].body
     assert body["text"].startswith("I can't post in this channel yet: invite me first")
 
 

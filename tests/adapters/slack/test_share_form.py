@@ -38,7 +38,7 @@ SHARE_FORM_MODAL = {
     "title": {"type": "plain_text", "text": "Share a practice", "emoji": True},
     "submit": {"type": "plain_text", "text": "Continue", "emoji": True},
     "close": {"type": "plain_text", "text": "Cancel", "emoji": True},
-    "private_metadata": '{"channel":"DU0ALICE"}',
+    "private_metadata": "",  # where the command was typed, set by the test
     "blocks": [
         {
             "type": "section",
@@ -71,7 +71,11 @@ def test_share_form_command_opens_the_modal_and_the_dm_asks_the_focus(slack):
     opened = slack.fake.wait_for("views.open")[0].body
     assert (opened["trigger_id"], opened["view"]["callback_id"]) == (trigger, "slack:loading")
     updated = slack.fake.wait_for("views.update")[0].body
-    assert updated == {"view_id": "V1", "view": SHARE_FORM_MODAL}
+    opened_in = json.dumps(
+        {"channel": "C0GENERAL", "response_url": slack.fake.response_url("cmd")},
+        separators=(",", ":"),
+    )
+    assert updated == {"view_id": "V1", "view": {**SHARE_FORM_MODAL, "private_metadata": opened_in}}
 
     response = slack.interact(view_submission(updated["view"], "U0ALICE", _values(TYPED)))
 

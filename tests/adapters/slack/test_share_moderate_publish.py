@@ -283,7 +283,6 @@ def test_share_moderate_revise_approve_publish_then_search(slack):
             "text": f"1. *{TITLE}* · `PB064`\n"
             "Officers and mental health nurses attend crisis calls together.",
         },
-        "accessory": button("slack:post:PB064", "Share in channel"),
     }
     assert found["blocks"][3] == {
         "type": "actions",

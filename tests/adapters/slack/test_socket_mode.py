@@ -67,8 +67,8 @@ def test_slash_command_over_socket_mode_is_acked_and_answered(fake, socket_serve
     assert ack == {"envelope_id": "env-1"}
     assert answer["response_type"] == "ephemeral"
     assert answer["text"] == "3 practices for “serious violence focus:diversion”."
-    assert [b["accessory"]["action_id"] for b in answer["blocks"] if "accessory" in b] == [
-        "slack:post:PB017",
-        "slack:post:PB009",
-        "slack:post:PB002",
+    buttons = [
+        e["action_id"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
+    assert buttons[:3] == ["show:PB017", "show:PB009", "show:PB002"]
+    assert "slack:post:more:1:0" in buttons
