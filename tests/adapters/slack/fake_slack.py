@@ -50,6 +50,7 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (for benchmarks)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ class FakeSlack:
         self._faults: dict[str, deque[tuple[str, int]]] = defaultdict(deque)
         self.latency: dict[str, float] = {}
         self._held = threading.Event()
+        self._rate: dict[str, int] = {}
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -196,6 +199,11 @@ class FakeSlack:
         with self._changed:
             self._faults[method].extend([(kind, retry_after)] * times)
 
+    def rate_limit(self, method: str, per_second: int) -> None:
+        """Answer 429 (`Retry-After: 1`) to calls of `method` beyond `per_second` a second."""
+        with self._changed:
+            self._rate[method] = per_second
+
     def release_held(self) -> None:
         """Let every call held by a `timeout` fault finish (its client is gone)."""
         self._held.set()
@@ -213,6 +221,15 @@ class FakeSlack:
         """Take the next fault set for this call's method: record the call, script 500/429."""
         method = self._method(path)
         with self._changed:
+            limit = self._rate.get(method)
+            if limit is not None and not self._faults[method]:
+                recent, now = self._recent[method], time.monotonic()
+                while recent and recent[0] <= now - 1.0:
+                    recent.popleft()
+                if len(recent) >= limit:
+                    self._faults[method].append(("429", 1))
+                else:
+                    recent.append(now)
             if not self._faults[method]:
                 return None
             kind, wait = self._faults[method].popleft()
