@@ -1,12 +1,18 @@
 """The Slack adapter's wiring: Bolt listeners that ack, hand the core an event, and answer in place.
 
-Every listener acks first (Slack allows 3 seconds) and works after, except a modal submission,
-whose ack carries the next modal when the core sends a form back (how Slack shows a refused
-value). A click that leads to a form must use its `trigger_id` at once: the core is given
-`FORM_WAIT` seconds, and if it is slower a loading modal is opened and then updated. Events that
-Slack retries (`X-Slack-Retry-Num`) are claimed on their `event_id` in the database with a short
-lease before any work and marked done only once the answer went out, so several workers never
-answer one event twice, and a retry after a worker died mid-work is answered.
+Ack first, whatever else is slow: every request is acknowledged in the HTTP request's own thread
+by an ack that touches nothing (no database, no search, no Slack call), and the work runs after,
+as a Bolt lazy listener on the adapter's own bounded pool of `LISTENER_THREADS` threads. Bolt's
+default would hand the ack itself to that pool and wait for a free thread, so a few slow
+listeners (an index rebuild, a stalled database) left every later request unacknowledged; with
+`process_before_response` the ack never queues behind work. The one exception is a modal
+submission, whose ack carries the next modal when the core sends a form back (how Slack shows a
+refused value): it waits for the core, and only its follow-up messages run on the pool. A click
+that leads to a form must use its `trigger_id` at once: the core is given `FORM_WAIT` seconds,
+and if it is slower a loading modal is opened and then updated. Events that Slack retries
+(`X-Slack-Retry-Num`) are claimed on their `event_id` in the database with a short lease at the
+start of their work (after the ack) and marked done only once the answer went out, so several
+workers never answer one event twice, and a retry after a worker died mid-work is answered.
 
 Where answers go: a private reply to a slash command or a click is ephemeral (`response_url`),
 in a direct message it is a message (in the thread, if the person wrote in one), to a mention it
@@ -45,7 +51,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from typing import Any, Protocol
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -81,6 +87,8 @@ from store.platform_state import PlatformState
 log = logging.getLogger(__name__)
 
 FORM_WAIT = 1.5  # seconds the core gets before a trigger_id must be spent on a loading modal
+# Threads per process doing the work behind acks; more requests than this queue (acked already).
+LISTENER_THREADS = 16
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 SHARE_FORM_WORDS = ("share", "form")  # `/practice share form`: the core answers with a modal
 MOVED_TO_DM = "I've sent you a direct message to share your practice there, one question at a time."
@@ -114,6 +122,7 @@ class SlackAdapter:
         after_event: Callable[[], None] | None = None,
         form_wait: float = FORM_WAIT,
         home: Callable[[Actor], Reply] | None = None,
+        listener_threads: int = LISTENER_THREADS,
     ) -> None:
         """Bind the core, the Web API client and the database state.
 
@@ -122,6 +131,7 @@ class SlackAdapter:
         `form_wait` is how long a click with a `trigger_id` waits for the core before a loading
         modal is opened (tests shorten it). `home` builds a person's App Home page
         (`bot.commands.home.Home.for_actor`); without it the Home tab is left alone.
+        `listener_threads` bounds the threads working behind the acks (`work`).
         """
         self._bank = bank
         self._client = client
@@ -130,47 +140,49 @@ class SlackAdapter:
         self._after_event = after_event or (lambda: None)
         self._form_wait = form_wait
         self._home = home
+        # Two pools: a listener waiting on the core with a deadline (`_answer_in_time`) must
+        # never wait for a thread of its own pool, or a full pool would deadlock.
+        self.work = ThreadPoolExecutor(
+            max_workers=max(1, listener_threads), thread_name_prefix="slack-work"
+        )
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-core")
 
     # --- wiring ------------------------------------------------------------------------------
 
     def register(self, app: App) -> None:
-        """Attach the middleware and every listener to a Bolt app."""
-        app.use(self.skip_retried_events)
-        app.command(re.compile(r"/.+"))(self.on_command)
-        app.action(re.compile(re.escape(SHARE_IN_CHANNEL) + ".*"))(self.on_share_in_channel)
-        app.action(re.compile(r".+"))(self.on_block_action)
-        app.view(re.compile(r".+"))(self.on_view_submission)
-        app.event("app_mention")(self.on_app_mention)
-        app.event("app_home_opened")(self.on_app_home_opened)
-        app.event("message")(self.on_message)
-
-    def skip_retried_events(
-        self, body: dict[str, Any], next: Callable[[], None]
-    ) -> BoltResponse | None:
-        """Answer 200 without work to an event already claimed (a retry, or another worker's)."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        already = (
-            isinstance(event_id, str)
-            and event_id
-            and not self._state.begin(f"event:{event_id}", self._clock.now())
+        """Attach every listener to a Bolt app: an instant ack, then the work (lazy)."""
+        app.command(re.compile(r"/.+"))(ack=_ack, lazy=[self.on_command])
+        app.action(re.compile(re.escape(SHARE_IN_CHANNEL) + ".*"))(
+            ack=_ack, lazy=[self.on_share_in_channel]
         )
-        if already:
-            log.info("skipping Slack event %s: already handled", str(event_id)[:64])
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+        app.action(re.compile(r".+"))(ack=_ack, lazy=[self.on_block_action])
+        app.view(re.compile(r".+"))(self.on_view_submission)  # its ack may carry the next modal
+        app.event("app_mention")(ack=_ack, lazy=[self.on_app_mention])
+        app.event("app_home_opened")(ack=_ack, lazy=[self.on_app_home_opened])
+        app.event("message")(ack=_ack, lazy=[self.on_message])
+
+    def _begin(self, body: dict[str, Any]) -> bool:
+        """Claim an event's work; False for one already claimed (a retry, or another worker's).
+
+        This runs after the ack, on the work pool: Slack got its 200 whatever the database does.
+        """
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not isinstance(event_id, str) or not event_id:
+            return True
+        if self._state.begin(f"event:{event_id}", self._clock.now()):
+            return True
+        log.info("skipping Slack event %s: already handled", event_id[:64])
+        return False
 
     # --- listeners ---------------------------------------------------------------------------
 
-    def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
-        """`/practice …`: ack, then answer privately.
+    def on_command(self, body: dict[str, Any]) -> None:
+        """`/practice …` (already acked): answer privately.
 
         A command typed in a DM between people (or a channel the bot is not in) is answered
         through its `response_url`: the bot cannot post there. `share form` spends the
         trigger_id on a loading modal before the core works, since the modal must open in 3 s.
         """
-        ack()
         inbound = self._own_dm_or_elsewhere(on_command(body))
         event = inbound.event
         assert isinstance(event, Command)  # noqa: S101 - on_command makes commands
@@ -199,9 +211,8 @@ class SlackAdapter:
         place = replace(event.place, is_direct=False)
         return Inbound(replace(event, place=place), replace(source, is_direct=False))
 
-    def on_block_action(self, ack: Ack, body: dict[str, Any]) -> None:
-        """A button or select: ack, then answer; a form the core sends opens as a modal."""
-        ack()
+    def on_block_action(self, body: dict[str, Any]) -> None:
+        """A button or select (already acked): answer; a form the core sends opens as a modal."""
         inbound = on_block_actions(body)
         event = inbound.event
         assert isinstance(event, Click)  # noqa: S101 - on_block_actions makes clicks
@@ -211,8 +222,8 @@ class SlackAdapter:
             assert isinstance(event, Click)  # noqa: S101 - still the same click
         self._answer_in_time(inbound)
 
-    def on_share_in_channel(self, ack: Ack, body: dict[str, Any]) -> None:
-        """*Share in channel*: the core's answer to its `share_action`, posted for everyone.
+    def on_share_in_channel(self, body: dict[str, Any]) -> None:
+        """*Share in channel* (already acked): the core's answer to `share_action`, for all.
 
         The action runs again for the person who pressed the button (the core decides what they
         may see), and every reply it still marks shareable is posted whole, credited to them,
@@ -220,7 +231,6 @@ class SlackAdapter:
         forged id) goes back privately instead. In a conversation the bot is not in, the click's
         `response_url` posts it; only when that is missing is the person asked to invite the bot.
         """
-        ack()
         inbound = on_block_actions(body)
         event = inbound.event
         assert isinstance(event, Click)  # noqa: S101 - on_block_actions makes clicks
@@ -251,6 +261,7 @@ class SlackAdapter:
 
         When the core sends the same form back with a reason on each refused field, the reasons
         go beside those fields (`response_action: errors`) and the modal keeps what was typed.
+        Messages beside the modal are sent on the work pool, so the ack does not wait for them.
         """
         inbound = on_view_submission(body)
         replies = self._ask(inbound.event)
@@ -268,10 +279,15 @@ class SlackAdapter:
         else:
             ack()
             rest = replies
-        self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), rest)
+        if rest:
+            self.work.submit(
+                self._answer, replace(inbound, source=replace(inbound.source, trigger_id="")), rest
+            )
 
     def on_app_mention(self, body: dict[str, Any]) -> None:
         """`@Practice bank knife crime` in a channel: the answer goes in the thread."""
+        if not self._begin(body):
+            return
         inbound = on_app_mention(body)
         self._answer(inbound, self._ask(inbound.event))
         self._finish(body)
@@ -282,6 +298,8 @@ class SlackAdapter:
         Bot messages (our own included) and edits are ignored; a file shared with words is read
         for its words, and a file alone gets a short answer saying only typed text is read.
         """
+        if not self._begin(body):
+            return
         event = body.get("event") or {}
         if event.get("channel_type") != "im" or not is_typed_by_person(event):
             self._finish(body)
@@ -299,6 +317,8 @@ class SlackAdapter:
 
     def on_app_home_opened(self, body: dict[str, Any]) -> None:
         """The Home tab was opened: publish the person's page (`views.publish`)."""
+        if not self._begin(body):
+            return
         event = body.get("event") or {}
         user = event.get("user")
         if self._home is None or event.get("tab") != "home" or not isinstance(user, str):
@@ -307,6 +327,7 @@ class SlackAdapter:
             return
         team = str(body.get("team_id") or "")
         self._client.views_publish(user_id=user, view=render_home(self._home(actor_of(team, user))))
+        self._finish(body)
 
     def _finish(self, body: dict[str, Any]) -> None:
         """The event's work is done (answer sent): a retry of it now changes nothing."""
@@ -481,6 +502,11 @@ class SlackAdapter:
             )
 
 
+def _ack(ack: Ack) -> None:
+    """Acknowledge at once: nothing here may wait for storage, search or Slack."""
+    ack()
+
+
 def field_errors(form: Form) -> dict[str, str]:
     """The refusal reasons a form carries, by input block id (Slack's inline errors)."""
     return {f.name: cut(one_line(f.error), ERROR_TEXT) for f in form.fields if f.error}
@@ -512,11 +538,15 @@ def build_app(
     """A Bolt app on `client` (its base URL may be GovSlack's or a test's) with our listeners.
 
     In Socket Mode no request is signed (the websocket is authenticated by the app token), so
-    signature checks apply to HTTP mode only.
+    signature checks apply to HTTP mode only. The lazy listeners run on `adapter.work`.
     """
     app = App(
         client=client,
         signing_secret=signing_secret or None,
+        # The ack runs in the request's thread and the lazy work on the adapter's pool, so an
+        # ack never waits for a busy listener thread (Bolt's default does).
+        process_before_response=True,
+        listener_executor=adapter.work,
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,  # start-up already called auth.test for the team id
     )

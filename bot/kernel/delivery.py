@@ -46,6 +46,8 @@ FIRST_BACKOFF = timedelta(seconds=2)
 LONGEST_BACKOFF = timedelta(hours=1)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
 # Stop sending from a batch when its lease has less than this left: another loop may take it.
+# (At most a quarter of the lease: a margin as long as the lease would release every batch
+# unsent, and a loop with `OUTBOX_LEASE_SECONDS=5` would never deliver anything.)
 LEASE_MARGIN = timedelta(seconds=5)
 
 INTERACTIVE = 10  # moderation cards, decisions: a person is waiting for them
@@ -159,6 +161,7 @@ class DeliveryLoop:
         self._uow_factory = uow_factory
         self._clock = clock
         self._lease_for = timedelta(seconds=max(1.0, lease_seconds))
+        self._margin = min(LEASE_MARGIN, self._lease_for / 4)
         self._batch = max(1, batch)
         self._idle = idle_seconds
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
@@ -182,7 +185,7 @@ class DeliveryLoop:
         lease_ends = now + self._lease_for
         for position, notification in enumerate(batch):
             assert notification.id is not None  # noqa: S101 - stored notifications have ids
-            late = self._clock.now() > lease_ends - LEASE_MARGIN
+            late = self._clock.now() > lease_ends - self._margin
             if self._stopping.is_set() or late or report.pause_seconds:
                 self._release([n.id for n in batch[position:] if n.id is not None])
                 report.released.extend(n.id for n in batch[position:] if n.id is not None)

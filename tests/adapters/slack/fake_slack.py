@@ -9,14 +9,20 @@ may post to a user id (its App Home DM). `trigger_id`s are issued by `trigger()`
 fake's clock (`advance` moves it on, no sleeps): an old one answers `expired_trigger_id`, a spent
 one `exchanged_trigger_id`. Every refusal is recorded in `refusals`; the `fake` fixture fails a test
 that caused one it did not `expect`. It also serves `response_url`s (`/respond/<n>`), and can be
-told to fail the next call of a method (e.g. a 429 with `Retry-After`). Tests wait for a call with
-`wait_for` (bounded polling on a condition, no sleeps).
+told to fail the next call of a method (e.g. a 429 with `Retry-After`). Platform faults at the HTTP
+level for a while (`fault`): a 500, a 429 with `Retry-After`, no answer until the client gives up
+(`timeout`: held until `release_held` or `HOLD_LIMIT`), or a reset connection (`reset`); a faulted
+call is recorded but never takes effect, as when Slack failed before accepting it. `latency` makes
+every call of a method take that long (a slow platform, so that a process can be killed while it
+is delivering). Tests wait for a call with `wait_for` (bounded polling on a condition, no sleeps).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections import defaultdict, deque
@@ -32,6 +38,8 @@ BOT_USER = "U0BOT"
 TRIGGER_LIFETIME = 3.0  # seconds a trigger_id can open a modal
 MEMBER_OF = frozenset({"C0GENERAL", "C0MOD"})
 POSTING = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+FAULTS = ("500", "429", "timeout", "reset")
+HOLD_LIMIT = 10.0  # seconds a `timeout` fault holds its answer at most, should nobody release it
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Call:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (for benchmarks)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,11 @@ class FakeSlack:
         self._trigger_numbers = itertools.count(1)
         self._offset = 0.0
         self.websocket_url = "ws://127.0.0.1:9/"
+        self._faults: dict[str, deque[tuple[str, int]]] = defaultdict(deque)
+        self.latency: dict[str, float] = {}
+        self._held = threading.Event()
+        self._rate: dict[str, int] = {}
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -87,6 +101,22 @@ class FakeSlack:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length).decode("utf-8")
+                fault = fake._fault_for(self.path, raw, dict(self.headers))
+                if fault == "reset":
+                    # SO_LINGER 0: close() sends a TCP RST instead of an orderly FIN.
+                    self.request.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.request.close()
+                    self.close_connection = True
+                    return
+                if fault == "timeout":
+                    fake._held.wait(HOLD_LIMIT)  # the client has given up long before
+                    self.close_connection = True
+                    return
+                delay = fake.latency.get(fake._method(self.path), 0.0)
+                if delay:
+                    time.sleep(delay)  # the fake platform's own latency, not a test's timer
                 status, body, headers = fake._answer(self.path, raw, dict(self.headers))
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -121,6 +151,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self._held.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -158,6 +189,61 @@ class FakeSlack:
     def fail_next(self, method: str, status: int, body: dict[str, Any], **headers: str) -> None:
         """Answer the next call of `method` with this status, body and headers."""
         self._scripted[method].append(Scripted(status, body, headers))
+
+    def fault(self, method: str, kind: str, times: int = 1, retry_after: int = 1) -> None:
+        """Fail the next `times` calls of `method` with `kind` (one of `FAULTS`), then recover.
+
+        Faults queue in order after any already set; a 429 carries `Retry-After: retry_after`.
+        """
+        assert kind in FAULTS, kind
+        with self._changed:
+            self._faults[method].extend([(kind, retry_after)] * times)
+
+    def rate_limit(self, method: str, per_second: int) -> None:
+        """Answer 429 (`Retry-After: 1`) to calls of `method` beyond `per_second` a second."""
+        with self._changed:
+            self._rate[method] = per_second
+
+    def release_held(self) -> None:
+        """Let every call held by a `timeout` fault finish (its client is gone)."""
+        self._held.set()
+
+    def delivered(self, method: str = "chat.postMessage") -> list[Call]:
+        """Calls of `method` that took effect (Slack answered ok), in order."""
+        with self._changed:
+            return [c for c in self.calls if c.method == method and c.answer.get("ok") is True]
+
+    @staticmethod
+    def _method(path: str) -> str:
+        return path.removeprefix("/api/").split("?")[0] if path.startswith("/api/") else path[1:]
+
+    def _fault_for(self, path: str, raw: str, headers: dict[str, str]) -> str | None:
+        """Take the next fault set for this call's method: record the call, script 500/429."""
+        method = self._method(path)
+        with self._changed:
+            limit = self._rate.get(method)
+            if limit is not None and not self._faults[method]:
+                recent, now = self._recent[method], time.monotonic()
+                while recent and recent[0] <= now - 1.0:
+                    recent.popleft()
+                if len(recent) >= limit:
+                    self._faults[method].append(("429", 1))
+                else:
+                    recent.append(now)
+            if not self._faults[method]:
+                return None
+            kind, wait = self._faults[method].popleft()
+            if kind in ("500", "429"):
+                status = 500 if kind == "500" else 429
+                error = "internal_error" if status == 500 else "ratelimited"
+                answer = {"ok": False, "error": error}
+                extra = {"Retry-After": str(wait)} if status == 429 else {}
+                self._scripted[method].appendleft(Scripted(status, answer, extra))
+                return None
+            body = _parse(raw, headers.get("Content-Type") or headers.get("content-type") or "")
+            self.calls.append(Call(method, body, headers, {"ok": False, "fault": kind}))
+            self._changed.notify_all()
+            return kind
 
     # --- reading what was sent -------------------------------------------------------------
 

@@ -63,17 +63,30 @@ def practices_in(database_url: str) -> int:
 
 
 @pytest.fixture
-def start_web(fake, tmp_path):
+def start_web_pids() -> dict[int, int]:
+    """The gunicorn master's pid of each web process a test started, by port."""
+    return {}
+
+
+@pytest.fixture
+def start_web(fake, tmp_path, start_web_pids):
     """Start `practicebank run slack ...` (the Procfile's web process plus `extra`) on a free port.
 
     `dotenv` names settings to put in `.env` in its working folder instead of the environment.
     Returns the events URL; the process is stopped at the end of the test.
     """
     started = []
+    servers = start_web_pids
 
-    def start(*extra: str, dotenv: dict[str, str] | None = None, fill: bool = True) -> str:
+    def start(
+        *extra: str,
+        dotenv: dict[str, str] | None = None,
+        fill: bool = True,
+        workers: int = 1,
+        database: str | None = None,
+    ) -> str:
         port = free_port()
-        database = f"sqlite:///{tmp_path / 'web.db'}"
+        database = database or f"sqlite:///{tmp_path / 'web.db'}"
         if fill:
             fill_with_demo(database)
         env = {
@@ -82,7 +95,7 @@ def start_web(fake, tmp_path):
             },
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "PORT": str(port),
-            "WEB_CONCURRENCY": "1",
+            "WEB_CONCURRENCY": str(workers),
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": fake.url,
@@ -102,6 +115,7 @@ def start_web(fake, tmp_path):
             start_new_session=True,
         )
         started.append(process)
+        servers[port] = process.pid
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:

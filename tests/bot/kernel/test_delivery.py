@@ -119,3 +119,17 @@ def test_stopping_releases_what_was_not_sent_for_another_process():
     assert report.released == [1] and platform.arrived == []
     with factory() as uow:
         assert [n.attempts for n in uow.outbox.lease("slack", "other", NOW, NOW)] == [0]
+
+
+def test_a_lease_as_short_as_the_margin_still_delivers():
+    """With the shortest lease allowed (5 s) the batch is sent, not released unsent forever."""
+    platform = FlakyPlatform()
+    clock = FixedClock(NOW)
+    factory = MemoryUnitOfWorkFactory(clock=clock)
+    loop = DeliveryLoop("slack", platform.send, factory, clock, lease_seconds=5)
+    notification_id = queue(factory, "submission:9")
+
+    report = loop.run_once()
+
+    assert (report.delivered, report.released) == ([notification_id], [])
+    assert platform.arrived == ["submission:9"]

@@ -1,0 +1,1 @@
+"""Real processes on PostgreSQL: crashes, restarts and concurrent sweeps."""
