@@ -279,8 +279,8 @@ def test_dialogue_words_outside_a_draft_get_a_hint_and_no_search(world, word):
     assert reply.startswith(f"“{word.lstrip('/').casefold()}” works while you are sharing")
     assert "Type share to start one" in reply
     with uows() as uow:
-        assert uow.searches.zero_result_texts() == []
-        assert uow.searches.latest_for(ALICE.key) is None
+        assert uow.searches.zero_result_texts(ALICE.workspace) == []
+        assert uow.searches.latest_for(ALICE) is None
 
 
 @pytest.mark.parametrize("word", ["approve", "reject", "request changes"])
@@ -290,7 +290,7 @@ def test_moderation_words_outside_a_card_point_to_the_buttons(world, word):
     reply = say(bank, word)
     assert reply.startswith(f"“{word}” is done with the buttons on a submission's card")
     with uows() as uow:
-        assert uow.searches.latest_for(ALICE.key) is None
+        assert uow.searches.latest_for(ALICE) is None
 
 
 def test_a_search_starting_with_a_dialogue_word_is_still_a_search(world):
@@ -298,5 +298,5 @@ def test_a_search_starting_with_a_dialogue_word_is_still_a_search(world):
     bank, uows, _ = world
     said(bank, "skip hire theft")
     with uows() as uow:
-        latest = uow.searches.latest_for(ALICE.key)
+        latest = uow.searches.latest_for(ALICE)
     assert latest is not None and latest.text == "skip hire theft"

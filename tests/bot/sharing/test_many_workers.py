@@ -174,6 +174,6 @@ def test_two_sweepers_discard_a_stale_draft_and_tell_once(uow_factory, clock):
 
     with uow_factory() as uow:
         notes = uow.outbox.all()
-        submission = uow.submissions.get(1)
+        submission = uow.submissions.get(ALICE.workspace, 1)
     assert [n.key for n in notes] == ["draft:1"]
     assert submission is not None and submission.state is SubmissionState.WITHDRAWN
