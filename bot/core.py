@@ -16,7 +16,9 @@ from bot.calls.service import Calls
 from bot.commands.help import help_reply
 from bot.commands.reading import (
     CALL,
+    CALLS,
     DIALOGUE_WORD,
+    GLOSSARY,
     HELP,
     HISTORY,
     MORE,
@@ -35,12 +37,14 @@ from bot.kernel import actions
 from bot.kernel.access import is_moderator
 from bot.kernel.actions import (
     AddFilter,
+    AddGlossaryTerm,
     AnswerCall,
     AnswerFollowUp,
     ConfirmRetirement,
     DeclineRetirement,
     DropFilters,
     FollowUpAnswer,
+    JoinCall,
     MoreResults,
     OpenCall,
     OpenSubmission,
@@ -48,6 +52,7 @@ from bot.kernel.actions import (
     ShareForm,
     ShowHelp,
     ShowPractice,
+    TeachSearch,
     TrySuggestion,
 )
 from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Text
@@ -57,6 +62,7 @@ from bot.kernel.settings import CoreSettings
 from bot.moderation.decisions import Moderation
 from bot.moderation.history import PracticeHistory
 from bot.moderation.reports import ModeratorReports
+from bot.moderation.teaching import Teaching
 from bot.search.chat import Searching
 from bot.search.engine import PracticeSearch
 from bot.search.glossary import Glossary
@@ -108,6 +114,7 @@ class PracticeBank:
         self._calls = Calls(uow_factory, clock)
         self._reports = ModeratorReports(uow_factory, clock)
         self._history = PracticeHistory(uow_factory)
+        self._teaching = Teaching(uow_factory)
         self._sharing = Sharing(uow_factory, clock, self._settings_core.draft_resume_after)
         self._search_service = SearchService(glossary)
         self._searching = Searching(uow_factory, clock, self._search_service)
@@ -124,9 +131,11 @@ class PracticeBank:
             QUEUE: self.handle_queue,
             STATS: self.handle_stats,
             CALL: self.handle_call,
-            SHARE: lambda actor, words: in_private(self._sharing.handle_share(actor, words)),
+            SHARE: self.handle_share,
             MORE: self._searching.handle_continue,
             HISTORY: self.handle_history,
+            GLOSSARY: self.handle_glossary,
+            CALLS: self.handle_calls,
             DIALOGUE_WORD: lambda _actor, word: [dialogue_word_hint(word)],
         }
 
@@ -213,8 +222,12 @@ class PracticeBank:
                 return [self._followup.decline_retirement(event.actor, reminder_id)]
             case AnswerCall(call_id=call_id):
                 return self._answer_call(event.actor, call_id)
+            case JoinCall(call_id=call_id):
+                return self._join_call(event.actor, call_id)
             case OpenCall():
                 return [self._calls.open_form(event.actor)]
+            case TeachSearch(search_id=search_id):
+                return [self._teaching.open_form(event.actor, search_id)]
             case _:  # unknown or stale (sharing actions were dispatched above)
                 return [
                     say("That button no longer works. Type what you are looking for, or `help`.")
@@ -230,6 +243,8 @@ class PracticeBank:
                 return [self._calls.open_call(event.actor, event.values)]
             case ShareForm():
                 return in_private(self._sharing.handle_form(event.actor, event.values))
+            case AddGlossaryTerm():
+                return [self._teaching.teach(event.actor, event.values)]
             case _:
                 return [say("That form is no longer in use. Type `help` to see what I can do.")]
 
@@ -251,6 +266,22 @@ class PracticeBank:
         if call_answer.reply is not None:
             return [call_answer.reply]
         return in_private(self._sharing.start(actor, call_id=call_id))
+
+    def _join_call(self, actor: Actor, call_id: int) -> list[Reply]:
+        """Make the draft just started answer a call (offered by `share`), or start one for it."""
+        call_answer = self._calls.join(actor, call_id)
+        if call_answer.reply is not None:
+            return in_private([call_answer.reply])
+        return in_private(self._sharing.start(actor, call_id=call_id))
+
+    def handle_share(self, actor: Actor, words: str) -> list[Reply]:
+        """`share`: the sharing dialogue, with the open calls offered under its first question."""
+        replies = self._sharing.handle_share(actor, words)
+        offer = self._calls.offer_to_draft(actor) if replies and not words else []
+        if offer:
+            last = replies[-1]
+            replies = [*replies[:-1], replace(last, blocks=(*last.blocks, *offer))]
+        return in_private(replies)
 
     def _dispatch(self, actor: Actor, request: Request) -> list[Reply]:
         return self._verb_handlers[request.verb](actor, request.text)
@@ -282,6 +313,19 @@ class PracticeBank:
         if reply is None:
             return self._searching.handle_search(actor, f"history {rest}")
         return [reply]
+
+    def handle_glossary(self, actor: Actor, rest: str) -> list[Reply]:
+        """Moderators: `glossary`, `glossary add TERM = MEANING`; other words are a search."""
+        reply = self._teaching.handle_command(actor, rest)
+        if reply is None:
+            return self._searching.handle_search(actor, f"glossary {rest}")
+        return [reply]
+
+    def handle_calls(self, actor: Actor, rest: str) -> list[Reply]:
+        """Everyone: the open calls for practice (`calls` and more words: a search)."""
+        if rest:
+            return self._searching.handle_search(actor, f"calls {rest}")
+        return [self._calls.open_calls(actor)]
 
     def handle_help(self, actor: Actor, topic: str) -> list[Reply]:
         """Explain what the bot can do, with examples worth copying (moderators: theirs too)."""

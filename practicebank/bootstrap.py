@@ -139,6 +139,7 @@ class WorkspaceSeed:
     platform: str
     workspace_id: str
     moderation_channel: str | None = None
+    call_channel: str | None = None
     moderator_ids: tuple[str, ...] | None = None
     moderator_roles: tuple[str, ...] | None = None
     police_only: bool | None = None
@@ -150,6 +151,7 @@ class WorkspaceSeed:
             value is not None
             for value in (
                 self.moderation_channel,
+                self.call_channel,
                 self.moderator_ids,
                 self.moderator_roles,
                 self.police_only,
@@ -171,6 +173,8 @@ def seed_workspace(uow_factory: UnitOfWorkFactory, seed: WorkspaceSeed) -> Works
         merged = current or WorkspaceSettings(seed.platform, seed.workspace_id)
         if seed.moderation_channel is not None:
             merged = replace(merged, moderation_channel=seed.moderation_channel)
+        if seed.call_channel is not None:
+            merged = replace(merged, call_channel=seed.call_channel)
         if seed.moderator_ids is not None:
             merged = replace(merged, moderator_ids=seed.moderator_ids)
         if seed.moderator_roles is not None:
@@ -183,11 +187,12 @@ def seed_workspace(uow_factory: UnitOfWorkFactory, seed: WorkspaceSeed) -> Works
 
 
 def slack_workspace_seed(settings: Settings, team_id: str) -> WorkspaceSeed:
-    """`SLACK_MODERATION_CHANNEL`, `SLACK_MODERATORS`, `SLACK_POLICE_ONLY` for the team."""
+    """`SLACK_MODERATION_CHANNEL`, `SLACK_CALL_CHANNEL`, `SLACK_MODERATORS`, `SLACK_POLICE_ONLY`."""
     return WorkspaceSeed(
         platform="slack",
         workspace_id=team_id,
         moderation_channel=settings.slack_moderation_channel,
+        call_channel=settings.slack_call_channel,
         moderator_ids=settings.slack_moderators,
         police_only=settings.slack_police_only,
     )
@@ -201,6 +206,7 @@ def discord_workspace_seed(settings: Settings) -> WorkspaceSeed | None:
         platform="discord",
         workspace_id=settings.discord_guild_id,
         moderation_channel=settings.discord_moderation_channel_id,
+        call_channel=settings.discord_call_channel_id,
         moderator_ids=settings.discord_moderator_ids,
         moderator_roles=settings.discord_moderator_roles,
         police_only=settings.discord_police_only,
@@ -227,6 +233,7 @@ def configure_console_workspace(
             moderation_channel="console",
             moderator_ids=(*others, user) if moderator else others,
             moderator_roles=current.moderator_roles if current else (),
+            call_channel=current.call_channel if current else None,
         )
         uow.workspaces.save(settings)
         uow.commit()

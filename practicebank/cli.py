@@ -25,6 +25,7 @@ from bot.bankfile import BankFileError, practice_record, read_bank_file, write_b
 from bot.commands.reading import normalise_ref
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
 from bot.kernel.ports import GlossaryEntry
+from bot.search.glossary import load_shipped_glossary, term_key
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
 from practicebank import bootstrap
@@ -370,10 +371,15 @@ def cmd_glossary_add(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_list(args: argparse.Namespace) -> int:
-    """List the glossary terms added at run time."""
+    """List every term search knows by term: taught ones with who taught them, then `(shipped)`.
+
+    A taught term that replaces a shipped one is listed once, as taught.
+    """
     with _open_store(args).uow_factory() as uow:
-        for entry in uow.glossary.list_all():
-            print(f"{entry.term}\t{entry.expansion}\t({entry.added_by})")
+        stored = uow.glossary.list_all()
+    glossary = load_shipped_glossary().merged(stored)
+    for entry in sorted(glossary, key=lambda e: (e.added_by == "shipped", term_key(e.term))):
+        print(f"{entry.term}\t{entry.expansion}\t({entry.added_by})")
     return EXIT_OK
 
 
@@ -505,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("term")
     add.add_argument("expansion")
     add.set_defaults(run=cmd_glossary_add)
-    glossary_commands.add_parser("list", help="list added terms").set_defaults(
+    glossary_commands.add_parser("list", help="list taught and shipped terms").set_defaults(
         run=cmd_glossary_list
     )
 

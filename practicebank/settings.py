@@ -198,6 +198,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: Annotated[str, _url("https", "http")] = "https://slack.com/api/"
     slack_moderation_channel: Text = None
+    # Where calls for practice are announced; unset keeps the stored one (default: moderation).
+    slack_call_channel: Text = None
     slack_moderators: Names = None
     slack_police_only: Flag = None
     slack_delivery_seconds: Seconds = 5.0
@@ -210,6 +212,7 @@ class Settings(BaseSettings):
     discord_gateway_url: Annotated[str, _url("wss", "ws")] = "wss://gateway.discord.gg"
     discord_guild_id: Snowflake = None
     discord_moderation_channel_id: Snowflake = None
+    discord_call_channel_id: Snowflake = None
     discord_notice_channel_id: Snowflake = None
     discord_moderator_roles: Names = None
     discord_moderator_ids: Names = None

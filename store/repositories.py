@@ -324,15 +324,7 @@ class SqlPracticeRepository:
 
     def _bump_bank_version(self) -> None:
         """Move the change counter; on PostgreSQL the row lock orders concurrent imports."""
-        result = self._session.execute(
-            update(_BANK_STATE)
-            .where(_BANK_STATE.c.id == _BANK_STATE_ID)
-            .values(practices_version=_BANK_STATE.c.practices_version + 1)
-        )
-        if getattr(result, "rowcount", 0) == 0:
-            self._session.execute(
-                insert(_BANK_STATE).values(id=_BANK_STATE_ID, practices_version=1)
-            )
+        _bump_bank_version(self._session)
 
 
 class SqlGlossaryRepository:
@@ -346,12 +338,21 @@ class SqlGlossaryRepository:
         """Every stored entry, by term."""
         rows = self._session.execute(select(_GLOSSARY).order_by(_GLOSSARY.c.term)).mappings()
         return [
-            GlossaryEntry(term=row["term"], expansion=row["expansion"], added_by=row["added_by"])
+            GlossaryEntry(
+                term=row["term"],
+                expansion=row["expansion"],
+                added_by=row["added_by"],
+                added_at=utc(row["added_at"]),
+            )
             for row in rows
         ]
 
     def add(self, entry: GlossaryEntry) -> None:
-        """Add the entry, or replace the one whose term matches ignoring case."""
+        """Add the entry, or replace the one whose term matches ignoring case.
+
+        The bank version moves with it: every worker's search index cache watches that token,
+        so the new meaning is searched with everywhere from the next query on.
+        """
         term = bounded_key(entry.term, "glossary term")
         values = {
             "term": term,
@@ -368,6 +369,7 @@ class SqlGlossaryRepository:
             self._session.execute(
                 update(_GLOSSARY).where(_GLOSSARY.c.id == existing).values(values)
             )
+        _bump_bank_version(self._session)
 
 
 class SqlWorkspaceRepository:
@@ -400,6 +402,7 @@ class SqlWorkspaceRepository:
             moderation_channel=row["moderation_channel"],
             moderator_ids=tuple(row["moderator_ids"]),
             moderator_roles=tuple(row["moderator_roles"]),
+            call_channel=row["call_channel"],
         )
 
     def save(self, settings: WorkspaceSettings) -> None:
@@ -407,6 +410,7 @@ class SqlWorkspaceRepository:
         platform = bounded_key(settings.platform, "platform", 32)
         workspace_id = bounded_key(settings.workspace_id, "workspace id")
         channel = settings.moderation_channel
+        calls_in = settings.call_channel
         values = {
             "platform": platform,
             "workspace_id": workspace_id,
@@ -414,6 +418,7 @@ class SqlWorkspaceRepository:
             "moderation_channel": None if channel is None else bounded_key(channel, "channel"),
             "moderator_ids": [storable_text(item) for item in settings.moderator_ids],
             "moderator_roles": [storable_text(item) for item in settings.moderator_roles],
+            "call_channel": None if calls_in is None else bounded_key(calls_in, "channel"),
         }
         existing = self._session.execute(
             select(_WORKSPACES.c.id).where(
@@ -438,7 +443,9 @@ class SqlSearchLogRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def record(self, owner: Actor, text: str, result_count: int, at: datetime) -> SearchRecord:
+    def record(
+        self, owner: Actor, text: str, result_count: int, at: datetime, partial_count: int = 0
+    ) -> SearchRecord:
         """Store a search and return it with its id (the text exactly as it will read back)."""
         values: dict[str, Any] = {
             "actor_key": bounded_key(owner.key, "actor key"),
@@ -446,6 +453,7 @@ class SqlSearchLogRepository:
             "workspace_id": bounded_key(owner.workspace_id, "workspace id"),
             "text": storable_text(text),
             "result_count": int(result_count),
+            "partial_count": max(0, int(partial_count)),
             "at": utc(at),
         }
         result = cast(CursorResult[Any], self._session.execute(insert(_SEARCHES).values(values)))
@@ -459,6 +467,7 @@ class SqlSearchLogRepository:
             text=values["text"],
             result_count=values["result_count"],
             at=values["at"],
+            partial_count=values["partial_count"],
         )
 
     def zero_result_texts(self, workspace: Workspace, limit: int = 10) -> list[SearchGap]:
@@ -468,17 +477,21 @@ class SqlSearchLogRepository:
         rather than in SQL, because SQLite's `lower()` and PostgreSQL's collations differ; the
         rows read are only the zero-result searches, in id order, so the first spelling wins.
         """
-        texts = self._session.execute(
-            select(_SEARCHES.c.text)
+        rows = self._session.execute(
+            select(_SEARCHES.c.id, _SEARCHES.c.text, _SEARCHES.c.partial_count, _SEARCHES.c.at)
             .where(*_in_workspace(workspace), _SEARCHES.c.result_count == 0)
             .order_by(_SEARCHES.c.id)
-        ).scalars()
+        ).all()
         groups: dict[str, SearchGap] = {}
-        for text in texts:
+        for search_id, text, partial_count, at in rows:
             key = text.lower()
             seen = groups.get(key)
-            groups[key] = (
-                SearchGap(text, 1) if seen is None else SearchGap(seen.text, seen.count + 1)
+            groups[key] = SearchGap(
+                text if seen is None else seen.text,
+                1 if seen is None else seen.count + 1,
+                partial_only=partial_count > 0,
+                search_id=search_id,
+                last_at=utc(at),
             )
         ranked = sorted(groups.values(), key=lambda gap: (-gap.count, gap.text))
         return ranked[: max(0, limit)]
@@ -490,6 +503,19 @@ class SqlSearchLogRepository:
             return None
         row = (
             self._session.execute(select(_SEARCHES).where(_SEARCHES.c.id == search_id, *owned))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _search_record(row)
+
+    def in_workspace(self, workspace: Workspace, search_id: int) -> SearchRecord | None:
+        """Return any search with this id run in `workspace`, or None (also for another's)."""
+        if not is_row_id(search_id):
+            return None
+        row = (
+            self._session.execute(
+                select(_SEARCHES).where(_SEARCHES.c.id == search_id, *_in_workspace(workspace))
+            )
             .mappings()
             .first()
         )
@@ -529,6 +555,17 @@ class SqlSearchLogRepository:
         return int(result.rowcount)
 
 
+def _bump_bank_version(session: Session) -> None:
+    """Move `bank_state.practices_version`, the token every worker's search index cache watches."""
+    result = session.execute(
+        update(_BANK_STATE)
+        .where(_BANK_STATE.c.id == _BANK_STATE_ID)
+        .values(practices_version=_BANK_STATE.c.practices_version + 1)
+    )
+    if getattr(result, "rowcount", 0) == 0:
+        session.execute(insert(_BANK_STATE).values(id=_BANK_STATE_ID, practices_version=1))
+
+
 def _in_workspace(workspace: Workspace) -> tuple[Any, ...]:
     """SQL conditions: the search was run in `workspace`."""
     return (
@@ -556,6 +593,7 @@ def _search_record(row: RowMapping) -> SearchRecord:
         result_count=row["result_count"],
         at=row["at"],
         shown_until=row["shown_until"],
+        partial_count=row["partial_count"],
     )
 
 

@@ -352,6 +352,8 @@ class WorkspaceSettingsRow(SQLModel, table=True):
     moderation_channel: str | None = Field(default=None, sa_type=String(255), nullable=True)
     moderator_ids: list[str] = _json_list()
     moderator_roles: list[str] = _json_list()
+    # Where calls for practice are announced; None means the moderation channel.
+    call_channel: str | None = Field(default=None, sa_type=String(255), nullable=True)
 
 
 class GlossaryTermRow(SQLModel, table=True):
@@ -382,6 +384,8 @@ class SearchRow(SQLModel, table=True):
     at: datetime = _utc(nullable=False)
     # The offset after the last page its owner was shown, where a typed `more` continues.
     shown_until: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    # Practices that matched only part of it: a gap with closest practices, not an empty one.
+    partial_count: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class PostedMessageRow(SQLModel, table=True):

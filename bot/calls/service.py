@@ -1,25 +1,38 @@
 """Calls for practice: moderators ask for practices on a theme until a closing date.
 
 A moderator opens a call (`call open <theme> | <what is wanted> | <closing date>`, or the form),
-the bot announces it in the moderation channel with an *Answer this call* button, contributors
-answer it through the sharing dialogue until the closing day (inclusive, UTC), and moderators list
-what each call gathered (`call list`, `call show <id>`).
+the bot announces it where the workspace wants (its call channel, else the moderation channel)
+with an *Answer this call* button, contributors answer it through the sharing dialogue until the
+closing day (inclusive, UTC), and moderators list what each call gathered (`call list`,
+`call show <id>`).
+
+Everyone may list the open calls (`calls`), and `share` offers them under the first question
+(at most `OFFERED` buttons, soonest closing first): pressing one makes the draft just started
+answer that call. A draft already answering a call, or proposing an update of a published
+practice, is left as it is: an update improves a practice already in the bank, it does not answer
+a call.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.kernel import actions
 from bot.kernel.access import is_moderator
-from bot.kernel.actions import AnswerCall, OpenCall
+from bot.kernel.actions import AnswerCall, JoinCall, OpenCall
 from bot.kernel.events import Actor
-from bot.kernel.notices import tell_moderators, user_id_of
+from bot.kernel.notices import user_id_of
 from bot.kernel.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.kernel.records import CallForPractice, Submission, SubmissionState
+from bot.kernel.records import (
+    Audience,
+    CallForPractice,
+    Notification,
+    Submission,
+    SubmissionState,
+)
 from bot.kernel.replies import (
     Action,
     ActionStyle,
@@ -40,6 +53,12 @@ from bot.moderation.decisions import proposed_practice, refuse_non_moderator
 log = logging.getLogger(__name__)
 
 THEME_MAX_CHARS = 120
+# Calls offered under the first question of `share`; more would crowd out the question.
+OFFERED = 3
+# Open calls listed by `calls`; the rest are counted.
+LISTED = 10
+# Slack caps button labels at 75 characters.
+LABEL_THEME_CHARS = 50
 WANTED_MAX_CHARS = 1000
 # A call further out than this is almost certainly a typo in the year.
 LONGEST_CALL = timedelta(days=2 * 366)
@@ -184,15 +203,30 @@ class Calls:
                     opened_at=now,
                 )
             )
-            announced = tell_moderators(
-                uow, settings, reply=_announcement(call), key=f"call:{call.id}", now=now
-            )
+            channel = settings.announce_calls_in if settings is not None else None
+            if channel:
+                uow.outbox.add(
+                    Notification(
+                        platform=actor.platform,
+                        workspace_id=actor.workspace_id,
+                        audience=Audience.CHANNEL,
+                        recipient=channel,
+                        reply=_announcement(call),
+                        key=f"call:{call.id}",
+                        created_at=now,
+                    )
+                )
             uow.commit()
-        where = (
-            f"I announced it in the moderation channel ({settings.moderation_channel})."
-            if announced is not None and settings is not None
-            else "No moderation channel is configured here, so it was not announced anywhere."
-        )
+        if not channel:
+            log.warning("no call or moderation channel configured: call %s not announced", call.id)
+            where = (
+                "No call or moderation channel is configured here, so it was not announced; "
+                "contributors still see it with `calls` and when they `share`."
+            )
+        elif settings is not None and channel == settings.moderation_channel:
+            where = f"I announced it in the moderation channel ({channel})."
+        else:
+            where = f"I announced it in the call channel ({channel})."
         return Reply(
             (
                 text(
@@ -210,6 +244,78 @@ class Calls:
         if isinstance(found, Reply):
             return CallAnswer(found)
         return CallAnswer(None, found.id)
+
+    def open_calls(self, actor: Actor) -> Reply:
+        """`calls`, for everyone: the workspace's open calls, soonest closing first, to answer."""
+        today = self._clock.now().date()
+        with self._uow_factory() as uow:
+            calls = _open_calls(uow, actor, today)
+        if not calls:
+            return _say(
+                "No calls for practice are open here right now. You can still share a practice "
+                "any time: type `share`."
+            )
+        blocks: list[Block] = [text(bold(f"Open calls for practice ({len(calls)})"))]
+        for call in calls[:LISTED]:
+            blocks.append(
+                text(
+                    bold(call.theme),
+                    f", open until {format_day(call.closes_on)}: {call.wanted}",
+                )
+            )
+            blocks.append(Buttons((_answer_button(AnswerCall(call.id), call),)))
+        if len(calls) > LISTED:
+            blocks.append(text(f"…and {len(calls) - LISTED} more."))
+        return Reply(tuple(blocks))
+
+    def offer_to_draft(self, actor: Actor) -> list[Block]:
+        """Buttons for the open calls the actor's new draft could answer (none: nothing).
+
+        Only a draft of a new practice that answers no call yet is offered them.
+        """
+        today = self._clock.now().date()
+        with self._uow_factory() as uow:
+            if _draft_for_call(uow, actor) is None:
+                return []
+            calls = _open_calls(uow, actor, today)[:OFFERED]
+        if not calls:
+            return []
+        return [
+            text("Does your practice answer an open call for practice? Press it to say so."),
+            Buttons(tuple(_answer_button(JoinCall(call.id), call) for call in calls)),
+        ]
+
+    def join(self, actor: Actor, call_id: int) -> CallAnswer:
+        """Make the actor's draft answer the call; without a draft, start one that does."""
+        today = self._clock.now().date()
+        with self._uow_factory() as uow:
+            found = call_for_answer(uow, actor, call_id, today)
+            if isinstance(found, Reply):
+                return CallAnswer(found)
+            draft = _draft_for_call(uow, actor)
+            if draft is None:
+                answering = _answering(uow, actor)
+                if answering is None:
+                    return CallAnswer(None, found.id)  # no draft in progress: start one for it
+                return CallAnswer(answering)
+            saved = uow.submissions.save(
+                replace(draft, call_id=found.id), expected_revision=draft.revision
+            )
+            if saved is None:
+                return CallAnswer(_say("Your draft changed just now; press the button again."))
+            uow.commit()
+        return CallAnswer(
+            Reply(
+                (
+                    text(
+                        "Your draft now answers the call for practice on ",
+                        bold(found.theme),
+                        f" (open until {format_day(found.closes_on)}). "
+                        "Carry on with the question above.",
+                    ),
+                )
+            )
+        )
 
     def list_calls(self, actor: Actor) -> Reply:
         """Every call of the workspace, newest first, with how many answers each gathered."""
@@ -300,6 +406,50 @@ def _read_call(values: Mapping[str, str], today: date) -> _CallDraft | list[str]
     if problems or closes_on is None:
         return problems
     return _CallDraft(theme, wanted, closes_on)
+
+
+def _open_calls(uow: UnitOfWork, actor: Actor, today: date) -> list[CallForPractice]:
+    """The workspace's calls still taking answers, soonest closing first."""
+    calls = [call for call in uow.calls.list_for(actor.workspace) if is_open(call, today)]
+    return sorted(calls, key=lambda call: (call.closes_on, call.id))
+
+
+def _open_drafts(uow: UnitOfWork, actor: Actor) -> list[Submission]:
+    return [
+        s
+        for s in uow.submissions.open_for(actor.key)
+        if s.state is SubmissionState.DRAFT and s.workspace == actor.workspace
+    ]
+
+
+def _draft_for_call(uow: UnitOfWork, actor: Actor) -> Submission | None:
+    """The actor's draft of a new practice that answers no call yet, if they have one."""
+    drafts = _open_drafts(uow, actor)
+    return next((s for s in drafts if s.target_ref is None and s.call_id is None), None)
+
+
+def _answering(uow: UnitOfWork, actor: Actor) -> Reply | None:
+    """Why the actor's draft in progress cannot take a call, or None when they have no draft."""
+    drafts = _open_drafts(uow, actor)
+    if not drafts:
+        return None
+    draft = drafts[0]
+    if draft.target_ref is not None:
+        return _say(
+            f"Your draft in progress updates {draft.target_ref}, so it cannot answer a call. "
+            "Finish or cancel it, then press the button again."
+        )
+    return _say(
+        "Your draft in progress already answers a call for practice. Finish or cancel it, then "
+        "press the button again to share another practice for this one."
+    )
+
+
+def _answer_button(action: AnswerCall | JoinCall, call: CallForPractice) -> Action:
+    theme = call.theme
+    if len(theme) > LABEL_THEME_CHARS:
+        theme = theme[: LABEL_THEME_CHARS - 1].rstrip() + "…"
+    return Action(actions.encode(action), f"Answer: {theme}", ActionStyle.PRIMARY)
 
 
 def _announcement(call: CallForPractice) -> Reply:

@@ -33,6 +33,10 @@ SHARE = "share"
 MORE = "more"
 # A practice's history of changes, for moderators (bot.moderation.history).
 HISTORY = "history"
+# Moderators teach search a term (bot.moderation.teaching).
+GLOSSARY = "glossary"
+# Everyone: the open calls for practice (bot.calls.service).
+CALLS = "calls"
 # A word of the sharing dialogue or of moderation typed where it means nothing: a hint.
 DIALOGUE_WORD = "dialogue_word"
 
@@ -57,6 +61,8 @@ VERB_WORDS: dict[str, str] = {
     "call": CALL,
     "share": SHARE,
     "history": HISTORY,
+    "glossary": GLOSSARY,
+    "calls": CALLS,
 }
 
 # Whole lines that ask for the next page; `more burglary` is a search, so these are not verb words.

@@ -131,8 +131,27 @@ class AnswerCall:
 
 
 @dataclass(frozen=True)
+class JoinCall:
+    """Make the draft just started answer call `call_id` (offered under `share`)."""
+
+    call_id: int
+
+
+@dataclass(frozen=True)
 class OpenCall:
     """The form a moderator fills in to open a call for practice."""
+
+
+@dataclass(frozen=True)
+class TeachSearch:
+    """A moderator teaches search the words of gap `search_id` (opens the glossary form)."""
+
+    search_id: int
+
+
+@dataclass(frozen=True)
+class AddGlossaryTerm:
+    """The glossary form's id: the term and meaning it sends back are added to the glossary."""
 
 
 BotAction = (
@@ -148,7 +167,10 @@ BotAction = (
     | ConfirmRetirement
     | DeclineRetirement
     | AnswerCall
+    | JoinCall
     | OpenCall
+    | TeachSearch
+    | AddGlossaryTerm
 )
 
 
@@ -180,8 +202,14 @@ def encode(action: BotAction) -> str:
             return f"mod:keep:{reminder_id}"
         case AnswerCall(call_id=call_id):
             return f"call:answer:{call_id}"
+        case JoinCall(call_id=call_id):
+            return f"call:join:{call_id}"
         case OpenCall():
             return "call:open"
+        case TeachSearch(search_id=search_id):
+            return f"glossary:teach:{search_id}"
+        case AddGlossaryTerm():
+            return "glossary:add"
 
 
 def _number(raw: str, maximum: int) -> int | None:
@@ -223,7 +251,7 @@ def decode(raw: object) -> BotAction | ShareAction | None:
         return TrySuggestion(search_id) if verb == "suggest" else DropFilters(search_id)
     if verb == "filter":
         return _decode_filter(parts)
-    if verb in ("mod", "followup", "call"):
+    if verb in ("mod", "followup", "call", "glossary"):
         return _decode_workflow(verb, parts)
     if verb == "share":
         return _decode_share(raw, parts)
@@ -253,6 +281,8 @@ def _decode_workflow(verb: str, parts: list[str]) -> BotAction | None:
     """Decode the moderation, follow-up and call ids (`mod:approve:42`, `followup:keep:7`, ...)."""
     if verb == "call" and parts == ["open"]:
         return OpenCall()
+    if verb == "glossary" and parts == ["add"]:
+        return AddGlossaryTerm()
     if len(parts) != 2:
         return None
     word, number = parts
@@ -271,6 +301,10 @@ def _decode_workflow(verb: str, parts: list[str]) -> BotAction | None:
         return AnswerFollowUp(FollowUpAnswer(word), record_id)
     if verb == "call" and word == "answer":
         return AnswerCall(record_id)
+    if verb == "call" and word == "join":
+        return JoinCall(record_id)
+    if verb == "glossary" and word == "teach":
+        return TeachSearch(record_id)
     return None
 
 

@@ -100,12 +100,15 @@ class PracticeRepository(Protocol):
 class GlossaryEntry:
     """A term the search understands as another: an acronym, a synonym or a common misspelling.
 
-    `expansion` is the phrase searched in its place, alongside the term itself.
+    `expansion` is the phrase searched in its place, alongside the term itself. `added_by` and
+    `added_at` are the audit trail of a stored entry: who taught it (an actor key, or `cli`) and
+    when; shipped entries have no time.
     """
 
     term: str
     expansion: str
     added_by: str = "shipped"
+    added_at: datetime | None = None
 
 
 class GlossaryRepository(Protocol):
@@ -116,7 +119,12 @@ class GlossaryRepository(Protocol):
         ...
 
     def add(self, entry: GlossaryEntry) -> None:
-        """Add or replace the entry for `entry.term`."""
+        """Add or replace the entry for `entry.term`, stamped with the time it was written.
+
+        It also moves the bank version token (`PracticeRepository.bank_version`) in the same
+        transaction: the search index cache of every worker watches that token, so a term taught
+        in one worker is searched with in all of them from their next query.
+        """
         ...
 
 
@@ -130,6 +138,12 @@ class WorkspaceSettings:
     moderation_channel: str | None = None
     moderator_ids: tuple[str, ...] = ()
     moderator_roles: tuple[str, ...] = ()
+    call_channel: str | None = None
+
+    @property
+    def announce_calls_in(self) -> str | None:
+        """Where calls for practice are announced: the call channel, else the moderation one."""
+        return self.call_channel or self.moderation_channel
 
     @property
     def workspace(self) -> Workspace:
@@ -172,25 +186,43 @@ class SearchRecord:
     result_count: int
     at: datetime
     shown_until: int = 0
+    partial_count: int = 0
 
 
 @dataclass(frozen=True)
 class SearchGap:
-    """A search that found nothing, and how many times it was run: a gap the bank should fill."""
+    """A search that found no full match, and how many times it was run: a gap to fill.
+
+    `partial_only` says its latest run found closest (partial) practices, where an unmet one
+    found nothing at all; `search_id` is that latest run (the *Teach search* button names it)
+    and `last_at` when it ran.
+    """
 
     text: str
     count: int
+    partial_only: bool = False
+    search_id: int = 0
+    last_at: datetime | None = None
 
 
 class SearchLogRepository(Protocol):
     """Searches people ran, each owned by the person who ran it, in their workspace."""
 
-    def record(self, owner: Actor, text: str, result_count: int, at: datetime) -> SearchRecord:
-        """Store a search run by `owner` (in `owner.workspace`) and return it with its id."""
+    def record(
+        self, owner: Actor, text: str, result_count: int, at: datetime, partial_count: int = 0
+    ) -> SearchRecord:
+        """Store a search run by `owner` (in `owner.workspace`) and return it with its id.
+
+        `result_count` counts its full matches, `partial_count` the partial ones.
+        """
         ...
 
     def get(self, owner: Actor, search_id: int) -> SearchRecord | None:
         """The owner's search with this id, or None (also when someone else ran it)."""
+        ...
+
+    def in_workspace(self, workspace: Workspace, search_id: int) -> SearchRecord | None:
+        """Any search with this id run in `workspace` (for the moderators' gaps report), or None."""
         ...
 
     def latest_for(self, owner: Actor) -> SearchRecord | None:
@@ -207,10 +239,11 @@ class SearchLogRepository(Protocol):
         ...
 
     def zero_result_texts(self, workspace: Workspace, limit: int = 10) -> list[SearchGap]:
-        """Texts of the workspace's zero-result searches, most often run first, at most `limit`.
+        """Texts of the workspace's searches with no full match, most often run first.
 
-        Texts are grouped case-insensitively (the first spelling seen is shown); ties are
-        ordered by text, so the report is stable.
+        At most `limit`. Texts are grouped case-insensitively (the first spelling seen is shown);
+        ties are ordered by text, so the report is stable. Each gap says whether its latest run
+        found partial matches (`partial_only`) and which run that was.
         """
         ...
 

@@ -53,11 +53,13 @@ from bot.moderation.publication import Approval, effectiveness_of, focus_of, pub
 from bot.sharing.answers import practice_from_answers
 from bot.sharing.render import last_change_request
 from bot.sharing.render import moderation_card as submission_card
+from bot.sharing.validate import MAX_LIST_ITEM_CHARS
 
 log = logging.getLogger(__name__)
 
 NOTE_MAX_CHARS = 2000
-TOPIC_MAX_CHARS = 80
+# The same limit as a topic typed in the sharing dialogue, so an approved topic always fits it.
+TOPIC_MAX_CHARS = MAX_LIST_ITEM_CHARS
 MAX_TOPICS = 20
 TOPICS_FIELD_MAX_CHARS = 1000
 # How much of a rejected value is quoted back in an error.

@@ -2,8 +2,12 @@
 
 `queue` lists the workspace's submitted submissions oldest first with how long each has waited;
 `stats` counts the workspace's submissions by state and the bank's practices by effectiveness and
-focus, and lists the workspace's searches that found nothing, most frequent first: the gaps the
-bank should fill. The bank is shared; submissions and searches are the workspace's own.
+focus, and lists the workspace's searches that found no exact match, most frequent first: the
+gaps the bank should fill. Each gap says whether it found nothing at all or only closest
+(partial) practices, and carries a *Teach search* button (`bot.moderation.teaching`). A gap whose
+words were taught to search after it was last run is left out: it has been dealt with, and it
+comes back if people search for it again and still find nothing exact. The bank is shared;
+submissions and searches are the workspace's own.
 """
 
 from __future__ import annotations
@@ -14,19 +18,23 @@ from datetime import datetime
 
 from bot.kernel import actions
 from bot.kernel.access import is_moderator
-from bot.kernel.actions import OpenSubmission
+from bot.kernel.actions import OpenSubmission, TeachSearch
 from bot.kernel.domain import EFFECTIVENESS_LABELS, Focus
 from bot.kernel.events import Actor
 from bot.kernel.notices import user_id_of
-from bot.kernel.ports import Clock, UnitOfWorkFactory
+from bot.kernel.ports import Clock, GlossaryEntry, SearchGap, UnitOfWorkFactory
 from bot.kernel.records import Submission, SubmissionState
 from bot.kernel.replies import Action, Block, Buttons, Reply, bold, text
 from bot.kernel.when import format_age
 from bot.moderation.decisions import proposed_practice, refuse_non_moderator
+from bot.search.glossary import term_key
+from bot.search.query import parse_query
 
 # Enough to act on in one sitting; the rest is summarised as a count.
 QUEUE_SHOWN = 20
 GAPS_SHOWN = 10
+# Gaps read before the taught ones are left out, so a report of GAPS_SHOWN stays likely full.
+GAPS_READ = 50
 # Slack caps button labels at 75 characters.
 LABEL_TITLE_CHARS = 40
 
@@ -90,7 +98,8 @@ class ModeratorReports:
             submissions = uow.submissions.list_by_state(actor.workspace, *SubmissionState)
             practices = [p for p in uow.practices.list_all() if p.archived_at is None]
             archived = sum(1 for p in uow.practices.list_all() if p.archived_at is not None)
-            gaps = uow.searches.zero_result_texts(actor.workspace, GAPS_SHOWN)
+            taught = uow.glossary.list_all()
+            gaps = _untaught(uow.searches.zero_result_texts(actor.workspace, GAPS_READ), taught)
         states = Counter(s.state for s in submissions)
         ratings = Counter(p.effectiveness for p in practices)
         focus = Counter(f for p in practices for f in p.focus)
@@ -110,11 +119,38 @@ class ModeratorReports:
             text(bold("By focus"), ": " + _counts((f.label, focus[f]) for f in Focus) + "."),
         ]
         if gaps:
-            blocks.append(text(bold("Searches that found nothing"), ", most frequent first:"))
-            blocks.extend(text(f"“{gap.text}” ({gap.count}×)") for gap in gaps)
+            blocks.append(
+                text(
+                    bold("Searches with no exact match"),
+                    ", most frequent first (teach search what they mean, or find a practice):",
+                )
+            )
+            for gap in gaps[:GAPS_SHOWN]:
+                found = "only closest practices" if gap.partial_only else "nothing found"
+                blocks.append(text(f"“{gap.text}” ({gap.count}×): {found}"))
+                blocks.append(Buttons((_teach_button(gap),)))
+            if len(gaps) > GAPS_SHOWN:
+                blocks.append(text(f"…and {len(gaps) - GAPS_SHOWN} more."))
         else:
-            blocks.append(text("Every search found something so far."))
+            blocks.append(text("Every search found an exact match so far."))
         return Reply(tuple(blocks))
+
+
+def _untaught(gaps: list[SearchGap], taught: list[GlossaryEntry]) -> list[SearchGap]:
+    """The gaps whose words were not taught to search since they were last run."""
+    taught_at = {term_key(e.term): e.added_at for e in taught if e.added_at is not None}
+
+    def dealt_with(gap: SearchGap) -> bool:
+        at = taught_at.get(term_key(parse_query(gap.text).text))
+        return at is not None and gap.last_at is not None and at >= gap.last_at
+
+    return [gap for gap in gaps if not dealt_with(gap)]
+
+
+def _teach_button(gap: SearchGap) -> Action:
+    words = gap.text if len(gap.text) <= LABEL_TITLE_CHARS else gap.text[: LABEL_TITLE_CHARS - 1]
+    label = f"Teach search: {words.rstrip()}{'' if words == gap.text else '…'}"
+    return Action(actions.encode(TeachSearch(gap.search_id)), label)
 
 
 def _counts(pairs: Iterable[tuple[str, int]]) -> str:

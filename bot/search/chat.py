@@ -277,7 +277,9 @@ class Searching:
         """Run page one of a search for the actor, record it, and show it."""
         with self._uow_factory() as uow:
             result = self._search(uow, actor, query, SearchFilters(), offset=0)
-            record = uow.searches.record(actor, query, result.total, self._clock.now())
+            record = uow.searches.record(
+                actor, query, result.total, self._clock.now(), partial_count=result.partial_total
+            )
             uow.searches.mark_shown(actor, record.id, _shown_until(result))
             uow.commit()
         return self._results_reply(record, result, notices)

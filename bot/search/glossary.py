@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from bot.kernel.ports import GlossaryEntry
+from bot.kernel.text import has_controls
 from bot.search.tokenise import fold
 
 SHIPPED_GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.json"
@@ -23,8 +24,45 @@ ONE_WAY_KINDS = frozenset({"category"})
 """Kinds of shipped entry searched from the term to its expansion only."""
 
 
+TERM_MAX_CHARS = 60
+MEANING_MAX_CHARS = 200
+TEACH_RULES = (
+    f"A glossary term needs 1–{TERM_MAX_CHARS} characters and a meaning of "
+    f"1–{MEANING_MAX_CHARS}, as plain text with at least one letter or digit; separate "
+    "alternative meanings with `;`."
+)
+
+
 def _key(term: str) -> str:
     return " ".join(fold(term).split())
+
+
+def term_key(term: str) -> str:
+    """The form a term is looked up by: folded case and accents, single spaces."""
+    return _key(term)
+
+
+def read_entry(term: str, meaning: str, added_by: str) -> GlossaryEntry | str:
+    """Check a term and its meaning as taught (CLI or chat): the entry, or what is wrong.
+
+    The term is kept lower-case and both are kept with single spaces (line breaks collapse);
+    other control characters are refused outright (`glossary list` prints terms back to a
+    terminal, where an escape sequence would act).
+    """
+    if has_controls(term) or has_controls(meaning):
+        return "A glossary term and its meaning must be plain text, without control characters."
+    cleaned_term = " ".join(term.split()).lower()
+    cleaned_meaning = " ".join(meaning.split())
+    if not cleaned_term or not cleaned_meaning:
+        return TEACH_RULES
+    if len(cleaned_term) > TERM_MAX_CHARS or len(cleaned_meaning) > MEANING_MAX_CHARS:
+        return TEACH_RULES
+    alternatives = split_alternatives(cleaned_meaning)
+    if not any(ch.isalnum() for ch in cleaned_term) or not alternatives:
+        return TEACH_RULES
+    if not all(any(ch.isalnum() for ch in part) for part in alternatives):
+        return TEACH_RULES
+    return GlossaryEntry(term=cleaned_term, expansion=cleaned_meaning, added_by=added_by)
 
 
 class Glossary:

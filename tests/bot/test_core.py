@@ -440,7 +440,7 @@ def test_help_explains_search_filters_show_and_more(bank, line):
         "Show a practice: show PB046, or just PB046, or press Details under a result.\n"
         "More: press More results under a list, or type more, for the next page.\n"
         "Share: type share to add your own practice; I ask one question at a time, or type "
-        "share form to fill it in as one form."
+        "share form to fill it in as one form; calls lists the open calls for practice."
     )
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.search.glossary import load_shipped_glossary
 from tests.practicebank.conftest import DEMO_BANK, Cli, database_line
 
 USAGE = "practicebank: A glossary term needs 1–60 characters and an expansion of 1–200.\n"
@@ -31,20 +32,32 @@ def test_glossary_add_then_list_shows_the_term(cli: Cli, bank_url: str) -> None:
     )
     listed = cli("glossary", "list")
     assert listed.code == 0
-    assert listed.out == "blue light\temergency response\t(cli)\n"
+    assert listed.out.splitlines()[0] == "blue light\temergency response\t(cli)"
 
 
-def test_glossary_list_is_empty_on_a_new_bank(cli: Cli) -> None:
-    """Only run-time terms are listed: none on a new bank."""
+def test_glossary_list_includes_the_shipped_terms_marked_shipped(cli: Cli) -> None:
+    """On a new bank every shipped term is listed, each marked `(shipped)`."""
     run = cli("glossary", "list")
-    assert (run.code, run.out) == (0, "")
+    lines = run.out.splitlines()
+    assert run.code == 0
+    assert len(lines) == len(load_shipped_glossary())
+    assert all(line.endswith("\t(shipped)") for line in lines)
+    assert "asb\tanti-social behaviour" in run.out.lower()
+
+
+def test_a_taught_term_replacing_a_shipped_one_is_listed_once_as_taught(cli: Cli) -> None:
+    """Teaching `asb` lists it first with `(cli)` and no longer among the shipped terms."""
+    assert cli("glossary", "add", "ASB", "nuisance").code == 0
+    lines = cli("glossary", "list").out.splitlines()
+    assert lines[0] == "asb\tnuisance\t(cli)"
+    assert [line for line in lines if line.lower().startswith("asb\t")] == [lines[0]]
 
 
 def test_glossary_term_is_normalised_and_replaced(cli: Cli) -> None:
     """Terms are lower-cased with spaces collapsed; adding one again replaces its expansion."""
     assert cli("glossary", "add", "  Blue   LIGHT ", "emergency  response").code == 0
     assert cli("glossary", "add", "blue light", "999 call").code == 0
-    assert cli("glossary", "list").out == "blue light\t999 call\t(cli)\n"
+    assert cli("glossary", "list").out.splitlines()[0] == "blue light\t999 call\t(cli)"
 
 
 def test_search_uses_a_new_glossary_term(cli: Cli) -> None:
@@ -80,7 +93,7 @@ def test_glossary_add_refuses_empty_or_too_long(cli: Cli, term: str, expansion: 
     run = cli("glossary", "add", term, expansion)
     assert run.code == 2
     assert run.err == USAGE
-    assert cli("glossary", "list").out == ""
+    assert "(cli)" not in cli("glossary", "list").out
 
 
 @pytest.mark.parametrize(
@@ -92,7 +105,7 @@ def test_glossary_add_refuses_control_characters(cli: Cli, term: str, expansion:
     run = cli("glossary", "add", term, expansion)
     assert run.code == 2
     assert run.err == PLAIN
-    assert cli("glossary", "list").out == ""
+    assert "(cli)" not in cli("glossary", "list").out
 
 
 def test_glossary_keeps_emoji_rtl_sql_and_mentions_as_text(cli: Cli) -> None:
@@ -104,5 +117,5 @@ def test_glossary_keeps_emoji_rtl_sql_and_mentions_as_text(cli: Cli) -> None:
     ]
     for term, expansion in entries:
         assert cli("glossary", "add", term, expansion).code == 0
-    listed = cli("glossary", "list").out.splitlines()
+    listed = [line for line in cli("glossary", "list").out.splitlines() if "(shipped)" not in line]
     assert sorted(listed) == sorted(f"{term}\t{expansion}\t(cli)" for term, expansion in entries)

@@ -119,7 +119,7 @@ def test_gaps_group_empty_searches_ignoring_case_most_frequent_first(any_uow_fac
     with any_uow_factory() as uow:
         gaps = uow.searches.zero_result_texts(T1)
 
-    assert gaps == [SearchGap("Zzqx widgets", 3), SearchGap("qqvv", 1)]
+    assert [(g.text, g.count) for g in gaps] == [("Zzqx widgets", 3), ("qqvv", 1)]
 
 
 def test_gaps_with_equal_counts_are_ordered_by_text_and_limited(any_uow_factory):
@@ -319,12 +319,57 @@ def test_gaps_are_the_workspaces_own(any_uow_factory):
         uow.commit()
 
     with any_uow_factory() as uow:
-        assert uow.searches.zero_result_texts(T1) == [SearchGap("zzqx widgets", 1)]
-        assert uow.searches.zero_result_texts(t2) == [
-            SearchGap("secret operation nightjar", 1),
-            SearchGap("zzqx widgets", 1),
+        assert _counted(uow.searches.zero_result_texts(T1)) == [("zzqx widgets", 1)]
+        assert _counted(uow.searches.zero_result_texts(t2)) == [
+            ("secret operation nightjar", 1),
+            ("zzqx widgets", 1),
         ]
         assert uow.searches.zero_result_texts(Workspace("discord", "T1")) == []
+
+
+def _counted(gaps: list[SearchGap]) -> list[tuple[str, int]]:
+    return [(gap.text, gap.count) for gap in gaps]
+
+
+def test_a_gap_says_whether_its_latest_run_found_closest_practices(any_uow_factory):
+    """A search with only partial matches is a partial-only gap naming its latest run and time."""
+    later = AT + timedelta(hours=1)
+    with any_uow_factory() as uow:
+        uow.searches.record(U1, "county lines", 0, AT, partial_count=4)
+        last = uow.searches.record(U1, "County Lines", 0, later, partial_count=2)
+        uow.searches.record(U1, "zzqx", 0, AT)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        gaps = uow.searches.zero_result_texts(T1)
+
+    assert gaps == [
+        SearchGap("county lines", 2, partial_only=True, search_id=last.id, last_at=later),
+        SearchGap("zzqx", 1, partial_only=False, search_id=gaps[1].search_id, last_at=AT),
+    ]
+
+
+def test_partial_count_reads_back(any_uow_factory):
+    """A recorded search keeps how many partial matches it had."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record(U1, "suicide bridges", 0, AT, partial_count=3)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.get(U1, record.id).partial_count == 3
+
+
+def test_a_search_in_the_workspace_is_found_by_id_for_anyone_there_only(any_uow_factory):
+    """`in_workspace` finds anyone's search run in the workspace, never another workspace's."""
+    with any_uow_factory() as uow:
+        record = uow.searches.record(ALICE, "ocg", 0, AT)
+        uow.commit()
+
+    with any_uow_factory() as uow:
+        assert uow.searches.in_workspace(T1, record.id) == record
+        assert uow.searches.in_workspace(Workspace("slack", "T2"), record.id) is None
+        assert uow.searches.in_workspace(T1, record.id + 1) is None
+        assert uow.searches.in_workspace(T1, -1) is None
 
 
 def test_recorded_search_carries_its_workspace(any_uow_factory):

@@ -22,6 +22,7 @@ def test_saved_settings_round_trip(uow_factory):
         moderation_channel="C0MOD",
         moderator_ids=("U1", "U2"),
         moderator_roles=("Practice moderators", "🛡️ مشرف"),
+        call_channel="C0CALLS",
     )
     with uow_factory() as uow:
         uow.workspaces.save(settings)
@@ -69,3 +70,10 @@ def test_overlong_workspace_id_is_refused(uow_factory):
     """A workspace id over 255 characters is refused on every backend."""
     with uow_factory() as uow, pytest.raises(ValueError):
         uow.workspaces.save(WorkspaceSettings("slack", "W" * 256))
+
+
+def test_calls_are_announced_in_the_moderation_channel_unless_a_call_channel_is_set():
+    """Without a call channel calls go to the moderation channel; with one, there."""
+    plain = WorkspaceSettings("slack", "T1", moderation_channel="C0MOD")
+    assert plain.announce_calls_in == "C0MOD"
+    assert WorkspaceSettings("slack", "T1", call_channel="C0ALL").announce_calls_in == "C0ALL"

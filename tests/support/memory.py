@@ -198,16 +198,21 @@ class MemoryPractices:
 
 
 class MemoryGlossary:
-    """GlossaryRepository over a dict."""
+    """GlossaryRepository over a dict; a write stamps the time and moves the version, as stored."""
 
-    def __init__(self, state: MemoryState) -> None:
+    def __init__(self, state: MemoryState, clock: Clock | None = None) -> None:
         self._state = state
+        self._clock = clock
 
     def list_all(self) -> list[GlossaryEntry]:
         return [self._state.glossary[t] for t in sorted(self._state.glossary)]
 
     def add(self, entry: GlossaryEntry) -> None:
-        self._state.glossary[entry.term] = entry
+        for term in [t for t in self._state.glossary if t.lower() == entry.term.lower()]:
+            del self._state.glossary[term]
+        at = self._clock.now() if self._clock is not None else entry.added_at
+        self._state.glossary[entry.term] = replace(entry, added_at=at)
+        self._state.version += 1
 
 
 class MemoryWorkspaces:
@@ -232,15 +237,29 @@ class MemorySearches:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
 
-    def record(self, owner: Actor, text: str, result_count: int, at: datetime) -> SearchRecord:
+    def record(
+        self, owner: Actor, text: str, result_count: int, at: datetime, partial_count: int = 0
+    ) -> SearchRecord:
         search_id = max(self._state.searches, default=0) + 1
-        record = SearchRecord(search_id, owner.key, owner.workspace, text, result_count, at)
+        record = SearchRecord(
+            search_id,
+            owner.key,
+            owner.workspace,
+            text,
+            result_count,
+            at,
+            partial_count=max(0, partial_count),
+        )
         self._state.searches[search_id] = record
         return record
 
     def get(self, owner: Actor, search_id: int) -> SearchRecord | None:
         record = self._state.searches.get(search_id)
         return record if record is not None and _owns(owner, record) else None
+
+    def in_workspace(self, workspace: Workspace, search_id: int) -> SearchRecord | None:
+        record = self._state.searches.get(search_id)
+        return record if record is not None and record.workspace == workspace else None
 
     def latest_for(self, owner: Actor) -> SearchRecord | None:
         own = [r for r in self._state.searches.values() if _owns(owner, r)]
@@ -262,8 +281,13 @@ class MemorySearches:
         for _, record in sorted(self._state.searches.items()):
             if record.result_count == 0 and record.workspace == workspace:
                 seen = groups.get(record.text.lower())
-                count = 1 if seen is None else seen.count + 1
-                groups[record.text.lower()] = SearchGap(seen.text if seen else record.text, count)
+                groups[record.text.lower()] = SearchGap(
+                    seen.text if seen else record.text,
+                    1 if seen is None else seen.count + 1,
+                    partial_only=record.partial_count > 0,
+                    search_id=record.id,
+                    last_at=record.at,
+                )
         return sorted(groups.values(), key=lambda gap: (-gap.count, gap.text))[: max(0, limit)]
 
 
@@ -573,7 +597,7 @@ class MemoryUnitOfWork:
         self._shared = shared
         self._working = copy.deepcopy(shared)
         self.practices = MemoryPractices(self._working, clock)
-        self.glossary = MemoryGlossary(self._working)
+        self.glossary = MemoryGlossary(self._working, clock)
         self.workspaces = MemoryWorkspaces(self._working)
         self.searches = MemorySearches(self._working)
         self.submissions = MemorySubmissions(self._working, clock)

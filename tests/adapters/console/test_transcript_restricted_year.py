@@ -269,5 +269,5 @@ def test_help_lists_moderator_commands_only_for_moderators(world: World) -> None
     assert "Moderators: queue lists the submissions waiting for a decision; stats" in for_mo
     assert "Moderators:" not in for_alice
     for shown in (for_mo, for_alice):
-        assert "or type share form to fill it in as one form." in shown
+        assert "or type share form to fill it in as one form; calls lists" in shown
         assert "Leave: type quit." in shown

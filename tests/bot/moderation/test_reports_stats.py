@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from bot.kernel.records import SubmissionState
+from bot.kernel.replies import Buttons
 from tests.bot.moderation.helpers import EVE, MOIRA, add_submission, make_world, say
 from tests.support.bank import ALICE
+
+GAPS_HEADING = (
+    "Searches with no exact match, most frequent first (teach search what they mean, or find "
+    "a practice):"
+)
 
 
 def test_stats_count_states_ratings_and_focus():
@@ -29,9 +35,9 @@ def test_stats_list_searches_that_found_nothing_most_frequent_first():
         say(world, ALICE, line)
     lines = say(world, MOIRA, "stats").plain.splitlines()
     assert lines[3:] == [
-        "Searches that found nothing, most frequent first:",
-        "“zzqx widgets” (3×)",
-        "“qqvv gadgets” (1×)",
+        GAPS_HEADING,
+        "“zzqx widgets” (3×): nothing found",
+        "“qqvv gadgets” (1×): nothing found",
     ]
 
 
@@ -39,7 +45,7 @@ def test_stats_without_gaps_says_so():
     """With no empty searches, the report says every search found something."""
     world = make_world()
     assert say(world, MOIRA, "stats").plain.splitlines()[-1] == (
-        "Every search found something so far."
+        "Every search found an exact match so far."
     )
 
 
@@ -47,3 +53,32 @@ def test_stats_are_for_moderators_only():
     """Non-moderators get a polite refusal."""
     world = make_world()
     assert say(world, EVE, "stats").plain.startswith("Only this workspace's practice bank")
+
+
+def test_stats_tell_unmet_searches_from_partial_only_ones():
+    """A search with only closest practices reads "only closest practices", one with none not."""
+    world = make_world()
+    with world.uows() as uow:
+        uow.searches.record(ALICE, "county lines", 0, world.clock.now(), partial_count=3)
+        uow.searches.record(ALICE, "county lines", 0, world.clock.now(), partial_count=3)
+        uow.searches.record(ALICE, "zzqx widgets", 0, world.clock.now())
+        uow.commit()
+    lines = say(world, MOIRA, "stats").plain.splitlines()
+    assert lines[3:] == [
+        GAPS_HEADING,
+        "“county lines” (2×): only closest practices",
+        "“zzqx widgets” (1×): nothing found",
+    ]
+
+
+def test_each_gap_in_stats_has_a_teach_search_button():
+    """Beside each gap is a *Teach search: <words>* button naming that gap's latest search."""
+    world = make_world()
+    say(world, ALICE, "zzqx widgets")
+    reply = say(world, MOIRA, "stats")
+    buttons = [a for b in reply.blocks if isinstance(b, Buttons) for a in b.actions]
+    with world.uows() as uow:
+        (gap,) = uow.searches.zero_result_texts(ALICE.workspace)
+    assert [(a.label, a.id) for a in buttons] == [
+        ("Teach search: zzqx widgets", f"glossary:teach:{gap.search_id}")
+    ]
