@@ -251,7 +251,7 @@ class Calls:
         with self._uow_factory() as uow:
             calls = _open_calls(uow, actor, today)
         if not calls:
-            return _say(
+            return say(
                 "No calls for practice are open here right now. You can still share a practice "
                 "any time: type `share`."
             )
@@ -302,7 +302,7 @@ class Calls:
                 replace(draft, call_id=found.id), expected_revision=draft.revision
             )
             if saved is None:
-                return CallAnswer(_say("Your draft changed just now; press the button again."))
+                return CallAnswer(say("Your draft changed just now; press the button again."))
             uow.commit()
         return CallAnswer(
             Reply(
@@ -435,11 +435,11 @@ def _answering(uow: UnitOfWork, actor: Actor) -> Reply | None:
         return None
     draft = drafts[0]
     if draft.target_ref is not None:
-        return _say(
+        return say(
             f"Your draft in progress updates {draft.target_ref}, so it cannot answer a call. "
             "Finish or cancel it, then press the button again."
         )
-    return _say(
+    return say(
         "Your draft in progress already answers a call for practice. Finish or cancel it, then "
         "press the button again to share another practice for this one."
     )

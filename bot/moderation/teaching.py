@@ -20,7 +20,7 @@ from bot.kernel.actions import AddGlossaryTerm
 from bot.kernel.events import Actor
 from bot.kernel.notices import user_id_of
 from bot.kernel.ports import GlossaryEntry, UnitOfWorkFactory
-from bot.kernel.replies import Block, FieldKind, Form, FormField, Reply, bold, text
+from bot.kernel.replies import Block, FieldKind, Form, FormField, Reply, bold, say, text
 from bot.kernel.text import clean_text
 from bot.kernel.when import format_day
 from bot.moderation.decisions import refuse_non_moderator
@@ -44,10 +44,6 @@ USAGE = (
 LISTED = 30
 
 
-def _say(*lines: str) -> Reply:
-    return Reply(tuple(text(line) for line in lines))
-
-
 class Teaching:
     """The `glossary` verb and the *Teach search* form, for moderators only."""
 
@@ -68,7 +64,7 @@ class Teaching:
             case "add":
                 term, equals, meaning = argument.partition("=")
                 if not equals:
-                    return self._guarded(actor, _say(USAGE))
+                    return self._guarded(actor, say(USAGE))
                 return self.teach(actor, {"term": term, "meaning": meaning})
             case _:
                 return None
@@ -80,7 +76,7 @@ class Teaching:
                 return refuse_non_moderator(actor, "teach search")
             record = uow.searches.in_workspace(actor.workspace, search_id)
         if record is None:
-            return _say("That search is no longer recorded here. " + USAGE)
+            return say("That search is no longer recorded here. " + USAGE)
         # Inline filters are not words to teach: `knife rating:worked` teaches "knife".
         words = " ".join(parse_query(record.text).text.split()).lower()
         return Reply(
@@ -116,7 +112,7 @@ class Teaching:
                 return refuse_non_moderator(actor, "glossary add")
             entry = read_entry(values.get("term", ""), values.get("meaning", ""), actor.key)
             if isinstance(entry, str):
-                return _say(f"Nothing was added. {entry}", USAGE)
+                return say(f"Nothing was added. {entry}", USAGE)
             previous = _stored(uow.glossary.list_all(), entry.term)
             uow.glossary.add(entry)
             uow.commit()
@@ -143,7 +139,7 @@ class Teaching:
                 return refuse_non_moderator(actor, "glossary")
             entries = uow.glossary.list_all()
         if not entries:
-            return _say("No terms have been taught yet; search uses the shipped glossary.", USAGE)
+            return say("No terms have been taught yet; search uses the shipped glossary.", USAGE)
         blocks: list[Block] = [text(bold(f"Terms taught to search ({len(entries)})"), ":")]
         blocks.extend(
             text(bold(entry.term), f" = {entry.expansion}{_taught(entry)}")
