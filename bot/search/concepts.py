@@ -176,12 +176,13 @@ class ConceptBuilder:
         self._common = set(GENERIC_WORDS)
         if len(index) >= COMMON_MIN_BANK:
             floor = COMMON_SHARE * len(index)
-            self._common.update(t for t in index.postings if index.df(t) >= floor)
+            self._common.update(t for t in index.terms() if index.df(t) >= floor)
 
     def _lengths(self, vocabulary: dict[str, str]) -> dict[int, list[str]]:
         """Correction candidates (the vocabulary and the glossary's words) by length."""
         by_length: dict[int, list[str]] = defaultdict(list)
-        for surface in (*vocabulary, *self._glossary_words):
+        # Sorted, so the candidates do not depend on the order practices reached the index.
+        for surface in sorted({*vocabulary, *self._glossary_words}):
             by_length[len(surface)].append(surface)
         return by_length
 

@@ -4,7 +4,8 @@
 CHECKs; 0005 gives each search its workspace (`searches.platform`, `searches.workspace_id`,
 backfilled from each row's `actor_key`) and an index for the gaps report; 0007 puts the
 delivery lease and a priority on the outbox row; 0008 allows one open draft per person and
-gives each conversation a revision.
+gives each conversation a revision; 0009 gives each practice row the change number of its last
+write.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_one_open_draft():
-    """The newest migration is 0008, one open draft per person and conversation revisions."""
-    assert head_revision() == "0008"
+def test_head_revision_is_the_practice_change_number():
+    """The newest migration is 0009, the change number search indexes read changes by."""
+    assert head_revision() == "0009"
 
 
 def test_migration_scripts_sit_in_the_package():
