@@ -1,6 +1,8 @@
 """The `practicebank` command: chat in the terminal, import/export the bank, search, migrate, run.
 
 This module only parses arguments and calls the composition root (`practicebank.bootstrap`).
+It imports the composition root, the store and the settings only once a command runs, so
+`practicebank --help` (and a mistyped flag) answers without loading the ORM, Slack or Discord.
 Every command reads the settings once (environment, then `.env`; `--database-url` wins), brings
 the database to head on first use and turns expected failures (bad settings, bad files,
 unreachable databases, bad flags) into one clear line on standard error and a non-zero exit,
@@ -19,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
 from bot.commands.reading import normalise_ref
@@ -27,16 +29,9 @@ from bot.kernel.domain import Effectiveness, Focus, LinkedTo
 from bot.kernel.ports import GlossaryEntry
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
-from practicebank import bootstrap
-from practicebank.bootstrap import Store, build_bank, core_settings, open_store
-from practicebank.settings import (
-    SettingsError,
-    debug_enabled,
-    load_settings,
-    log_level,
-    parse_sweep_seconds,
-)
-from store.engine import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from practicebank.bootstrap import Store
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -71,6 +66,8 @@ def _verb(number: int) -> str:
 
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
+    from practicebank.bootstrap import open_store
+
     settings = args.settings
     store = open_store(
         settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
@@ -98,6 +95,8 @@ def _progress_bar(label: str) -> Callable[[int, int], None] | None:
 
 
 def _load_demo(store: Store) -> None:
+    from practicebank import bootstrap
+
     loaded = bootstrap.load_demo_bank_if_empty(store.uow_factory)
     if loaded:
         _say(f"The bank was empty: loaded the demo bank ({loaded} practices).")
@@ -109,6 +108,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     Unless `--no-scheduler`, the reminder sweep runs in the background meanwhile; the person's
     notifications (and, for a moderator, the moderation channel) print after each line.
     """
+    from practicebank import bootstrap
+    from practicebank.settings import parse_sweep_seconds
+
     try:
         sweep_seconds = (
             parse_sweep_seconds(args.sweep_seconds)
@@ -180,7 +182,10 @@ def _logs_out_of_the_conversation(log_file: str | None) -> Iterator[None]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a JSON or CSV file: idempotent on ref, all-or-nothing per file."""
+    """Import a JSON or CSV file: idempotent on ref, all-or-nothing per file.
+
+    The report counts practices added, updated (their stored row rewritten) and unchanged.
+    """
     path = Path(args.file)
     try:
         practices = read_bank_file(path, progress=_progress_bar("Checking"))
@@ -190,9 +195,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _open_store(args).uow_factory() as uow:
         outcome = uow.practices.upsert_many(practices)
         uow.commit()
+    # "updated" counts the rows rewritten; a practice identical to the stored one is
+    # "unchanged" and was not written at all (so a re-import of the same file writes nothing).
     _say(
-        f"Imported {_count(len(practices))} from {path.name}: "
-        f"{outcome.added} added, {outcome.updated} updated."
+        f"Imported {_count(len(practices))} from {path.name}: {outcome.added} added, "
+        f"{outcome.updated - outcome.unchanged} updated, {outcome.unchanged} unchanged."
     )
     return EXIT_OK
 
@@ -288,6 +295,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}", EXIT_USAGE)
     text = " ".join(args.query)
     _check_query_text(text, filters)
+    from practicebank.bootstrap import build_bank, core_settings
+
     store = _open_store(args)
     bank = build_bank(store, settings=core_settings(args.settings))
     result = bank.searcher.search(
@@ -296,7 +305,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     empty = False
     if not result.total:
         with store.uow_factory() as uow:
-            empty = not uow.practices.list_all()
+            empty = not uow.practices.count()
     print(_result_as_json(result) if args.json else _result_as_text(result, bank_is_empty=empty))
     return EXIT_OK if result.hits else EXIT_NOTHING_FOUND
 
@@ -379,6 +388,8 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 
 def _run_slack(args: argparse.Namespace) -> int:
     """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT (see the README)."""
+    from practicebank import bootstrap
+
     bootstrap.slack_settings(args.settings)  # refuse missing tokens before touching the database
     store = _open_store(args)
     if args.demo:
@@ -389,6 +400,8 @@ def _run_slack(args: argparse.Namespace) -> int:
 
 def _run_discord(args: argparse.Namespace) -> int:
     """Serve Discord over the gateway with DISCORD_TOKEN (see the README)."""
+    from practicebank import bootstrap
+
     bootstrap.discord_config(args.settings)  # refuse a missing token before the database
     store = _open_store(args)
     if args.demo:
@@ -399,6 +412,8 @@ def _run_discord(args: argparse.Namespace) -> int:
 
 def _run_scheduler(args: argparse.Namespace) -> int:
     """Only sweep reminders and idle drafts (the Procfile's scheduler; see the README)."""
+    from practicebank import bootstrap
+
     bootstrap.run_scheduler(args.settings, _open_store(args))
     return EXIT_OK
 
@@ -414,6 +429,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot on a chat platform until stopped; its log is one redacted JSON line per event."""
     from practicebank.observe import configure_logging
+    from practicebank.settings import log_level
 
     configure_logging(log_level())
     return RUNNERS[args.platform](args)
@@ -532,8 +548,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
+    args = build_parser().parse_args(argv)  # --help and usage errors end here, imports unpaid
+    from practicebank.settings import SettingsError, debug_enabled, load_settings, log_level
+    from store.engine import DatabaseUnavailable
+
     logging.basicConfig(level=log_level())
-    args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     args.open_stores = []
     try:
