@@ -24,6 +24,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     true,
     update,
@@ -244,6 +245,24 @@ class SqlPracticeRepository:
             practices.append(practice_from_values(row))
             latest = max(latest, int(row["change_seq"]))
         return BankChanges(seq=latest, practices=tuple(practices), glossary_version=token)
+
+    def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
+        """Up to `limit` live practices whose title or summary holds one of the words.
+
+        A plain scan (LIKE), answered only while a worker's index is being built at start-up.
+        """
+        wanted = [
+            func.lower(column).contains(word.lower(), autoescape=True)
+            for word in words[:20]
+            for column in (_PRACTICES.c.title, _PRACTICES.c.summary)
+        ]
+        query = select(_PRACTICES).where(_PRACTICES.c.archived_at.is_(None))
+        if wanted:
+            query = query.where(or_(*wanted))
+        rows = self._session.execute(
+            query.order_by(func.length(_PRACTICES.c.ref), _PRACTICES.c.ref).limit(max(limit, 0))
+        ).mappings()
+        return [practice_from_values(row) for row in rows]
 
     def next_ref(self) -> str:
         """Take the next ref from the counter in `bank_state`: never one handed out before.

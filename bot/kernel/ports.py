@@ -107,6 +107,13 @@ class PracticeRepository(Protocol):
         """Practices written after change number `seq` (every one for None), in one read."""
         ...
 
+    def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
+        """Up to `limit` live practices whose title or summary holds one of the words (any case).
+
+        No words: the first live practices by ref. A stand-in while the search index is built.
+        """
+        ...
+
     def next_ref(self) -> str:
         """The next free public ref (PB064 after PB063), never reused even after archiving."""
         ...

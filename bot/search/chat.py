@@ -295,7 +295,8 @@ class Searching:
     ) -> SearchResult:
         """Run a search with the actor's own rights over restricted practices."""
         settings = self._settings(uow, actor)
-        return self._search_service.searcher(uow).search(
+        return self._search_service.search(
+            uow,
             query,
             filters,
             include_restricted=may_see_restricted(actor, settings),

@@ -9,31 +9,53 @@ written by any process is found by every worker's next search, and no search pay
 rebuild. A moderator's glossary entry costs one more read, of the glossary only, and a
 recompile of the concepts (cheap); the index is untouched.
 
+A serving process starts the build in the background (`warm_up`), so no person's request
+waits for it: a search that arrives meanwhile waits at most `wait_for_build` seconds (one by
+default: a small bank is built by then, so its first answers are the index's), and then
+answers from the database instead (practices
+whose title or summary holds a word of the query, at most `FALLBACK_CANDIDATES` of them, ranked
+by the same engine), with a notice that results may be incomplete. The command line and tests,
+which ask once, build on first use.
+
 `builds` counts full builds and `applied` counts practices applied incrementally, so tests and
 logs can see which happened.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import replace
 
-from bot.kernel.ports import UnitOfWork
+from bot.kernel.ports import UnitOfWork, UnitOfWorkFactory
 from bot.search.engine import PracticeSearch
 from bot.search.glossary import Glossary, load_shipped_glossary
+from bot.search.model import SearchFilters, SearchResult
+from bot.search.query import parse_query
+from bot.search.tokenise import query_words
+
+FALLBACK_CANDIDATES = 200
+WARMING_NOTICE = "Search is still starting up, so these results may be incomplete."
+_log = logging.getLogger(__name__)
 
 
 class SearchService:
     """The current `PracticeSearch` for the bank, shared by every handler and thread."""
 
-    def __init__(self, shipped_glossary: Glossary | None = None) -> None:
+    def __init__(
+        self, shipped_glossary: Glossary | None = None, *, wait_for_build: float = 1.0
+    ) -> None:
         """Remember the shipped glossary if given; it is otherwise loaded on first use, not here."""
         self._shipped = shipped_glossary
+        self._wait_for_build = wait_for_build
+        self._built = threading.Event()
         self._lock = threading.Lock()
         self._search: PracticeSearch | None = None
         self._seq = 0
         self._glossary_version: str | None = None
         self._builds = 0
         self._applied = 0
+        self._warming = False
 
     @property
     def builds(self) -> int:
@@ -44,6 +66,64 @@ class SearchService:
     def applied(self) -> int:
         """How many practice changes were applied to the index without a rebuild."""
         return self._applied
+
+    @property
+    def ready(self) -> bool:
+        """Whether the index is built (searches no longer fall back to the database)."""
+        return self._search is not None
+
+    def warm_up(self, uow_factory: UnitOfWorkFactory) -> threading.Thread:
+        """Build the index in a background thread; searches meanwhile answer from the database."""
+        self._warming = True
+
+        def build() -> None:
+            try:
+                with uow_factory() as uow, self._lock:
+                    if self._search is None:
+                        self._build(uow)
+            except Exception:  # the first search will build it instead: log, do not crash
+                _log.exception("building the search index in the background failed")
+            finally:
+                self._warming = False
+
+        thread = threading.Thread(target=build, name="search-index", daemon=True)
+        thread.start()
+        return thread
+
+    def search(
+        self,
+        uow: UnitOfWork,
+        text: str,
+        filters: SearchFilters,
+        *,
+        include_restricted: bool,
+        limit: int,
+        offset: int,
+    ) -> SearchResult:
+        """Search the bank: over the index, or from the database while it is being built."""
+        if self._warming and not self._built.wait(self._wait_for_build):
+            return self._search_database(uow, text, filters, include_restricted, limit, offset)
+        return self.searcher(uow).search(
+            text, filters, include_restricted=include_restricted, limit=limit, offset=offset
+        )
+
+    def _search_database(
+        self,
+        uow: UnitOfWork,
+        text: str,
+        filters: SearchFilters,
+        include_restricted: bool,
+        limit: int,
+        offset: int,
+    ) -> SearchResult:
+        """Rank the practices whose title or summary holds a query word (start-up only)."""
+        surfaces = [w.surface for w in query_words(parse_query(text).text)]
+        candidates = uow.practices.matching(surfaces, FALLBACK_CANDIDATES)
+        glossary = self._shipped_glossary().merged(uow.glossary.list_all())
+        result = PracticeSearch(candidates, glossary).search(
+            text, filters, include_restricted=include_restricted, limit=limit, offset=offset
+        )
+        return replace(result, notices=(*result.notices, WARMING_NOTICE))
 
     def searcher(self, uow: UnitOfWork) -> PracticeSearch:
         """Return the index with every change `uow` can see applied (built on first use)."""
@@ -67,6 +147,7 @@ class SearchService:
         self._search = PracticeSearch(changes.practices, glossary)
         self._seq, self._glossary_version = changes.seq, changes.glossary_version
         self._builds += 1
+        self._built.set()
         return self._search
 
     def _shipped_glossary(self) -> Glossary:

@@ -200,6 +200,15 @@ class MemoryPractices:
         glossary = repr(sorted(self._state.glossary.items()))
         return BankChanges(latest, tuple(self._state.practices[k] for k in keys), glossary)
 
+    def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
+        wanted = [w.lower() for w in words]
+        return [
+            p
+            for p in self.list_all()
+            if p.archived_at is None
+            and (not wanted or any(w in f"{p.title} {p.summary}".lower() for w in wanted))
+        ][: max(limit, 0)]
+
     def next_ref(self) -> str:
         self._state.last_ref_number += 1
         return format_ref(self._state.last_ref_number)

@@ -6,6 +6,7 @@ PostgreSQL schema, as a second worker or a `practicebank import` in another term
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from bot.core import PracticeBank
 from bot.kernel.domain import Effectiveness, Practice
 from bot.kernel.events import Text
 from bot.kernel.ports import GlossaryEntry
+from bot.search.index_cache import WARMING_NOTICE, SearchService
+from bot.search.model import SearchFilters, SearchResult
 from store.engine import make_engine
 from store.repositories import SqlUnitOfWorkFactory
 from tests.support.bank import ALICE, ALICE_PLACE, card_refs, fill_bank
@@ -96,3 +99,42 @@ def test_glossary_term_added_by_another_process_is_used_without_a_rebuild(runnin
         uow.commit()
     assert search(running, "plugh") == ["PB046"]
     assert running.search_service.builds == 1
+
+
+def first_page(service: SearchService, uows: SqlUnitOfWorkFactory, words: str) -> SearchResult:
+    with uows() as uow:
+        return service.search(
+            uow, words, SearchFilters(), include_restricted=False, limit=5, offset=0
+        )
+
+
+def test_search_while_the_index_builds_answers_from_the_database(uow_factory):
+    """Before the background build is done a search is answered, from the database, and says so."""
+    fill_bank(uow_factory)
+    write(uow_factory, AMNESTY)
+    gate = threading.Event()
+
+    def held_back() -> object:
+        gate.wait(timeout=60)  # the build's unit of work opens only when the test lets it
+        return uow_factory()
+
+    service = SearchService(wait_for_build=0)
+    build = service.warm_up(held_back)  # type: ignore[arg-type]
+    early = first_page(service, uow_factory, "knife amnesty")
+    assert early.hits[0].practice.ref == "PB070"
+    assert early.notices[-1] == WARMING_NOTICE
+    assert (service.ready, service.builds) == (False, 0)
+    gate.set()
+    build.join(timeout=60)
+    later = first_page(service, uow_factory, "knife amnesty")
+    assert later.hits[0].practice.ref == "PB070"
+    assert WARMING_NOTICE not in later.notices
+    assert (service.ready, service.builds) == (True, 1)
+
+
+def test_database_stand_in_leaves_archived_practices_out(uow_factory):
+    """The start-up stand-in never shows an archived practice."""
+    write(uow_factory, replace(AMNESTY, archived_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    with uow_factory() as uow:
+        assert uow.practices.matching(["amnesty"], 10) == []
+        assert uow.practices.matching(["100%_"], 10) == []
