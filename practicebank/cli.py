@@ -299,15 +299,49 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     store = _open_store(args)
     bank = build_bank(store, settings=core_settings(args.settings))
+    cache = _index_cache(args, store.location)
+    service = bank.search_service
+    with contextlib.suppress(OSError), store.uow_factory() as uow:
+        service.restore(cache.read_bytes(), uow)
     result = bank.searcher.search(
         text, filters, include_restricted=args.include_restricted, limit=args.limit
     )
+    if service.builds or service.applied:
+        _save_index(cache, service.snapshot())
     empty = False
     if not result.total:
         with store.uow_factory() as uow:
             empty = not uow.practices.count()
     print(_result_as_json(result) if args.json else _result_as_text(result, bank_is_empty=empty))
     return EXIT_OK if result.hits else EXIT_NOTHING_FOUND
+
+
+def _index_cache(args: argparse.Namespace, location: str) -> Path:
+    """Where `search` keeps the bank's index between runs: one file per database, user-only.
+
+    In the practicebank data folder ($XDG_DATA_HOME or ~/.local/share, as the settings read it:
+    only the settings module reads the environment), under index-cache/, named by a hash of the
+    database's location. So a large bank is not re-indexed for every query: the next run loads
+    it and applies only the practices changed since (`SearchService.restore`). Deleting the
+    folder is always safe.
+    """
+    import hashlib
+
+    base = Path(args.settings.xdg_data_home or Path.home() / ".local" / "share")
+    digest = hashlib.sha256(location.encode()).hexdigest()[:16]
+    return base / "practicebank" / "index-cache" / f"index-{digest}.pickle"
+
+
+def _save_index(path: Path, data: bytes | None) -> None:
+    """Write the cache atomically (a rename), readable by the user only; a failure is ignored."""
+    if data is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        partial.chmod(0o600)
+        partial.replace(path)
 
 
 def _check_query_text(text: str, filters: SearchFilters) -> None:

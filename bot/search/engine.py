@@ -87,6 +87,20 @@ class PracticeSearch:
         """How many practices are searchable."""
         return len(self._index)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a pickle keeps (the CLI's on-disk cache): the index and glossary, no lock."""
+        return {"index": self._index, "glossary": self._glossary}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Rebuild from `__getstate__`; concepts are compiled again on the first query."""
+        index, glossary = state["index"], state["glossary"]
+        if not isinstance(index, PracticeIndex) or not isinstance(glossary, Glossary):
+            raise TypeError("not a pickled PracticeSearch")
+        self._lock = threading.RLock()
+        self._index = index
+        self._glossary = glossary
+        self._concepts = None
+
     def apply(self, practices: Iterable[Practice]) -> int:
         """Bring the given practices' current state into the index; return how many changed.
 

@@ -24,6 +24,7 @@ logs can see which happened.
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 from dataclasses import replace
 
@@ -35,6 +36,7 @@ from bot.search.query import parse_query
 from bot.search.tokenise import query_words
 
 FALLBACK_CANDIDATES = 200
+_SNAPSHOT_FORMAT = "practicebank-index-1"
 WARMING_NOTICE = "Search is still starting up, so these results may be incomplete."
 _log = logging.getLogger(__name__)
 
@@ -125,6 +127,39 @@ class SearchService:
         )
         return replace(result, notices=(*result.notices, WARMING_NOTICE))
 
+    def snapshot(self) -> bytes | None:
+        """The built index with the change number it covers, as bytes (None if not built).
+
+        For a process that lives for one query (the CLI's `search`): it keeps this on disk and
+        `restore`s it next time, applying only what changed since instead of rebuilding.
+        """
+        with self._lock:
+            if self._search is None:
+                return None
+            state = (_SNAPSHOT_FORMAT, self._seq, self._search)
+            return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, data: bytes, uow: UnitOfWork) -> bool:
+        """Adopt a `snapshot` if it fits this bank; False (and nothing adopted) if it does not.
+
+        It does not fit when it is unreadable, of another format, or covers changes the bank
+        has not had (the database was replaced by a younger one). Only the user's own cache
+        is read: a pickle is trusted like the program's own files.
+        """
+        try:
+            kind, seq, search = pickle.loads(data)  # noqa: S301
+        except Exception:  # a truncated or foreign file is only a cache miss
+            return False
+        if kind != _SNAPSHOT_FORMAT or not isinstance(search, PracticeSearch):
+            return False
+        if not isinstance(seq, int) or seq > int(uow.practices.bank_version()):
+            return False
+        with self._lock:
+            # The glossary is merged afresh on the next query: the shipped one may be newer.
+            self._search, self._seq, self._glossary_version = search, seq, None
+            self._built.set()
+        return True
+
     def searcher(self, uow: UnitOfWork) -> PracticeSearch:
         """Return the index with every change `uow` can see applied (built on first use)."""
         with self._lock:
@@ -134,6 +169,7 @@ class SearchService:
             changes = uow.practices.changed_since(self._seq)
             if changes.practices:
                 self._applied += search.apply(changes.practices)
+                _log.info("search index: applied %d changed practices", len(changes.practices))
             self._seq = changes.seq
             if changes.glossary_version != self._glossary_version:
                 search.use_glossary(self._shipped_glossary().merged(uow.glossary.list_all()))
@@ -148,6 +184,7 @@ class SearchService:
         self._seq, self._glossary_version = changes.seq, changes.glossary_version
         self._builds += 1
         self._built.set()
+        _log.info("search index: built from %d practices", len(changes.practices))
         return self._search
 
     def _shipped_glossary(self) -> Glossary:
