@@ -113,8 +113,6 @@ class PracticeSearch:
                 changed += 1
             if changed:
                 self._concepts = None  # the vocabulary and common words moved
-                if self._index.needs_compacting():
-                    self._index.compact()
         return changed
 
     def use_glossary(self, glossary: Glossary) -> None:
@@ -328,14 +326,15 @@ class PracticeSearch:
             summed: dict[int, float] = {}
             hits: dict[int, int] = {}
             for term in alternative.terms:
-                docs, impacts = self._index.postings(term)
+                docs, negated = self._index.postings(term)
+                idf = -self._index.idf(term)
                 taken = 0
                 # Read at most POSTINGS_SCAN postings, so a selective filter cannot make a
                 # common term walk the whole bank.
-                for doc, impact in islice(zip(docs, impacts, strict=True), POSTINGS_SCAN):
+                for doc, weight in islice(zip(docs, negated, strict=True), POSTINGS_SCAN):
                     if (allowed is not None and doc not in allowed) or doc in excluded:
                         continue
-                    summed[doc] = summed.get(doc, 0.0) + impact
+                    summed[doc] = summed.get(doc, 0.0) + idf * weight
                     hits[doc] = hits.get(doc, 0) + 1
                     taken += 1
                     if taken >= POSTINGS_CAP:

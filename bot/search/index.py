@@ -1,17 +1,16 @@
-"""The inverted index over the practices: BM25F term impacts, vocabulary and filter sets.
+"""The inverted index over the practices: BM25F term weights, vocabulary and filter sets.
 
 The index changes in place: `add` and `remove` touch only one practice's postings, filter
 entries and vocabulary, so a published, updated or retired practice is searchable (or gone) at
-once without rebuilding the bank. What each posting keeps is the raw term frequency per field;
-the bank-wide statistics a BM25F impact depends on (how many practices, how many contain the
-term, average field lengths) are kept exact as practices come and go, and a term's impacts are
-computed from them when a query first needs the term after a change, then reused until the next
-change. So an index after any sequence of changes ranks exactly as one freshly built from the
-same practices.
+once, at the cost of a few hundred sorted-array inserts, without rebuilding the bank.
 
-A removed practice leaves a tombstone (its doc id is never reused) and its raw postings stay
-until `compact` drops them, which `PracticeSearch` does once tombstones outnumber live entries.
-Ties always break in ref order (PB999 before PB1000), whatever order practices arrived in.
+What makes that exact is that nothing stored depends on the rest of the bank. Each posting
+holds the practice's BM25F saturated term frequency for the term, computed with fixed
+reference field lengths (`FIELD_WEIGHTS`' third column: what a field of a listing is typically
+long, rather than the bank's measured average, which every change would move); the idf, which
+does depend on the bank, is computed at query time from exact counts. Postings stay sorted
+strongest first (ties in ref order), so a new posting is placed by bisection. An index after
+any sequence of changes is therefore identical to one freshly built from the same practices.
 """
 
 from __future__ import annotations
@@ -19,36 +18,41 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 from bot.search.tokenise import STOPWORDS, Word, stem, terms_of, words
 
-# (field weight, length normalisation b). The title says what the practice is; long narrative
-# fields mention many things in passing, so they weigh less.
-FIELD_WEIGHTS: dict[str, tuple[float, float]] = {
-    "title": (3.0, 0.5),
-    "summary": (1.5, 0.75),
-    "topics": (1.5, 0.3),
-    "aim": (1.0, 0.75),
-    "intended_outcome": (1.0, 0.75),
-    "target_group": (1.0, 0.5),
-    "organisation": (1.0, 0.3),
-    "description": (0.8, 0.75),
-    "partners": (0.7, 0.3),
-    "evaluation": (0.6, 0.75),
-    "learning": (0.6, 0.75),
-    "focus": (0.5, 0.0),
+# (field weight, length normalisation b, reference length in terms). The title says what the
+# practice is; long narrative fields mention many things in passing, so they weigh less. The
+# reference length is what the field typically holds in a listing (the demo bank's titles and
+# summaries; narrative fields of real listings run to about a hundred words).
+FIELD_WEIGHTS: dict[str, tuple[float, float, float]] = {
+    "title": (3.0, 0.5, 6.0),
+    "summary": (1.5, 0.75, 16.0),
+    "topics": (1.5, 0.3, 2.0),
+    "aim": (1.0, 0.75, 60.0),
+    "intended_outcome": (1.0, 0.75, 40.0),
+    "target_group": (1.0, 0.5, 6.0),
+    "organisation": (1.0, 0.3, 3.0),
+    "description": (0.8, 0.75, 100.0),
+    "partners": (0.7, 0.3, 6.0),
+    "evaluation": (0.6, 0.75, 80.0),
+    "learning": (0.6, 0.75, 80.0),
+    "focus": (0.5, 0.0, 1.0),
 }
 K1 = 1.2
 _FIELD_NAMES = tuple(FIELD_WEIGHTS)
 _WEIGHTS = tuple(FIELD_WEIGHTS[name] for name in _FIELD_NAMES)
-_FIELD_BITS = 4  # a posting code is doc << 4 | field: twelve fields fit in four bits
-_FIELD_MASK = (1 << _FIELD_BITS) - 1
-_MAX_TF = 0xFFFF  # tf per (term, field) is kept in 16 bits; more repeats add nothing to BM25
 _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
 _EMPTY: tuple[array[int], array[float]] = (array("i"), array("f"))
+
+
+def _float32(value: float) -> float:
+    """The value as the postings store it, so a stored weight is found again by bisection."""
+    return array("f", (value,))[0]
 
 
 def ref_order(ref: str) -> tuple[str, int, str]:
@@ -93,6 +97,21 @@ class _Analysis:
     def terms(self) -> set[str]:
         """Every distinct term of the practice, whatever the field."""
         return {t for terms in self.fields for t in terms}
+
+    def weights(self) -> dict[str, float]:
+        """Each term's BM25F saturated frequency in this practice (as stored, in float32).
+
+        Fields are added in field order for every term, so the sum is the same float whenever
+        the practice is analysed.
+        """
+        pseudo: dict[str, float] = {}
+        for (weight, b, reference), terms in zip(_WEIGHTS, self.fields, strict=True):
+            if not terms:
+                continue
+            norm = weight / (1.0 - b + b * len(terms) / reference)
+            for term, tf in Counter(terms).items():
+                pseudo[term] = pseudo.get(term, 0.0) + tf * norm
+        return {t: _float32(tf * (K1 + 1.0) / (tf + K1)) for t, tf in pseudo.items()}
 
 
 def _learn_surfaces(field_words: list[Word], surfaces: dict[str, str]) -> None:
@@ -151,14 +170,9 @@ class PracticeIndex:
         self._all_words = _Vocabulary()
         self._public_words = _Vocabulary()
         self._doc_by_ref: dict[str, int] = {}
-        self._lengths: list[tuple[int, ...]] = []
-        self._total_len = [0] * len(_FIELD_NAMES)
         self._df: Counter[str] = Counter()
-        self._raw: dict[str, tuple[array[int], array[int]]] = {}
-        self._impacts: dict[str, tuple[array[int], array[float]]] = {}
-        self._avg_len: list[float] | None = None
-        self._dead_postings = 0
-        self._live_postings = 0
+        # term -> (docs, negated weights): sorted by weight descending, then ref order.
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
         for practice in sorted(practices, key=lambda p: ref_order(p.ref)):
             self.add(practice)
 
@@ -174,11 +188,8 @@ class PracticeIndex:
         self.practices[doc] = practice
         self.phrases.append(analysis.phrase)
         self.order_keys.append(ref_order(practice.ref))
-        self._lengths.append(analysis.lengths)
         self._doc_by_ref[practice.ref.upper()] = doc
         self.live.add(doc)
-        for f, length in enumerate(analysis.lengths):
-            self._total_len[f] += length
         self._filters(doc, practice, add=True)
         self._all_words.add(analysis.surfaces)
         terms = analysis.terms()
@@ -188,13 +199,11 @@ class PracticeIndex:
         else:
             self._public_words.add(analysis.surfaces)
         self._df.update(terms)
-        for f, field_terms in enumerate(analysis.fields):
-            for term, tf in Counter(field_terms).items():
-                codes, tfs = self._raw.setdefault(term, (array("i"), array("H")))
-                codes.append(doc << _FIELD_BITS | f)
-                tfs.append(min(tf, _MAX_TF))
-                self._live_postings += 1
-        self._changed()
+        for term, weight in analysis.weights().items():
+            docs, negated = self._postings.setdefault(term, (array("i"), array("f")))
+            at = self._position(docs, negated, doc, -weight)
+            docs.insert(at, doc)
+            negated.insert(at, -weight)
 
     def remove(self, ref: str) -> bool:
         """Take the practice with this ref (any case) out of the index; False if it was not in."""
@@ -205,8 +214,6 @@ class PracticeIndex:
         analysis = _Analysis(practice)
         self.phrases[doc] = ""
         self.live.discard(doc)
-        for f, length in enumerate(self._lengths[doc]):
-            self._total_len[f] -= length
         self._filters(doc, practice, add=False)
         self._all_words.remove(analysis.surfaces)
         terms = analysis.terms()
@@ -222,32 +229,23 @@ class PracticeIndex:
         for term in terms:
             if self._df[term] <= 0:
                 del self._df[term]
-        dead = sum(len(set(field_terms)) for field_terms in analysis.fields)
-        self._dead_postings += dead
-        self._live_postings -= dead
-        self._changed()
+        for term, weight in analysis.weights().items():
+            docs, negated = self._postings[term]
+            at = self._position(docs, negated, doc, -weight)
+            if at < len(docs) and docs[at] == doc:
+                del docs[at]
+                del negated[at]
+            if not docs:
+                del self._postings[term]
         return True
 
-    def needs_compacting(self) -> bool:
-        """True once removed practices' postings outnumber the live ones (memory, not answers)."""
-        return self._dead_postings > max(self._live_postings, 10_000)
-
-    def compact(self) -> None:
-        """Drop the raw postings of removed practices (answers are unchanged)."""
-        for term in list(self._raw):
-            codes, tfs = self._raw[term]
-            keep = [i for i, code in enumerate(codes) if (code >> _FIELD_BITS) in self.live]
-            if not keep:
-                del self._raw[term]
-            elif len(keep) < len(codes):
-                kept_codes = array("i", (codes[i] for i in keep))
-                self._raw[term] = (kept_codes, array("H", (tfs[i] for i in keep)))
-        self._dead_postings = 0
-
-    def _changed(self) -> None:
-        """Bank-wide statistics moved: every term's impacts are recomputed when next asked for."""
-        self._impacts.clear()
-        self._avg_len = None
+    def _position(self, docs: array[int], negated: array[float], doc: int, key: float) -> int:
+        """Where `doc` with negated weight `key` sits in a term's sorted postings."""
+        low, high = bisect_left(negated, key), bisect_right(negated, key)
+        if low == high:
+            return low
+        keys = self.order_keys
+        return bisect_left(docs, keys[doc], low, high, key=keys.__getitem__)
 
     def _filters(self, doc: int, practice: Practice, *, add: bool) -> None:
         def mark(docs: set[int]) -> None:
@@ -291,43 +289,18 @@ class PracticeIndex:
         return count if include_restricted else count - self.restricted_df.get(term, 0)
 
     def postings(self, term: str) -> tuple[array[int], array[float]]:
-        """The term's live postings as (docs, BM25F impacts), strongest first, ties by ref."""
-        cached = self._impacts.get(term)
-        if cached is not None:
-            return cached
-        raw = self._raw.get(term)
-        if raw is None or term not in self._df:
-            return _EMPTY
-        computed = self._compute(term, *raw)
-        self._impacts[term] = computed
-        return computed
+        """The term's postings as (docs, negated weights), strongest first, ties by ref.
 
-    def _compute(
-        self, term: str, codes: array[int], tfs: array[int]
-    ) -> tuple[array[int], array[float]]:
+        A posting's score is `idf(term)` times its weight; the weight is stored negated so the
+        array is ascending, as bisection wants.
+        """
+        return self._postings.get(term, _EMPTY)
+
+    def idf(self, term: str) -> float:
+        """The term's BM25 inverse document frequency over the live practices."""
+        df = self._df.get(term, 0)
         count = max(len(self.live), 1)
-        if self._avg_len is None:
-            self._avg_len = [max(total / count, 1.0) for total in self._total_len]
-        avg_len, lengths, live = self._avg_len, self._lengths, self.live
-        # Fields of one doc are appended in field order, so the sum below adds them in the
-        # same order whichever way the index was built: the floats come out identical.
-        pseudo: dict[int, float] = {}
-        for code, tf in zip(codes, tfs, strict=True):
-            doc = code >> _FIELD_BITS
-            if doc not in live:
-                continue
-            f = code & _FIELD_MASK
-            weight, b = _WEIGHTS[f]
-            norm = weight / (1.0 - b + b * lengths[doc][f] / avg_len[f])
-            pseudo[doc] = pseudo.get(doc, 0.0) + tf * norm
-        df = len(pseudo)
-        idf = math.log(1.0 + (count - df + 0.5) / (df + 0.5))
-        keys = self.order_keys
-        scored = sorted(
-            ((doc, idf * tf * (K1 + 1.0) / (tf + K1)) for doc, tf in pseudo.items()),
-            key=lambda item: (-item[1], keys[item[0]]),
-        )
-        return array("i", (doc for doc, _ in scored)), array("f", (s for _, s in scored))
+        return math.log(1.0 + (count - df + 0.5) / (df + 0.5))
 
     def vocabulary(self, *, include_restricted: bool) -> dict[str, str]:
         """Spellings of the indexed words (surface to stem) a person may be offered back."""

@@ -92,13 +92,3 @@ def test_index_after_random_changes_answers_as_a_fresh_one(seed):
             for restricted in (False, True):
                 assert answers(search, query, restricted) == answers(fresh, query, restricted)
     assert len(search) == len(live)
-
-
-def test_compacted_index_answers_as_before():
-    """Dropping retired practices' postings changes no answer."""
-    bank = load_demo_practices()
-    search = PracticeSearch(bank, GLOSSARY)
-    search.apply(replace(p, archived_at=RETIRED_AT) for p in bank[::2])
-    before = [answers(search, q, True) for q in QUERIES]
-    search._index.compact()
-    assert [answers(search, q, True) for q in QUERIES] == before
