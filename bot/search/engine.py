@@ -82,6 +82,7 @@ class PracticeSearch:
         self._index = PracticeIndex(practices)
         self._glossary = glossary
         self._concepts: ConceptBuilder | None = None
+        self._compiled: ConceptBuilder | None = None  # the last builder, for its glossary
 
     def __len__(self) -> int:
         """How many practices are searchable."""
@@ -99,7 +100,7 @@ class PracticeSearch:
         self._lock = threading.RLock()
         self._index = index
         self._glossary = glossary
-        self._concepts = None
+        self._concepts = self._compiled = None
 
     def apply(self, practices: Iterable[Practice]) -> int:
         """Bring the given practices' current state into the index; return how many changed.
@@ -112,19 +113,20 @@ class PracticeSearch:
                 self._index.add(practice)
                 changed += 1
             if changed:
-                self._concepts = None  # the vocabulary and common words moved
+                self._concepts = None  # the vocabulary and common words moved; not the glossary
         return changed
 
     def use_glossary(self, glossary: Glossary) -> None:
         """Search with this glossary from the next query on (the index is untouched)."""
         with self._lock:
             self._glossary = glossary
-            self._concepts = None
+            self._concepts = self._compiled = None
 
     def _builder(self) -> ConceptBuilder:
         """The concept builder for the index and glossary as they stand (compiled on demand)."""
         if self._concepts is None:
-            self._concepts = ConceptBuilder(self._index, self._glossary)
+            self._concepts = ConceptBuilder(self._index, self._glossary, like=self._compiled)
+            self._compiled = self._concepts
         return self._concepts
 
     def search(

@@ -173,8 +173,30 @@ class PracticeIndex:
         self._df: Counter[str] = Counter()
         # term -> (docs, negated weights): sorted by weight descending, then ref order.
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
-        for practice in sorted(practices, key=lambda p: ref_order(p.ref)):
-            self.add(practice)
+        self._build(practices)
+
+    def _build(self, practices: Iterable[Practice]) -> None:
+        """Index many practices at once: gather every posting, then sort each term's once.
+
+        The result is what adding them one by one gives (`add` places each posting where this
+        sort would), only without a bisection per posting.
+        """
+        gathered: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        latest = {p.ref.upper(): p for p in practices}  # a ref given twice: the last one wins
+        for practice in sorted(latest.values(), key=lambda p: ref_order(p.ref)):
+            if practice.archived_at is not None:
+                continue
+            doc, analysis = self._register(practice)
+            for term, weight in analysis.weights().items():
+                gathered[term].append((-weight, doc))
+        # Docs were numbered in ref order, so (negated weight, doc) sorts as the postings do.
+        for term, entries in gathered.items():
+            entries.sort()
+            self._postings[term] = (
+                array("i", (doc for _, doc in entries)),
+                array("f", (weight for weight, _ in entries)),
+            )
+        gathered.clear()
 
     # -- changes -------------------------------------------------------------------------
 
@@ -183,6 +205,15 @@ class PracticeIndex:
         self.remove(practice.ref)
         if practice.archived_at is not None:
             return
+        doc, analysis = self._register(practice)
+        for term, weight in analysis.weights().items():
+            docs, negated = self._postings.setdefault(term, (array("i"), array("f")))
+            at = self._position(docs, negated, doc, -weight)
+            docs.insert(at, doc)
+            negated.insert(at, -weight)
+
+    def _register(self, practice: Practice) -> tuple[int, _Analysis]:
+        """Give a live practice its doc id and index all of it but its postings."""
         analysis = _Analysis(practice)
         doc = len(self.order_keys)
         self.practices[doc] = practice
@@ -199,11 +230,7 @@ class PracticeIndex:
         else:
             self._public_words.add(analysis.surfaces)
         self._df.update(terms)
-        for term, weight in analysis.weights().items():
-            docs, negated = self._postings.setdefault(term, (array("i"), array("f")))
-            at = self._position(docs, negated, doc, -weight)
-            docs.insert(at, doc)
-            negated.insert(at, -weight)
+        return doc, analysis
 
     def remove(self, ref: str) -> bool:
         """Take the practice with this ref (any case) out of the index; False if it was not in."""
