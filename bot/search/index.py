@@ -50,11 +50,6 @@ _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
 _EMPTY: tuple[array[int], array[float]] = (array("i"), array("f"))
 
 
-def _float32(value: float) -> float:
-    """The value as the postings store it, so a stored weight is found again by bisection."""
-    return array("f", (value,))[0]
-
-
 def ref_order(ref: str) -> tuple[str, int, str]:
     """Sort key putting PB999 before PB1000 (plain string order would not)."""
     match = _REF_PARTS.match(ref.upper())
@@ -94,24 +89,20 @@ class _Analysis:
         self.lengths = tuple(len(terms) for terms in self.fields)
         self.phrase = phrase_text(self.fields[0], self.fields[1])
 
-    def terms(self) -> set[str]:
-        """Every distinct term of the practice, whatever the field."""
-        return {t for terms in self.fields for t in terms}
-
     def weights(self) -> dict[str, float]:
         """Each term's BM25F saturated frequency in this practice (as stored, in float32).
 
-        Fields are added in field order for every term, so the sum is the same float whenever
-        the practice is analysed.
+        Occurrences are added in field order, so the sum is the same float whenever the
+        practice is analysed; the keys are the practice's distinct terms.
         """
         pseudo: dict[str, float] = {}
         for (weight, b, reference), terms in zip(_WEIGHTS, self.fields, strict=True):
-            if not terms:
-                continue
-            norm = weight / (1.0 - b + b * len(terms) / reference)
-            for term, tf in Counter(terms).items():
-                pseudo[term] = pseudo.get(term, 0.0) + tf * norm
-        return {t: _float32(tf * (K1 + 1.0) / (tf + K1)) for t, tf in pseudo.items()}
+            if terms:
+                norm = weight / (1.0 - b + b * len(terms) / reference)
+                for term in terms:
+                    pseudo[term] = pseudo.get(term, 0.0) + norm
+        stored = array("f", (tf * (K1 + 1.0) / (tf + K1) for tf in pseudo.values()))
+        return dict(zip(pseudo, stored, strict=True))
 
 
 def _learn_surfaces(field_words: list[Word], surfaces: dict[str, str]) -> None:
@@ -181,20 +172,23 @@ class PracticeIndex:
         The result is what adding them one by one gives (`add` places each posting where this
         sort would), only without a bisection per posting.
         """
-        gathered: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        gathered: dict[str, tuple[array[int], array[float]]] = {}
         latest = {p.ref.upper(): p for p in practices}  # a ref given twice: the last one wins
         for practice in sorted(latest.values(), key=lambda p: ref_order(p.ref)):
             if practice.archived_at is not None:
                 continue
-            doc, analysis = self._register(practice)
-            for term, weight in analysis.weights().items():
-                gathered[term].append((-weight, doc))
-        # Docs were numbered in ref order, so (negated weight, doc) sorts as the postings do.
-        for term, entries in gathered.items():
-            entries.sort()
+            doc, weights = self._register(practice)
+            for term, weight in weights.items():
+                docs, negated = gathered.setdefault(term, (array("i"), array("f")))
+                docs.append(doc)
+                negated.append(-weight)
+        # Docs were numbered in ref order and a stable sort keeps that order among equal
+        # weights, so this is the order `add` would have placed them in.
+        for term, (docs, negated) in gathered.items():
+            order = sorted(range(len(docs)), key=negated.__getitem__)
             self._postings[term] = (
-                array("i", (doc for _, doc in entries)),
-                array("f", (weight for weight, _ in entries)),
+                array("i", (docs[i] for i in order)),
+                array("f", (negated[i] for i in order)),
             )
         gathered.clear()
 
@@ -205,15 +199,15 @@ class PracticeIndex:
         self.remove(practice.ref)
         if practice.archived_at is not None:
             return
-        doc, analysis = self._register(practice)
-        for term, weight in analysis.weights().items():
+        doc, weights = self._register(practice)
+        for term, weight in weights.items():
             docs, negated = self._postings.setdefault(term, (array("i"), array("f")))
             at = self._position(docs, negated, doc, -weight)
             docs.insert(at, doc)
             negated.insert(at, -weight)
 
-    def _register(self, practice: Practice) -> tuple[int, _Analysis]:
-        """Give a live practice its doc id and index all of it but its postings."""
+    def _register(self, practice: Practice) -> tuple[int, dict[str, float]]:
+        """Give a live practice its doc id, index all of it but its postings, return weights."""
         analysis = _Analysis(practice)
         doc = len(self.order_keys)
         self.practices[doc] = practice
@@ -223,14 +217,15 @@ class PracticeIndex:
         self.live.add(doc)
         self._filters(doc, practice, add=True)
         self._all_words.add(analysis.surfaces)
-        terms = analysis.terms()
+        weights = analysis.weights()
+        terms = weights.keys()
         if practice.is_restricted:
             self.restricted.add(doc)
             self.restricted_df.update(terms)
         else:
             self._public_words.add(analysis.surfaces)
         self._df.update(terms)
-        return doc, analysis
+        return doc, weights
 
     def remove(self, ref: str) -> bool:
         """Take the practice with this ref (any case) out of the index; False if it was not in."""
@@ -243,7 +238,8 @@ class PracticeIndex:
         self.live.discard(doc)
         self._filters(doc, practice, add=False)
         self._all_words.remove(analysis.surfaces)
-        terms = analysis.terms()
+        weights = analysis.weights()
+        terms = weights.keys()
         if practice.is_restricted:
             self.restricted.discard(doc)
             self.restricted_df.subtract(terms)
@@ -256,7 +252,7 @@ class PracticeIndex:
         for term in terms:
             if self._df[term] <= 0:
                 del self._df[term]
-        for term, weight in analysis.weights().items():
+        for term, weight in weights.items():
             docs, negated = self._postings[term]
             at = self._position(docs, negated, doc, -weight)
             if at < len(docs) and docs[at] == doc:
