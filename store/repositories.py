@@ -58,7 +58,7 @@ from store.conversion import (
     storable_text,
     utc,
 )
-from store.engine import DatabaseUnavailable, describe_error
+from store.engine import READ_ONLY, DatabaseUnavailable, describe_error
 from store.outbox import SqlOutbox
 from store.reminders import SqlReminderRepository
 from store.submissions import SqlReviewRepository, SqlSubmissionRepository
@@ -706,6 +706,13 @@ class SqlUnitOfWorkFactory:
     def __call__(self) -> SqlUnitOfWork:
         """Start a new unit of work."""
         return SqlUnitOfWork(self.engine, self.clock)
+
+    def reader(self) -> SqlUnitOfWork:
+        """Start a unit of work that only reads: on SQLite it never takes the write lock.
+
+        A write in it would fail on SQLite when another writer holds the lock, so only read.
+        """
+        return SqlUnitOfWork(self.engine.execution_options(**{READ_ONLY: True}), self.clock)
 
 
 def _is_unavailable(error: OperationalError) -> bool:

@@ -161,7 +161,13 @@ class SearchService:
         return True
 
     def searcher(self, uow: UnitOfWork) -> PracticeSearch:
-        """Return the index with every change `uow` can see applied (built on first use)."""
+        """Return the index with every change `uow` can see applied (built on first use).
+
+        While the background build runs (and `wait_for_build` has passed) this is an empty
+        stand-in, so autocomplete answers nothing for those seconds rather than wait.
+        """
+        if self._warming and not self._built.wait(self._wait_for_build):
+            return PracticeSearch((), self._shipped_glossary())
         with self._lock:
             if self._search is None:
                 return self._build(uow)

@@ -641,6 +641,9 @@ class MemoryUnitOfWorkFactory:
         self.opened += 1
         return MemoryUnitOfWork(self.state, self.clock)
 
+    def reader(self) -> MemoryUnitOfWork:
+        return self()
+
 
 class FixedClock:
     """A clock frozen at one instant (movable by hand)."""

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy
 
 from bot.core import PracticeBank
 from bot.kernel.domain import Effectiveness, Practice
@@ -124,6 +125,8 @@ def test_search_while_the_index_builds_answers_from_the_database(uow_factory):
     assert early.hits[0].practice.ref == "PB070"
     assert early.notices[-1] == WARMING_NOTICE
     assert (service.ready, service.builds) == (False, 0)
+    with uow_factory() as uow:
+        assert len(service.searcher(uow)) == 0  # autocomplete's stand-in: empty, not waiting
     gate.set()
     build.join(timeout=60)
     later = first_page(service, uow_factory, "knife amnesty")
@@ -138,3 +141,30 @@ def test_database_stand_in_leaves_archived_practices_out(uow_factory):
     with uow_factory() as uow:
         assert uow.practices.matching(["amnesty"], 10) == []
         assert uow.practices.matching(["100%_"], 10) == []
+
+
+def test_search_reads_once_and_takes_no_write_lock(uow_factory, engine):
+    """Before a query the worker reads the database once; on SQLite its transaction is deferred."""
+    fill_bank(uow_factory)
+    service = SearchService()
+    with uow_factory() as uow:
+        service.searcher(uow)
+    write(uow_factory, AMNESTY)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(" ".join(statement.split()[:2]).upper())
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for words in ("knife amnesty", "burglary"):
+            with uow_factory.reader() as uow:
+                service.search(
+                    uow, words, SearchFilters(), include_restricted=False, limit=5, offset=0
+                )
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
+    reads = [s for s in statements if not s.startswith("BEGIN")]
+    assert [s.split()[0] for s in reads] == ["SELECT", "SELECT"]
+    assert "BEGIN IMMEDIATE" not in statements
+    assert service.applied == 1
