@@ -1,4 +1,9 @@
-"""Synthetic practice banks of any size, recombined from the demo bank's words with a fixed seed."""
+"""Synthetic practice banks of any size, recombined from the demo bank's words with a fixed seed.
+
+Two kinds: `thin` practices carry a title and summary only (as the demo bank does);
+`realistic` ones also carry the narrative fields a real listing has (aim, what was done,
+evaluation, learning) of about 100 words each, which is what makes a real bank's index large.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,33 @@ from datetime import UTC, datetime
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility, format_ref
 
 _WORD = re.compile(r"[\w'’-]+")
+_FILLER_TEXT = (
+    "the team worked with partners over the period and the results were reviewed by the "
+    "board after each quarter with data from local services officers staff residents and "
+    "schools which showed changes in reported incidents and in how people felt about safety"
+)
 
 
-def synthetic_bank(demo: list[Practice], size: int, seed: int = 7) -> list[Practice]:
+KINDS = ("thin", "realistic")
+
+
+def synthetic_bank(
+    demo: list[Practice], size: int, seed: int = 7, *, kind: str = "thin"
+) -> list[Practice]:
     """`size` practices whose titles and summaries recombine the demo bank's words.
 
     Every 50th practice is restricted and every 100th archived, as a real bank has some of both;
-    organisations come from a pool that grows with the bank so the vocabulary grows too.
+    organisations come from a pool that grows with the bank so the vocabulary grows too. A
+    `realistic` bank also fills the narrative fields with 80 to 120 words each.
     """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
     rng = random.Random(seed)
     title_words = [w for p in demo for w in _WORD.findall(p.title)]
     summary_words = [w for p in demo for w in _WORD.findall(p.summary)]
+    # Narrative prose mentions many things in passing: summary and title words, plus plain
+    # filler words of the kind every report uses, so the narrative fields are long but generic.
+    narrative_words = summary_words + title_words + _FILLER_TEXT.split()
     topics = sorted({t for p in demo for t in p.topics})
     places = [f"{rng.choice(title_words).capitalize()}shire" for _ in range(max(10, size // 200))]
     archived = datetime(2024, 1, 1, tzinfo=UTC)
@@ -42,6 +63,14 @@ def synthetic_bank(demo: list[Practice], size: int, seed: int = 7) -> list[Pract
             visibility=Visibility.RESTRICTED if number % 50 == 0 else Visibility.PUBLIC,
             archived_at=archived if number % 100 == 0 else None,
         )
+        if kind == "realistic":
+
+            def prose() -> str:
+                return " ".join(rng.choices(narrative_words, k=rng.randint(80, 120)))
+
+            practice = replace(
+                practice, aim=prose(), description=prose(), evaluation=prose(), learning=prose()
+            )
         bank.append(practice)
     return bank
 

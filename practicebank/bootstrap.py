@@ -97,10 +97,21 @@ def core_settings(settings: Settings) -> CoreSettings:
 
 
 def build_bank(
-    store: Store, clock: Clock | None = None, settings: CoreSettings | None = None
+    store: Store,
+    clock: Clock | None = None,
+    settings: CoreSettings | None = None,
+    *,
+    warm: bool = False,
 ) -> PracticeBank:
-    """The core, wired to the store, with the given timing rules (default: the bank's own)."""
-    return PracticeBank(store.uow_factory, clock or SystemClock(), settings=settings)
+    """The core, wired to the store, with the given timing rules (default: the bank's own).
+
+    A serving process passes `warm=True`: the search index is built in the background at once,
+    so no person's first search waits for it (it is answered from the database meanwhile).
+    """
+    bank = PracticeBank(store.uow_factory, clock or SystemClock(), settings=settings)
+    if warm:
+        bank.search_service.warm_up(store.uow_factory)
+    return bank
 
 
 def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:
@@ -291,7 +302,7 @@ def run_chat(
         clock = ClockFrom(as_of)
         store = replace(store, uow_factory=SqlUnitOfWorkFactory(store.engine, clock=clock))
     rules = core_settings(settings)
-    bank = build_bank(store, clock, rules)
+    bank = build_bank(store, clock, rules, warm=True)
     scheduler = None if sweep_seconds is None else start_sweeps(store, clock, rules, sweep_seconds)
     try:
         delivery = ConsoleDelivery(store.uow_factory, clock)
@@ -380,7 +391,7 @@ def build_slack(
     seed_workspace(store.uow_factory, slack_workspace_seed(settings, team_id))
     rules = core_settings(settings)
     metrics = process_metrics()
-    bank = CountedHandler(build_bank(store, clock, rules), metrics)
+    bank = CountedHandler(build_bank(store, clock, rules, warm=True), metrics)
     bot = create_slack_bot(
         slack,
         client,
@@ -515,7 +526,7 @@ def run_discord(settings: Settings, store: Store, *, sweeps: bool = True) -> Non
     clock = SystemClock()
     rules = core_settings(settings)
     metrics = process_metrics()
-    bank = CountedHandler(build_bank(store, clock, rules), metrics)
+    bank = CountedHandler(build_bank(store, clock, rules, warm=True), metrics)
     scheduler = (
         start_sweeps(store, clock, rules, settings.reminder_sweep_seconds) if sweeps else None
     )

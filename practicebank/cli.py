@@ -1,6 +1,8 @@
 """The `practicebank` command: chat in the terminal, import/export the bank, search, migrate, run.
 
 This module only parses arguments and calls the composition root (`practicebank.bootstrap`).
+It imports the composition root, the store and the settings only once a command runs, so
+`practicebank --help` (and a mistyped flag) answers without loading the ORM, Slack or Discord.
 Every command reads the settings once (environment, then `.env`; `--database-url` wins), brings
 the database to head on first use and turns expected failures (bad settings, bad files,
 unreachable databases, bad flags) into one clear line on standard error and a non-zero exit,
@@ -19,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
 from bot.commands.reading import normalise_ref
@@ -28,16 +30,9 @@ from bot.kernel.ports import GlossaryEntry
 from bot.search.glossary import load_shipped_glossary, term_key
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
-from practicebank import bootstrap
-from practicebank.bootstrap import Store, build_bank, core_settings, open_store
-from practicebank.settings import (
-    SettingsError,
-    debug_enabled,
-    load_settings,
-    log_level,
-    parse_sweep_seconds,
-)
-from store.engine import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from practicebank.bootstrap import Store
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -72,6 +67,8 @@ def _verb(number: int) -> str:
 
 def _open_store(args: argparse.Namespace) -> Store:
     """Open and migrate the database, saying on standard error which one it is."""
+    from practicebank.bootstrap import open_store
+
     settings = args.settings
     store = open_store(
         settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
@@ -99,6 +96,8 @@ def _progress_bar(label: str) -> Callable[[int, int], None] | None:
 
 
 def _load_demo(store: Store) -> None:
+    from practicebank import bootstrap
+
     loaded = bootstrap.load_demo_bank_if_empty(store.uow_factory)
     if loaded:
         _say(f"The bank was empty: loaded the demo bank ({loaded} practices).")
@@ -110,6 +109,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     Unless `--no-scheduler`, the reminder sweep runs in the background meanwhile; the person's
     notifications (and, for a moderator, the moderation channel) print after each line.
     """
+    from practicebank import bootstrap
+    from practicebank.settings import parse_sweep_seconds
+
     try:
         sweep_seconds = (
             parse_sweep_seconds(args.sweep_seconds)
@@ -181,7 +183,10 @@ def _logs_out_of_the_conversation(log_file: str | None) -> Iterator[None]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a JSON or CSV file: idempotent on ref, all-or-nothing per file."""
+    """Import a JSON or CSV file: idempotent on ref, all-or-nothing per file.
+
+    The report counts practices added, updated (their stored row rewritten) and unchanged.
+    """
     path = Path(args.file)
     try:
         practices = read_bank_file(path, progress=_progress_bar("Checking"))
@@ -191,9 +196,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _open_store(args).uow_factory() as uow:
         outcome = uow.practices.upsert_many(practices)
         uow.commit()
+    # "updated" counts the rows rewritten; a practice identical to the stored one is
+    # "unchanged" and was not written at all (so a re-import of the same file writes nothing).
     _say(
-        f"Imported {_count(len(practices))} from {path.name}: "
-        f"{outcome.added} added, {outcome.updated} updated."
+        f"Imported {_count(len(practices))} from {path.name}: {outcome.added} added, "
+        f"{outcome.updated - outcome.unchanged} updated, {outcome.unchanged} unchanged."
     )
     return EXIT_OK
 
@@ -289,17 +296,53 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}", EXIT_USAGE)
     text = " ".join(args.query)
     _check_query_text(text, filters)
+    from practicebank.bootstrap import build_bank, core_settings
+
     store = _open_store(args)
     bank = build_bank(store, settings=core_settings(args.settings))
+    cache = _index_cache(args, store.location)
+    service = bank.search_service
+    with contextlib.suppress(OSError), store.uow_factory() as uow:
+        service.restore(cache.read_bytes(), uow)
     result = bank.searcher.search(
         text, filters, include_restricted=args.include_restricted, limit=args.limit
     )
+    if service.builds or service.applied:
+        _save_index(cache, service.snapshot())
     empty = False
     if not result.total:
         with store.uow_factory() as uow:
-            empty = not uow.practices.list_all()
+            empty = not uow.practices.count()
     print(_result_as_json(result) if args.json else _result_as_text(result, bank_is_empty=empty))
     return EXIT_OK if result.hits else EXIT_NOTHING_FOUND
+
+
+def _index_cache(args: argparse.Namespace, location: str) -> Path:
+    """Where `search` keeps the bank's index between runs: one file per database, user-only.
+
+    In the practicebank data folder ($XDG_DATA_HOME or ~/.local/share, as the settings read it:
+    only the settings module reads the environment), under index-cache/, named by a hash of the
+    database's location. So a large bank is not re-indexed for every query: the next run loads
+    it and applies only the practices changed since (`SearchService.restore`). Deleting the
+    folder is always safe.
+    """
+    import hashlib
+
+    base = Path(args.settings.xdg_data_home or Path.home() / ".local" / "share")
+    digest = hashlib.sha256(location.encode()).hexdigest()[:16]
+    return base / "practicebank" / "index-cache" / f"index-{digest}.pickle"
+
+
+def _save_index(path: Path, data: bytes | None) -> None:
+    """Write the cache atomically (a rename), readable by the user only; a failure is ignored."""
+    if data is None:
+        return
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        partial.chmod(0o600)
+        partial.replace(path)
 
 
 def _check_query_text(text: str, filters: SearchFilters) -> None:
@@ -385,6 +428,8 @@ def cmd_glossary_list(args: argparse.Namespace) -> int:
 
 def _run_slack(args: argparse.Namespace) -> int:
     """Serve Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT (see the README)."""
+    from practicebank import bootstrap
+
     bootstrap.slack_settings(args.settings)  # refuse missing tokens before touching the database
     store = _open_store(args)
     if args.demo:
@@ -395,6 +440,8 @@ def _run_slack(args: argparse.Namespace) -> int:
 
 def _run_discord(args: argparse.Namespace) -> int:
     """Serve Discord over the gateway with DISCORD_TOKEN (see the README)."""
+    from practicebank import bootstrap
+
     bootstrap.discord_config(args.settings)  # refuse a missing token before the database
     store = _open_store(args)
     if args.demo:
@@ -405,6 +452,8 @@ def _run_discord(args: argparse.Namespace) -> int:
 
 def _run_scheduler(args: argparse.Namespace) -> int:
     """Only sweep reminders and idle drafts (the Procfile's scheduler; see the README)."""
+    from practicebank import bootstrap
+
     bootstrap.run_scheduler(args.settings, _open_store(args))
     return EXIT_OK
 
@@ -420,6 +469,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot on a chat platform until stopped; its log is one redacted JSON line per event."""
     from practicebank.observe import configure_logging
+    from practicebank.settings import log_level
 
     configure_logging(log_level())
     return RUNNERS[args.platform](args)
@@ -538,8 +588,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
+    args = build_parser().parse_args(argv)  # --help and usage errors end here, imports unpaid
+    from practicebank.settings import SettingsError, debug_enabled, load_settings, log_level
+    from store.engine import DatabaseUnavailable
+
     logging.basicConfig(level=log_level())
-    args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     args.open_stores = []
     try:

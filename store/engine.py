@@ -37,6 +37,10 @@ class DatabaseUnavailable(Exception):
         self.message = message
 
 
+READ_ONLY = "practicebank_read_only"
+"""Execution option of an engine whose transactions only read: on SQLite they begin deferred."""
+
+
 def default_database_url(data_home: str | None = None) -> str:
     """Point at the embedded SQLite file in the per-user data folder.
 
@@ -166,6 +170,10 @@ def _sqlite_engine(url: URL, busy_timeout_s: float) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A unit of work that only reads (a search) never waits for or takes the lock.
+            connection.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: a deferred transaction that reads and then writes fails
         # at once with "database is locked" if another writer got in between; this one waits.
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -24,7 +24,9 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from bot.kernel.domain import REF_PATTERN, TIMESTAMP_FIELDS, Practice, format_ref
 from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
+    BankChanges,
     Clock,
     GlossaryEntry,
     ImportOutcome,
@@ -55,7 +58,7 @@ from store.conversion import (
     storable_text,
     utc,
 )
-from store.engine import DatabaseUnavailable, describe_error
+from store.engine import READ_ONLY, DatabaseUnavailable, describe_error
 from store.outbox import SqlOutbox
 from store.reminders import SqlReminderRepository
 from store.submissions import SqlReviewRepository, SqlSubmissionRepository
@@ -81,11 +84,14 @@ _WORKSPACES = cast(Table, WorkspaceSettingsRow.__table__)  # type: ignore[attr-d
 _SEARCHES = cast(Table, SearchRow.__table__)  # type: ignore[attr-defined]
 _EVENTS = cast(Table, PracticeEventRow.__table__)  # type: ignore[attr-defined]
 
-_PRACTICE_COLUMNS: tuple[str, ...] = tuple(c.name for c in _PRACTICES.columns if c.name != "id")
+# The columns a practice is written as; `change_seq` is bookkeeping the repository sets itself.
+_PRACTICE_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in _PRACTICES.columns if c.name not in {"id", "change_seq"}
+)
 _UPDATE_PRACTICE = (
     update(_PRACTICES)
     .where(_PRACTICES.c.id == bindparam("row_id"))
-    .values({name: bindparam(f"new_{name}") for name in _PRACTICE_COLUMNS})
+    .values({name: bindparam(f"new_{name}") for name in (*_PRACTICE_COLUMNS, "change_seq")})
 )
 _BANK_STATE_ID = 1
 # What a practice says, as opposed to its bookkeeping (ref, version and the four timestamps): a
@@ -131,16 +137,23 @@ class SqlPracticeRepository:
         first written (the version history, reminders and history point at it). Its version
         moves on, with a snapshot in `practice_versions`, only when its content changes; a
         change of bookkeeping alone (reviewed, archived) rewrites the row and no version. A
-        practice identical to the stored one counts as updated but is not rewritten, so it
-        does not move `bank_version`. Each write is recorded in `practice_events` (see
-        `PracticeChange`). When the same ref appears twice, the last one wins.
+        practice identical to the stored one counts as updated (and unchanged) but is not
+        rewritten, so it does not move `bank_version`. Each write is recorded in
+        `practice_events` (see `PracticeChange`). When the same ref appears twice, the last one
+        wins.
+
+        Every row written carries the change number this call claimed (`change_seq`, see
+        `changed_since`). The number is claimed by moving the bank's counter *before* the first
+        row is written: on PostgreSQL that row lock is held to commit, so writers commit in
+        the order of their numbers and a reader that saw number N has seen every write up to N.
         """
         latest: dict[str, dict[str, Any]] = {}
         for practice in practices:
             values = practice_to_values(practice)
             latest[values["ref"].upper()] = values
-        added = updated = written = 0
+        added = updated = written = unchanged = 0
         highest_new_ref = 0
+        seq: int | None = None
         for chunk in _chunks(list(latest.items()), CHUNK_SIZE):
             existing = self._rows_by_key([key for key, _ in chunk])
             inserts: list[dict[str, Any]] = []
@@ -166,24 +179,30 @@ class SqlPracticeRepository:
                     updates.append(
                         {"row_id": row["id"]} | {f"new_{k}": v for k, v in values.items()}
                     )
+                else:
+                    unchanged += 1
                 if new_content:
                     versions.append(values)
                 if new_content or change is not None:
                     events.append((values, PracticeEventKind.CHANGED))
+            if (inserts or updates) and seq is None:
+                seq = self._claim_change_seq()
             if inserts:
-                self._session.execute(insert(_PRACTICES), inserts)
+                self._session.execute(
+                    insert(_PRACTICES), [values | {"change_seq": seq} for values in inserts]
+                )
             if updates:
-                self._session.execute(_UPDATE_PRACTICE, updates)
+                self._session.execute(
+                    _UPDATE_PRACTICE, [values | {"new_change_seq": seq} for values in updates]
+                )
             if versions:
                 self._record_versions(versions)
             if events:
                 self._record_events(events, change)
             written += len(inserts) + len(updates)
-        if written:
-            self._bump_bank_version()
         if highest_new_ref:
             self._raise_ref_counter(highest_new_ref)
-        return ImportOutcome(added=added, updated=updated)
+        return ImportOutcome(added=added, updated=updated, unchanged=unchanged)
 
     def count(self) -> int:
         """How many practices the bank holds, archived ones included."""
@@ -195,6 +214,55 @@ class SqlPracticeRepository:
             select(_BANK_STATE.c.practices_version).where(_BANK_STATE.c.id == _BANK_STATE_ID)
         ).scalar_one_or_none()
         return str(value or 0)
+
+    def changed_since(self, seq: int | None) -> BankChanges:
+        """Practices written after change number `seq` (all for None) and the glossary's token.
+
+        One statement, one round trip: the glossary's count, latest time and size, outer-joined
+        with the practices whose `change_seq` is past `seq` (an indexed range, empty when
+        nothing changed). It only reads, so on SQLite it never waits for or takes the write
+        lock. The answer's `seq` is the highest number among the rows read: writers commit in
+        number order (see `upsert_many`), so everything up to it has been seen.
+        """
+        glossary = select(
+            func.count().label("glossary_count"),
+            func.max(_GLOSSARY.c.added_at).label("glossary_latest"),
+            func.coalesce(
+                func.sum(func.length(_GLOSSARY.c.term) + func.length(_GLOSSARY.c.expansion)), 0
+            ).label("glossary_size"),
+        ).subquery()
+        wanted = true() if seq is None else _PRACTICES.c.change_seq > seq
+        rows = self._session.execute(
+            select(glossary, _PRACTICES).select_from(glossary.outerjoin(_PRACTICES, wanted))
+        ).mappings()
+        latest = seq or 0
+        practices: list[Practice] = []
+        token = ""
+        for row in rows:
+            token = f"{row['glossary_count']}:{row['glossary_latest']}:{row['glossary_size']}"
+            if row["id"] is None:
+                continue
+            practices.append(practice_from_values(row))
+            latest = max(latest, int(row["change_seq"]))
+        return BankChanges(seq=latest, practices=tuple(practices), glossary_version=token)
+
+    def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
+        """Up to `limit` live practices whose title or summary holds one of the words.
+
+        A plain scan (LIKE), answered only while a worker's index is being built at start-up.
+        """
+        wanted = [
+            func.lower(column).contains(word.lower(), autoescape=True)
+            for word in words[:20]
+            for column in (_PRACTICES.c.title, _PRACTICES.c.summary)
+        ]
+        query = select(_PRACTICES).where(_PRACTICES.c.archived_at.is_(None))
+        if wanted:
+            query = query.where(or_(*wanted))
+        rows = self._session.execute(
+            query.order_by(func.length(_PRACTICES.c.ref), _PRACTICES.c.ref).limit(max(limit, 0))
+        ).mappings()
+        return [practice_from_values(row) for row in rows]
 
     def next_ref(self) -> str:
         """Take the next ref from the counter in `bank_state`: never one handed out before.
@@ -322,9 +390,25 @@ class SqlPracticeRepository:
             .values(last_ref_number=number)
         )
 
-    def _bump_bank_version(self) -> None:
-        """Move the change counter; on PostgreSQL the row lock orders concurrent imports."""
-        _bump_bank_version(self._session)
+    def _claim_change_seq(self) -> int:
+        """Move the change counter and return its new value, the number of this write.
+
+        On PostgreSQL the row lock taken here orders concurrent imports until commit.
+        """
+        result = self._session.execute(
+            update(_BANK_STATE)
+            .where(_BANK_STATE.c.id == _BANK_STATE_ID)
+            .values(practices_version=_BANK_STATE.c.practices_version + 1)
+        )
+        if getattr(result, "rowcount", 0) == 0:
+            self._session.execute(
+                insert(_BANK_STATE).values(id=_BANK_STATE_ID, practices_version=1)
+            )
+        return int(
+            self._session.execute(
+                select(_BANK_STATE.c.practices_version).where(_BANK_STATE.c.id == _BANK_STATE_ID)
+            ).scalar_one()
+        )
 
 
 class SqlGlossaryRepository:
@@ -668,6 +752,13 @@ class SqlUnitOfWorkFactory:
     def __call__(self) -> SqlUnitOfWork:
         """Start a new unit of work."""
         return SqlUnitOfWork(self.engine, self.clock)
+
+    def reader(self) -> SqlUnitOfWork:
+        """Start a unit of work that only reads: on SQLite it never takes the write lock.
+
+        A write in it would fail on SQLite when another writer holds the lock, so only read.
+        """
+        return SqlUnitOfWork(self.engine.execution_options(**{READ_ONLY: True}), self.clock)
 
 
 def _is_unavailable(error: OperationalError) -> bool:

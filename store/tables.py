@@ -115,6 +115,11 @@ class PracticeRow(SQLModel, table=True):
     reviewed_at: datetime | None = _utc()
     archived_at: datetime | None = _utc()
     version: int = Field(default=1, nullable=False)
+    change_seq: int = Field(
+        default=0, nullable=False, index=True, sa_column_kwargs={"server_default": "0"}
+    )
+    """The bank's change number (`bank_state.practices_version`) of the last write to this row,
+    so a running search index reads only what changed since it last looked (migration 0009)."""
 
 
 # Refs are looked up case-insensitively; this index serves that lookup and stops "pb001" and

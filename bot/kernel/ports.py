@@ -46,10 +46,30 @@ class SystemClock:
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    """How many practices an import added and how many it updated (matched on ref)."""
+    """How many practices an import added, updated and found unchanged (matched on ref).
+
+    `updated` counts every ref that was already stored, `unchanged` those of them whose
+    stored practice was identical and so was not written at all.
+    """
 
     added: int
     updated: int
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class BankChanges:
+    """What changed in the bank after a change sequence number, for a running search index.
+
+    `seq` is the highest change sequence the answer covers (pass it back next time);
+    `practices` are the current state of every practice written after the asked-for number
+    (archived ones included, so the index drops them); `glossary_version` is a token that moves
+    when a moderator adds or replaces a glossary entry.
+    """
+
+    seq: int
+    practices: tuple[Practice, ...]
+    glossary_version: str
 
 
 class PracticeRepository(Protocol):
@@ -81,6 +101,17 @@ class PracticeRepository(Protocol):
 
     def bank_version(self) -> str:
         """A token that changes whenever any practice is added or changed (for index refresh)."""
+        ...
+
+    def changed_since(self, seq: int | None) -> BankChanges:
+        """Practices written after change number `seq` (every one for None), in one read."""
+        ...
+
+    def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
+        """Up to `limit` live practices whose title or summary holds one of the words (any case).
+
+        No words: the first live practices by ref. A stand-in while the search index is built.
+        """
         ...
 
     def next_ref(self) -> str:

@@ -274,9 +274,19 @@ class Searching:
         return [Reply((PracticeCard(practice, CardDetail.FULL),), share_action=share)]
 
     def _search_and_record(self, actor: Actor, query: str, notices: list[str]) -> Reply:
-        """Run page one of a search for the actor, record it, and show it."""
-        with self._uow_factory() as uow:
+        """Run page one of a search for the actor, record it, and show it.
+
+        The answer is worked out in a unit of work that only reads (the workspace's settings
+        and the index's freshness check: two round trips, and on SQLite no write lock). The
+        record is written after it, in its own short transaction: the reply's paging buttons
+        carry the record's id, so it is written before the reply goes out.
+        """
+        # `reader` is optional on a factory (the kernel's protocol is a plain callable, which
+        # test fakes and wrappers implement): without it, the search reads in a normal one.
+        reader = getattr(self._uow_factory, "reader", self._uow_factory)
+        with reader() as uow:
             result = self._search(uow, actor, query, SearchFilters(), offset=0)
+        with self._uow_factory() as uow:
             record = uow.searches.record(
                 actor, query, result.total, self._clock.now(), partial_count=result.partial_total
             )
@@ -292,7 +302,8 @@ class Searching:
     ) -> SearchResult:
         """Run a search with the actor's own rights over restricted practices."""
         settings = self._settings(uow, actor)
-        return self._search_service.searcher(uow).search(
+        return self._search_service.search(
+            uow,
             query,
             filters,
             include_restricted=may_see_restricted(actor, settings),

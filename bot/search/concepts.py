@@ -152,10 +152,31 @@ class Concept:
 class ConceptBuilder:
     """Knows the index vocabulary and the compiled glossary; makes concepts for each query."""
 
-    def __init__(self, index: PracticeIndex, glossary: Glossary) -> None:
+    def __init__(
+        self, index: PracticeIndex, glossary: Glossary, *, like: ConceptBuilder | None = None
+    ) -> None:
+        """Compile the glossary, or reuse the compiled glossary of `like` (same glossary).
+
+        The bank's part (common words, correction candidates) is worked out afresh, the
+        candidates only when a typo first needs them: after a change to the bank this is all
+        that is redone, which keeps a change cheap.
+        """
         self._index = index
-        self._phrases: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
-        self._glossary_words: dict[str, tuple[str, ...]] = {}
+        self._by_length_cache: dict[bool, dict[int, list[str]]] = {}
+        self._common = set(GENERIC_WORDS)
+        if len(index) >= COMMON_MIN_BANK:
+            floor = COMMON_SHARE * len(index)
+            self._common.update(t for t in index.terms() if index.df(t) >= floor)
+        self._phrases: dict[tuple[str, ...], list[tuple[str, ...]]]
+        self._glossary_words: dict[str, tuple[str, ...]]
+        self._longest: int
+        if like is not None:
+            self._phrases = like._phrases
+            self._glossary_words = like._glossary_words
+            self._longest = like._longest
+            return
+        self._phrases = defaultdict(list)
+        self._glossary_words = {}
         for entry in glossary:
             term = tuple(w.stem for w in query_words(entry.term))
             if not term:
@@ -169,19 +190,20 @@ class ConceptBuilder:
                     if not glossary.is_one_way(entry.term):
                         self._add_phrase(phrase, term)
         self._longest = min(max((len(k) for k in self._phrases), default=1), _MAX_PHRASE)
-        self._by_length = {
-            visible: self._lengths(index.vocabulary(include_restricted=visible))
-            for visible in (False, True)
-        }
-        self._common = set(GENERIC_WORDS)
-        if len(index) >= COMMON_MIN_BANK:
-            floor = COMMON_SHARE * len(index)
-            self._common.update(t for t in index.postings if index.df(t) >= floor)
+
+    def _by_length(self, visible: bool) -> dict[int, list[str]]:
+        """Correction candidates by length for one visibility, worked out on first use."""
+        cached = self._by_length_cache.get(visible)
+        if cached is None:
+            cached = self._lengths(self._index.vocabulary(include_restricted=visible))
+            self._by_length_cache[visible] = cached
+        return cached
 
     def _lengths(self, vocabulary: dict[str, str]) -> dict[int, list[str]]:
         """Correction candidates (the vocabulary and the glossary's words) by length."""
         by_length: dict[int, list[str]] = defaultdict(list)
-        for surface in (*vocabulary, *self._glossary_words):
+        # Sorted, so the candidates do not depend on the order practices reached the index.
+        for surface in sorted({*vocabulary, *self._glossary_words}):
             by_length[len(surface)].append(surface)
         return by_length
 
@@ -278,7 +300,7 @@ class ConceptBuilder:
         typed = word.surface
         if len(typed) < MIN_TYPO_LENGTH or typed.isdigit():
             return Concept((typed,), ())
-        by_length = self._by_length[visible]
+        by_length = self._by_length(visible)
         choices = [
             surface
             for length in range(len(typed) - 2, len(typed) + 3)

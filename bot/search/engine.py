@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,14 +70,64 @@ class _Gate:
 
 
 class PracticeSearch:
-    """Search over a fixed set of practices; build a new one when the bank or glossary changes."""
+    """Search over the practices, kept up to date in place by `apply` and `use_glossary`.
+
+    One lock guards the index: a search and a change never interleave, so a worker's threads
+    may share one `PracticeSearch` (the GIL would serialise the pure-Python work anyway).
+    """
 
     def __init__(self, practices: Iterable[Practice], glossary: Glossary) -> None:
         """Index the practices (archived ones are left out) and compile the glossary."""
+        self._lock = threading.RLock()
         self._index = PracticeIndex(practices)
         self._glossary = glossary
-        self._concepts = ConceptBuilder(self._index, glossary)
-        self._doc_by_ref = {p.ref.upper(): doc for doc, p in enumerate(self._index.practices)}
+        self._concepts: ConceptBuilder | None = None
+        self._compiled: ConceptBuilder | None = None  # the last builder, for its glossary
+
+    def __len__(self) -> int:
+        """How many practices are searchable."""
+        return len(self._index)
+
+    def __getstate__(self) -> dict[str, object]:
+        """What a pickle keeps (the CLI's on-disk cache): the index and glossary, no lock."""
+        return {"index": self._index, "glossary": self._glossary}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Rebuild from `__getstate__`; concepts are compiled again on the first query."""
+        index, glossary = state["index"], state["glossary"]
+        if not isinstance(index, PracticeIndex) or not isinstance(glossary, Glossary):
+            raise TypeError("not a pickled PracticeSearch")
+        self._lock = threading.RLock()
+        self._index = index
+        self._glossary = glossary
+        self._concepts = self._compiled = None
+
+    def apply(self, practices: Iterable[Practice]) -> int:
+        """Bring the given practices' current state into the index; return how many changed.
+
+        A practice replaces the indexed one with its ref; an archived one leaves search.
+        """
+        changed = 0
+        with self._lock:
+            for practice in practices:
+                self._index.add(practice)
+                changed += 1
+            if changed:
+                self._concepts = None  # the vocabulary and common words moved; not the glossary
+        return changed
+
+    def use_glossary(self, glossary: Glossary) -> None:
+        """Search with this glossary from the next query on (the index is untouched)."""
+        with self._lock:
+            self._glossary = glossary
+            self._concepts = self._compiled = None
+
+    def _builder(self) -> ConceptBuilder:
+        """The concept builder for the index and glossary as they stand (compiled on demand)."""
+        if self._concepts is None:
+            self._concepts = ConceptBuilder(self._index, self._glossary, like=self._compiled)
+            self._compiled = self._concepts
+        return self._concepts
 
     def search(
         self,
@@ -92,10 +143,21 @@ class PracticeSearch:
         Never raises on any text. Empty text with filters lists the filtered practices by ref;
         empty text without filters is an empty result with a notice saying what to type.
         """
+        with self._lock:
+            return self._search(text, filters, include_restricted, limit, offset)
+
+    def _search(
+        self,
+        text: str,
+        filters: SearchFilters,
+        include_restricted: bool,
+        limit: int,
+        offset: int,
+    ) -> SearchResult:
         parsed = parse_query(text)
         merged = filters.merged(parsed.filters)
         notices = list(parsed.notices)
-        concepts, cut = self._concepts.build(parsed.text, include_restricted=include_restricted)
+        concepts, cut = self._builder().build(parsed.text, include_restricted=include_restricted)
         if cut:
             notices.append(
                 f"I used the first {len(concepts)} words of your search and ignored the rest."
@@ -146,7 +208,7 @@ class PracticeSearch:
             first = (ranked[0][1] if ranked else 0.0) + 1.0
             ranked = [(doc, first, "full") for doc in named] + ranked
         hits = [
-            Hit(self._index.practices[d], round(s, 6), "full" if m == "full" else "partial")
+            Hit(self._practice(d), round(s, 6), "full" if m == "full" else "partial")
             for d, s, m in ranked[offset : offset + limit]
         ]
         suggestion = self._did_you_mean(concepts, strip_chat_markup(blank_invisible(shown_text)))
@@ -154,10 +216,13 @@ class PracticeSearch:
 
     def _listing(self, gate: _Gate, offset: int, limit: int) -> tuple[list[Hit], int]:
         """Filter-only search: the page of matching practices in ref order, and their count."""
-        docs = gate.allowed if gate.allowed is not None else set(range(len(self._index)))
+        docs = gate.allowed if gate.allowed is not None else self._index.live
         docs = docs - gate.excluded
-        page = heapq.nsmallest(offset + limit, docs)[offset:]
-        return [Hit(self._index.practices[d], 0.0) for d in page], len(docs)
+        page = heapq.nsmallest(offset + limit, docs, key=self._index.order_key)[offset:]
+        return [Hit(self._practice(d), 0.0) for d in page], len(docs)
+
+    def _practice(self, doc: int) -> Practice:
+        return self._index.practices[doc]
 
     def _filtered(self, filters: SearchFilters) -> set[int]:
         """Practices passing every filter (values within one filter are OR-ed)."""
@@ -202,7 +267,7 @@ class PracticeSearch:
         """Every practice matching the concept: all the terms of one of its alternatives."""
         docs: set[int] = set()
         for alternative in concept.alternatives:
-            postings = sorted((self._index.postings[t][0] for t in alternative.terms), key=len)
+            postings = sorted((self._index.postings(t)[0] for t in alternative.terms), key=len)
             found = set(postings[0])
             for other in postings[1:]:
                 found.intersection_update(other)
@@ -213,7 +278,7 @@ class PracticeSearch:
         """Practices whose ref the query names, in the order named, that the gate lets through."""
         named: list[int] = []
         for match in _REF_IN_TEXT.finditer(text):
-            doc = self._doc_by_ref.get(format_ref(int(match.group(1))))
+            doc = self._index.doc_of(format_ref(int(match.group(1))))
             if doc is not None and doc not in named and gate.apply({doc}):
                 named.append(doc)
         return named
@@ -239,12 +304,19 @@ class PracticeSearch:
         for doc in scores:
             scores[doc] *= (1.0 - COORDINATION) + COORDINATION * matched[doc] / count
         depth = max(wanted, RERANK_DEPTH)
-        best = heapq.nsmallest(depth, scores.items(), key=lambda item: (-item[1], item[0]))
+        keys = self._index.order_keys
+
+        def by_score(item: tuple[int, float]) -> tuple[float, tuple[str, int, str]]:
+            return -item[1], keys[item[0]]
+
+        best = heapq.nsmallest(depth, scores.items(), key=by_score)
         head = [(doc, score * self._bonus(doc, concepts)) for doc, score in best[:RERANK_DEPTH]]
-        head.sort(key=lambda item: (-item[1], item[0]))
+        head.sort(key=by_score)
         ranked = head + best[RERANK_DEPTH:]
         if len(ranked) < wanted and len(scores) < len(candidates):
-            rest = heapq.nsmallest(wanted - len(ranked), candidates - scores.keys())
+            rest = heapq.nsmallest(
+                wanted - len(ranked), candidates - scores.keys(), key=self._index.order_key
+            )
             ranked += [(doc, 0.0) for doc in rest]
         return ranked
 
@@ -256,14 +328,15 @@ class PracticeSearch:
             summed: dict[int, float] = {}
             hits: dict[int, int] = {}
             for term in alternative.terms:
-                docs, impacts = self._index.postings[term]
+                docs, negated = self._index.postings(term)
+                idf = -self._index.idf(term)
                 taken = 0
                 # Read at most POSTINGS_SCAN postings, so a selective filter cannot make a
                 # common term walk the whole bank.
-                for doc, impact in islice(zip(docs, impacts, strict=True), POSTINGS_SCAN):
+                for doc, weight in islice(zip(docs, negated, strict=True), POSTINGS_SCAN):
                     if (allowed is not None and doc not in allowed) or doc in excluded:
                         continue
-                    summed[doc] = summed.get(doc, 0.0) + impact
+                    summed[doc] = summed.get(doc, 0.0) + idf * weight
                     hits[doc] = hits.get(doc, 0) + 1
                     taken += 1
                     if taken >= POSTINGS_CAP:

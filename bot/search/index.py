@@ -1,7 +1,16 @@
-"""The inverted index over the practices: BM25F term impacts, vocabulary and filter sets.
+"""The inverted index over the practices: BM25F term weights, vocabulary and filter sets.
 
-Each term's postings hold precomputed BM25F impacts sorted best first, so a query can stop after
-the strongest postings of a very common term instead of walking the whole bank.
+The index changes in place: `add` and `remove` touch only one practice's postings, filter
+entries and vocabulary, so a published, updated or retired practice is searchable (or gone) at
+once, at the cost of a few hundred sorted-array inserts, without rebuilding the bank.
+
+What makes that exact is that nothing stored depends on the rest of the bank. Each posting
+holds the practice's BM25F saturated term frequency for the term, computed with fixed
+reference field lengths (`FIELD_WEIGHTS`' third column: what a field of a listing is typically
+long, rather than the bank's measured average, which every change would move); the idf, which
+does depend on the bank, is computed at query time from exact counts. Postings stay sorted
+strongest first (ties in ref order), so a new posting is placed by bisection. An index after
+any sequence of changes is therefore identical to one freshly built from the same practices.
 """
 
 from __future__ import annotations
@@ -9,31 +18,36 @@ from __future__ import annotations
 import math
 import re
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 from bot.search.tokenise import STOPWORDS, Word, stem, terms_of, words
 
-# (field weight, length normalisation b). The title says what the practice is; long narrative
-# fields mention many things in passing, so they weigh less.
-FIELD_WEIGHTS: dict[str, tuple[float, float]] = {
-    "title": (3.0, 0.5),
-    "summary": (1.5, 0.75),
-    "topics": (1.5, 0.3),
-    "aim": (1.0, 0.75),
-    "intended_outcome": (1.0, 0.75),
-    "target_group": (1.0, 0.5),
-    "organisation": (1.0, 0.3),
-    "description": (0.8, 0.75),
-    "partners": (0.7, 0.3),
-    "evaluation": (0.6, 0.75),
-    "learning": (0.6, 0.75),
-    "focus": (0.5, 0.0),
+# (field weight, length normalisation b, reference length in terms). The title says what the
+# practice is; long narrative fields mention many things in passing, so they weigh less. The
+# reference length is what the field typically holds in a listing (the demo bank's titles and
+# summaries; narrative fields of real listings run to about a hundred words).
+FIELD_WEIGHTS: dict[str, tuple[float, float, float]] = {
+    "title": (3.0, 0.5, 6.0),
+    "summary": (1.5, 0.75, 16.0),
+    "topics": (1.5, 0.3, 2.0),
+    "aim": (1.0, 0.75, 60.0),
+    "intended_outcome": (1.0, 0.75, 40.0),
+    "target_group": (1.0, 0.5, 6.0),
+    "organisation": (1.0, 0.3, 3.0),
+    "description": (0.8, 0.75, 100.0),
+    "partners": (0.7, 0.3, 6.0),
+    "evaluation": (0.6, 0.75, 80.0),
+    "learning": (0.6, 0.75, 80.0),
+    "focus": (0.5, 0.0, 1.0),
 }
 K1 = 1.2
 _FIELD_NAMES = tuple(FIELD_WEIGHTS)
+_WEIGHTS = tuple(FIELD_WEIGHTS[name] for name in _FIELD_NAMES)
 _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
+_EMPTY: tuple[array[int], array[float]] = (array("i"), array("f"))
 
 
 def ref_order(ref: str) -> tuple[str, int, str]:
@@ -60,131 +74,260 @@ def phrase_text(title_terms: list[str], summary_terms: list[str]) -> str:
     return f" {' '.join(title_terms)} | {' '.join(summary_terms)} "
 
 
-class PracticeIndex:
-    """Everything a query needs, built once from the visible practices (archived ones left out).
+class _Analysis:
+    """One practice tokenised: per-field terms, lengths, spellings and its phrase text."""
 
-    Document ids follow ref order, so "sorted by id" is "sorted by ref".
+    __slots__ = ("fields", "lengths", "phrase", "surfaces")
+
+    def __init__(self, practice: Practice) -> None:
+        self.fields: list[list[str]] = []
+        self.surfaces: dict[str, str] = {}
+        for name in _FIELD_NAMES:
+            field_words = words(field_text(practice, name))
+            _learn_surfaces(field_words, self.surfaces)
+            self.fields.append(terms_of(field_words))
+        self.lengths = tuple(len(terms) for terms in self.fields)
+        self.phrase = phrase_text(self.fields[0], self.fields[1])
+
+    def weights(self) -> dict[str, float]:
+        """Each term's BM25F saturated frequency in this practice (as stored, in float32).
+
+        Occurrences are added in field order, so the sum is the same float whenever the
+        practice is analysed; the keys are the practice's distinct terms.
+        """
+        pseudo: dict[str, float] = {}
+        for (weight, b, reference), terms in zip(_WEIGHTS, self.fields, strict=True):
+            if terms:
+                norm = weight / (1.0 - b + b * len(terms) / reference)
+                for term in terms:
+                    pseudo[term] = pseudo.get(term, 0.0) + norm
+        stored = array("f", (tf * (K1 + 1.0) / (tf + K1) for tf in pseudo.values()))
+        return dict(zip(pseudo, stored, strict=True))
+
+
+def _learn_surfaces(field_words: list[Word], surfaces: dict[str, str]) -> None:
+    """Remember how indexed words are spelt, for typo correction and "did you mean"."""
+    for word in field_words:
+        if word.surface in surfaces or word.surface in STOPWORDS:
+            continue
+        if "-" in word.surface:
+            joined = word.surface.replace("-", "")
+            surfaces.setdefault(joined, stem(joined))
+            for part in word.surface.split("-"):
+                if part and part not in STOPWORDS:
+                    surfaces.setdefault(part, stem(part))
+        else:
+            surfaces[word.surface] = word.stem
+
+
+class _Vocabulary:
+    """Spellings (surface to stem) with how many live practices use each, so removal is exact."""
+
+    def __init__(self) -> None:
+        self.surfaces: dict[str, str] = {}
+        self._uses: Counter[str] = Counter()
+
+    def add(self, surfaces: dict[str, str]) -> None:
+        self.surfaces.update(surfaces)
+        self._uses.update(surfaces.keys())
+
+    def remove(self, surfaces: dict[str, str]) -> None:
+        for surface in surfaces:
+            self._uses[surface] -= 1
+            if self._uses[surface] <= 0:
+                del self._uses[surface]
+                del self.surfaces[surface]
+
+
+class PracticeIndex:
+    """Everything a query needs over the visible practices (archived ones are never indexed).
+
+    Doc ids are given in arrival order and never reused; `order_key(doc)` is the ref order
+    every tie breaks by. `practices` holds the live practices by doc id.
     """
 
-    def __init__(self, practices: Iterable[Practice]) -> None:
-        live = sorted(
-            (p for p in practices if p.archived_at is None), key=lambda p: ref_order(p.ref)
-        )
-        self.practices: list[Practice] = live
+    def __init__(self, practices: Iterable[Practice] = ()) -> None:
+        self.practices: dict[int, Practice] = {}
         self.phrases: list[str] = []
-        self.surfaces: dict[str, str] = {}
-        self.public_surfaces: dict[str, str] = {}
+        self.order_keys: list[tuple[str, int, str]] = []
+        self.live: set[int] = set()
+        self.restricted: set[int] = set()
         self.restricted_df: Counter[str] = Counter()
         self.by_effectiveness: dict[Effectiveness, set[int]] = defaultdict(set)
         self.by_focus: dict[Focus, set[int]] = defaultdict(set)
         self.by_linked: dict[LinkedTo, set[int]] = defaultdict(set)
         self.by_topic_word: dict[str, set[int]] = defaultdict(set)
         self.by_org_word: dict[str, set[int]] = defaultdict(set)
-        self.restricted: set[int] = set()
-        self.postings: dict[str, tuple[array[int], array[float]]] = {}
-        self._build()
+        self._all_words = _Vocabulary()
+        self._public_words = _Vocabulary()
+        self._doc_by_ref: dict[str, int] = {}
+        self._df: Counter[str] = Counter()
+        # term -> (docs, negated weights): sorted by weight descending, then ref order.
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        self._build(practices)
 
-    def _build(self) -> None:
-        """Two passes: tokenise and measure field lengths, then compute BM25F impacts.
+    def _build(self, practices: Iterable[Practice]) -> None:
+        """Index many practices at once: gather every posting, then sort each term's once.
 
-        Between passes each practice is kept as one compact array of (term, field) codes, which
-        keeps memory near the size of the finished index even for a very large bank.
+        The result is what adding them one by one gives (`add` places each posting where this
+        sort would), only without a bisection per posting.
         """
-        term_ids: dict[str, int] = {}
-        per_doc: list[tuple[array[int], tuple[int, ...]]] = []
-        fields = len(_FIELD_NAMES)
-        total_len = [0] * fields
-        for doc, practice in enumerate(self.practices):
-            self._index_filters(doc, practice)
-            codes: array[int] = array("i")
-            lengths = [0] * fields
-            title_and_summary: list[list[str]] = []
-            public = not practice.is_restricted
-            doc_terms: set[str] = set()
-            for f, name in enumerate(_FIELD_NAMES):
-                field_words = words(field_text(practice, name))
-                self._learn_surfaces(field_words, self.surfaces)
-                if public:
-                    self._learn_surfaces(field_words, self.public_surfaces)
-                terms = terms_of(field_words)
-                if f < 2:
-                    title_and_summary.append(terms)
-                codes.extend(term_ids.setdefault(t, len(term_ids)) * fields + f for t in terms)
-                if not public:
-                    doc_terms.update(terms)
-                lengths[f] = len(terms)
-                total_len[f] += len(terms)
-            self.restricted_df.update(doc_terms)
-            per_doc.append((codes, tuple(lengths)))
-            self.phrases.append(phrase_text(*title_and_summary))
-        count = max(len(self.practices), 1)
-        avg_len = [max(n / count, 1.0) for n in total_len]
-        weights = [FIELD_WEIGHTS[name] for name in _FIELD_NAMES]
-        doc_lists: list[array[int]] = [array("i") for _ in term_ids]
-        tf_lists: list[array[float]] = [array("f") for _ in term_ids]
-        for doc, (doc_codes, doc_lengths) in enumerate(per_doc):
-            norms = [
-                weight / (1.0 - b + b * length / avg)
-                for (weight, b), length, avg in zip(weights, doc_lengths, avg_len, strict=True)
-            ]
-            pseudo: dict[int, float] = defaultdict(float)
-            for code, tf in Counter(doc_codes).items():
-                tid, f = divmod(code, fields)
-                pseudo[tid] += tf * norms[f]
-            for tid, weighted_tf in pseudo.items():
-                doc_lists[tid].append(doc)
-                tf_lists[tid].append(weighted_tf)
-        per_doc.clear()
-        for term, term_id in term_ids.items():
-            self.postings[term] = _impact_ordered(doc_lists[term_id], tf_lists[term_id], count)
-            doc_lists[term_id], tf_lists[term_id] = array("i"), array("f")  # free as we go
-
-    @staticmethod
-    def _learn_surfaces(field_words: list[Word], surfaces: dict[str, str]) -> None:
-        """Remember how indexed words are spelt, for typo correction and "did you mean".
-
-        Two vocabularies are kept: every practice's, and the public practices' only, so that
-        a person who may not see restricted practices is never offered their words.
-        """
-        for word in field_words:
-            if word.surface in surfaces or word.surface in STOPWORDS:
+        gathered: dict[str, tuple[array[int], array[float]]] = {}
+        latest = {p.ref.upper(): p for p in practices}  # a ref given twice: the last one wins
+        for practice in sorted(latest.values(), key=lambda p: ref_order(p.ref)):
+            if practice.archived_at is not None:
                 continue
-            if "-" in word.surface:
-                joined = word.surface.replace("-", "")
-                surfaces.setdefault(joined, stem(joined))
-                for part in word.surface.split("-"):
-                    if part and part not in STOPWORDS:
-                        surfaces.setdefault(part, stem(part))
-            else:
-                surfaces[word.surface] = word.stem
+            doc, weights = self._register(practice)
+            for term, weight in weights.items():
+                docs, negated = gathered.setdefault(term, (array("i"), array("f")))
+                docs.append(doc)
+                negated.append(-weight)
+        # Docs were numbered in ref order and a stable sort keeps that order among equal
+        # weights, so this is the order `add` would have placed them in.
+        for term, (docs, negated) in gathered.items():
+            order = sorted(range(len(docs)), key=negated.__getitem__)
+            self._postings[term] = (
+                array("i", (docs[i] for i in order)),
+                array("f", (negated[i] for i in order)),
+            )
+        gathered.clear()
 
-    def _index_filters(self, doc: int, practice: Practice) -> None:
-        self.by_effectiveness[practice.effectiveness].add(doc)
-        for focus in practice.focus:
-            self.by_focus[focus].add(doc)
-        for linked in practice.linked_to:
-            self.by_linked[linked].add(doc)
-        for topic in practice.topics:
-            for word in words(topic):
-                self.by_topic_word[word.stem].add(doc)
-        for word in words(practice.organisation or ""):
-            self.by_org_word[word.stem].add(doc)
+    # -- changes -------------------------------------------------------------------------
+
+    def add(self, practice: Practice) -> None:
+        """Index the practice, replacing the one with its ref; an archived one is only removed."""
+        self.remove(practice.ref)
+        if practice.archived_at is not None:
+            return
+        doc, weights = self._register(practice)
+        for term, weight in weights.items():
+            docs, negated = self._postings.setdefault(term, (array("i"), array("f")))
+            at = self._position(docs, negated, doc, -weight)
+            docs.insert(at, doc)
+            negated.insert(at, -weight)
+
+    def _register(self, practice: Practice) -> tuple[int, dict[str, float]]:
+        """Give a live practice its doc id, index all of it but its postings, return weights."""
+        analysis = _Analysis(practice)
+        doc = len(self.order_keys)
+        self.practices[doc] = practice
+        self.phrases.append(analysis.phrase)
+        self.order_keys.append(ref_order(practice.ref))
+        self._doc_by_ref[practice.ref.upper()] = doc
+        self.live.add(doc)
+        self._filters(doc, practice, add=True)
+        self._all_words.add(analysis.surfaces)
+        weights = analysis.weights()
+        terms = weights.keys()
         if practice.is_restricted:
             self.restricted.add(doc)
+            self.restricted_df.update(terms)
+        else:
+            self._public_words.add(analysis.surfaces)
+        self._df.update(terms)
+        return doc, weights
+
+    def remove(self, ref: str) -> bool:
+        """Take the practice with this ref (any case) out of the index; False if it was not in."""
+        doc = self._doc_by_ref.pop(ref.upper(), None)
+        if doc is None:
+            return False
+        practice = self.practices.pop(doc)
+        analysis = _Analysis(practice)
+        self.phrases[doc] = ""
+        self.live.discard(doc)
+        self._filters(doc, practice, add=False)
+        self._all_words.remove(analysis.surfaces)
+        weights = analysis.weights()
+        terms = weights.keys()
+        if practice.is_restricted:
+            self.restricted.discard(doc)
+            self.restricted_df.subtract(terms)
+            for term in terms:
+                if self.restricted_df[term] <= 0:
+                    del self.restricted_df[term]
+        else:
+            self._public_words.remove(analysis.surfaces)
+        self._df.subtract(terms)
+        for term in terms:
+            if self._df[term] <= 0:
+                del self._df[term]
+        for term, weight in weights.items():
+            docs, negated = self._postings[term]
+            at = self._position(docs, negated, doc, -weight)
+            if at < len(docs) and docs[at] == doc:
+                del docs[at]
+                del negated[at]
+            if not docs:
+                del self._postings[term]
+        return True
+
+    def _position(self, docs: array[int], negated: array[float], doc: int, key: float) -> int:
+        """Where `doc` with negated weight `key` sits in a term's sorted postings."""
+        low, high = bisect_left(negated, key), bisect_right(negated, key)
+        if low == high:
+            return low
+        keys = self.order_keys
+        return bisect_left(docs, keys[doc], low, high, key=keys.__getitem__)
+
+    def _filters(self, doc: int, practice: Practice, *, add: bool) -> None:
+        def mark(docs: set[int]) -> None:
+            if add:
+                docs.add(doc)
+            else:
+                docs.discard(doc)
+
+        mark(self.by_effectiveness[practice.effectiveness])
+        for focus in practice.focus:
+            mark(self.by_focus[focus])
+        for linked in practice.linked_to:
+            mark(self.by_linked[linked])
+        for topic in practice.topics:
+            for word in words(topic):
+                mark(self.by_topic_word[word.stem])
+        for word in words(practice.organisation or ""):
+            mark(self.by_org_word[word.stem])
+
+    # -- queries -------------------------------------------------------------------------
 
     def __len__(self) -> int:
         """How many practices are searchable."""
-        return len(self.practices)
+        return len(self.live)
+
+    def doc_of(self, ref: str) -> int | None:
+        """The doc id of the live practice with this ref (any case), or None."""
+        return self._doc_by_ref.get(ref.upper())
+
+    def order_key(self, doc: int) -> tuple[str, int, str]:
+        """What ties break by: the practice's ref order."""
+        return self.order_keys[doc]
+
+    def terms(self) -> Iterator[str]:
+        """Every term some live practice contains."""
+        return iter(self._df)
 
     def df(self, term: str, *, include_restricted: bool = True) -> int:
         """How many practices contain the term (only the public ones unless told otherwise)."""
-        posting = self.postings.get(term)
-        count = len(posting[0]) if posting else 0
+        count = self._df.get(term, 0)
         return count if include_restricted else count - self.restricted_df.get(term, 0)
+
+    def postings(self, term: str) -> tuple[array[int], array[float]]:
+        """The term's postings as (docs, negated weights), strongest first, ties by ref.
+
+        A posting's score is `idf(term)` times its weight; the weight is stored negated so the
+        array is ascending, as bisection wants.
+        """
+        return self._postings.get(term, _EMPTY)
+
+    def idf(self, term: str) -> float:
+        """The term's BM25 inverse document frequency over the live practices."""
+        df = self._df.get(term, 0)
+        count = max(len(self.live), 1)
+        return math.log(1.0 + (count - df + 0.5) / (df + 0.5))
 
     def vocabulary(self, *, include_restricted: bool) -> dict[str, str]:
         """Spellings of the indexed words (surface to stem) a person may be offered back."""
-        return self.surfaces if include_restricted else self.public_surfaces
+        return (self._all_words if include_restricted else self._public_words).surfaces
 
     def docs_with_words(self, text: str, by_word: dict[str, set[int]]) -> set[int]:
         """Practices whose field (topics or organisation) holds every word of `text`."""
@@ -195,14 +338,3 @@ class PracticeIndex:
         for term in stems[1:]:
             result &= by_word.get(term, set())
         return result
-
-
-def _impact_ordered(
-    docs: array[int], tfs: array[float], count: int
-) -> tuple[array[int], array[float]]:
-    """BM25 impacts for one term's postings, strongest first (ties by ref)."""
-    idf = math.log(1.0 + (count - len(docs) + 0.5) / (len(docs) + 0.5))
-    impacts = [idf * tf * (K1 + 1.0) / (tf + K1) for tf in tfs]
-    key: Callable[[int], tuple[float, int]] = lambda i: (-impacts[i], docs[i])  # noqa: E731
-    order = sorted(range(len(docs)), key=key)
-    return array("i", (docs[i] for i in order)), array("f", (impacts[i] for i in order))

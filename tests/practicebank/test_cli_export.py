@@ -124,7 +124,7 @@ def test_export_import_export_is_lossless(
     monkeypatch.setenv("DATABASE_URL", fresh_url)
     run = cli("import", str(first))
     assert run.code == 0
-    assert run.err.endswith(f"{DEMO_COUNT + 1} added, 0 updated.\n")
+    assert run.err.endswith(f"{DEMO_COUNT + 1} added, 0 updated, 0 unchanged.\n")
     assert cli("export", "--format", fmt, "-o", str(second)).code == 0
     assert second.read_bytes() == first.read_bytes()
 

@@ -13,6 +13,7 @@ from tests.practicebank.conftest import (
     Cli,
     count_practices,
     database_line,
+    in_store,
     practice,
     write_bank,
 )
@@ -43,20 +44,24 @@ def test_import_demo_bank_adds_every_practice(cli: Cli, bank_url: str) -> None:
     assert run.out == ""
     assert run.err == (
         database_line(bank_url)
-        + f"Imported {DEMO_COUNT} practices from demo_bank.json: {DEMO_COUNT} added, 0 updated.\n"
+        + f"Imported {DEMO_COUNT} practices from demo_bank.json: "
+        + f"{DEMO_COUNT} added, 0 updated, 0 unchanged.\n"
     )
     assert count_practices(bank_url) == DEMO_COUNT
 
 
 def test_import_again_updates_on_ref_and_adds_nothing(cli: Cli, bank_url: str) -> None:
-    """A second import of the same file is idempotent: 0 added, 63 updated, still 63."""
+    """A second import of the same file writes nothing and reports every practice unchanged."""
     assert cli("import", str(DEMO_BANK)).code == 0
     before = cli("export").out
+    version = in_store(bank_url, lambda uow: uow.practices.bank_version())
     run = cli("import", str(DEMO_BANK))
     assert run.code == 0
     assert run.err.endswith(
-        f"Imported {DEMO_COUNT} practices from demo_bank.json: 0 added, {DEMO_COUNT} updated.\n"
+        f"Imported {DEMO_COUNT} practices from demo_bank.json: "
+        f"0 added, 0 updated, {DEMO_COUNT} unchanged.\n"
     )
+    assert in_store(bank_url, lambda uow: uow.practices.bank_version()) == version
     assert count_practices(bank_url) == DEMO_COUNT
     assert cli("export").out == before
 
@@ -73,7 +78,9 @@ def test_import_csv(cli: Cli, bank_url: str, tmp_path: Path) -> None:
     )
     run = cli("import", str(path))
     assert run.code == 0
-    assert run.err.endswith("Imported 2 practices from bank.csv: 2 added, 0 updated.\n")
+    assert run.err.endswith(
+        "Imported 2 practices from bank.csv: 2 added, 0 updated, 0 unchanged.\n"
+    )
     shown = json.loads(cli("show", "PB701", "--json").out)
     assert shown["summary"] == "Nurses ride with officers, at night."
     assert shown["effectiveness"] == "worked"
@@ -220,7 +227,9 @@ def test_sql_and_mentions_in_cells_import_and_round_trip_verbatim(
     path = write_bank(tmp_path / "hostile.json", [record])
     run = cli("import", str(path))
     assert run.code == 0
-    assert run.err.endswith("Imported 1 practice from hostile.json: 1 added, 0 updated.\n")
+    assert run.err.endswith(
+        "Imported 1 practice from hostile.json: 1 added, 0 updated, 0 unchanged.\n"
+    )
     exported = json.loads(cli("export").out)["practices"]
     assert len(exported) == 1
     assert {key: exported[0][key] for key in record} == record

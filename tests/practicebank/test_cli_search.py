@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -255,3 +256,40 @@ def test_search_text_puts_partial_matches_under_their_heading(cli: Cli) -> None:
     assert lines[0] == "No practice matches exactly."
     assert lines[1] == "Not an exact match — closest practices:"
     assert {line.split()[1] for line in lines[2:4]} == {"PB017", "PB058"}
+
+
+def test_search_reuses_the_index_kept_on_disk(
+    cli: Cli, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The second search loads the kept index instead of building one; an import is applied."""
+    caplog.set_level(logging.INFO, logger="bot.search.index_cache")
+    assert cli("search", "knife").code == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        f"search index: built from {DEMO_COUNT} practices"
+    ]
+    [kept] = (tmp_path / "xdg" / "practicebank" / "index-cache").glob("index-*.pickle")
+    caplog.clear()
+    assert TEXT_ROW.findall(cli("search", "knife").out)[:2] == ["PB017", "PB058"]
+    assert caplog.records == []
+    write_bank(
+        tmp_path / "one.json",
+        [{**RESTRICTED_RECORD, "ref": "PB800", "visibility": "public", "title": "Plugh xyzzy"}],
+    )
+    assert cli("import", str(tmp_path / "one.json")).code == 0
+    assert TEXT_ROW.findall(cli("search", "xyzzy").out) == ["PB800"]
+    assert [r.getMessage() for r in caplog.records] == ["search index: applied 1 changed practices"]
+    assert kept.exists()
+
+
+def test_search_rebuilds_when_the_kept_index_is_unreadable(
+    cli: Cli, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged cache file is only a cache miss: the search builds the index and answers."""
+    assert cli("search", "knife").code == 0
+    [kept] = (tmp_path / "xdg" / "practicebank" / "index-cache").glob("index-*.pickle")
+    kept.write_bytes(b"not a pickle")
+    caplog.set_level(logging.INFO, logger="bot.search.index_cache")
+    assert TEXT_ROW.findall(cli("search", "knife").out)[:2] == ["PB017", "PB058"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"search index: built from {DEMO_COUNT} practices"
+    ]

@@ -42,3 +42,25 @@ def test_console_script_chats_on_piped_input(tmp_path: Path) -> None:
     assert "PB058 · Using community impact statements for knife crime" in out
     assert out.endswith("Goodbye.\n\n")
     assert not any(line.startswith(">") for line in out.splitlines())  # no prompt in a pipe
+
+
+HEAVY_MODULES = ("sqlalchemy", "sqlmodel", "alembic", "slack_bolt", "slack_sdk", "discord")
+
+
+def test_help_loads_no_orm_slack_or_discord(tmp_path: Path) -> None:
+    """`practicebank --help` prints its usage without importing the ORM, Slack or Discord."""
+    probe = (
+        "import sys\n"
+        "from practicebank.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_MODULES!r})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, cwd=tmp_path, timeout=60, check=True
+    )
+    out = done.stdout.decode()
+    assert out.startswith("usage: practicebank")
+    assert out.splitlines()[-1] == "[]"

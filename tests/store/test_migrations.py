@@ -4,8 +4,8 @@
 CHECKs; 0005 gives each search its workspace (`searches.platform`, `searches.workspace_id`,
 backfilled from each row's `actor_key`) and an index for the gaps report; 0007 puts the
 delivery lease and a priority on the outbox row; 0008 allows one open draft per person and
-gives each conversation a revision; 0010 counts each search's partial matches and gives
-workspaces a call channel.
+gives each conversation a revision; 0009 gives each practice row the change number of its last
+write; 0010 counts each search's partial matches and gives workspaces a call channel.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
-from bot.kernel.ports import ImportOutcome
+from bot.kernel.ports import GlossaryEntry, ImportOutcome
 from store.repositories import CHUNK_SIZE
 
 HOSTILE = "'; DROP TABLE practices; -- <script>alert(1)</script> <!channel> @everyone"
@@ -298,7 +298,7 @@ def test_identical_reimport_leaves_bank_version_alone(uow_factory):
         uow.commit()
 
     with uow_factory() as uow:
-        assert outcome == ImportOutcome(added=0, updated=1)
+        assert outcome == ImportOutcome(added=0, updated=1, unchanged=1)
         assert uow.practices.bank_version() == before
         assert uow.practices.history("PB001") == []
 
@@ -364,3 +364,61 @@ def test_refs_differing_only_in_case_cannot_coexist(engine):
         connection.execute(insert, {"ref": "PB001"})
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(insert, {"ref": "pb001"})
+
+
+# --- the change number running search indexes read ----------------------------------------------
+
+
+def test_changed_since_none_reads_the_whole_bank_once(uow_factory):
+    """Start-up reads every practice, archived ones included, with the latest change number."""
+    with uow_factory() as uow:
+        uow.practices.upsert_many([minimal_practice("PB001"), minimal_practice("PB002")])
+        uow.commit()
+    with uow_factory() as uow:
+        changes = uow.practices.changed_since(None)
+        assert sorted(p.ref for p in changes.practices) == ["PB001", "PB002"]
+        assert changes.seq == int(uow.practices.bank_version())
+
+
+def test_changed_since_returns_only_later_writes(uow_factory):
+    """A worker that saw change N is given only the practices written after N."""
+    with uow_factory() as uow:
+        uow.practices.upsert_many([minimal_practice("PB001"), minimal_practice("PB002")])
+        uow.commit()
+        seen = uow.practices.changed_since(None).seq
+    with uow_factory() as uow:
+        uow.practices.upsert_many([minimal_practice("PB002", "Renamed"), minimal_practice("PB003")])
+        uow.commit()
+    with uow_factory() as uow:
+        changes = uow.practices.changed_since(seen)
+        assert sorted((p.ref, p.title) for p in changes.practices) == [
+            ("PB002", "Renamed"),
+            ("PB003", "A practice"),
+        ]
+        assert changes.seq > seen
+        assert uow.practices.changed_since(changes.seq).practices == ()
+
+
+def test_identical_reimport_is_not_a_change(uow_factory):
+    """Re-importing an unchanged practice gives running indexes nothing to apply."""
+    with uow_factory() as uow:
+        uow.practices.upsert_many([full_practice()])
+        uow.commit()
+        seen = uow.practices.changed_since(None).seq
+    with uow_factory() as uow:
+        uow.practices.upsert_many([full_practice()])
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.practices.changed_since(seen) == uow.practices.changed_since(seen)
+        assert uow.practices.changed_since(seen).practices == ()
+
+
+def test_glossary_version_moves_when_a_term_is_added(uow_factory):
+    """The change read carries a glossary token that moves when a moderator adds an entry."""
+    with uow_factory() as uow:
+        before = uow.practices.changed_since(None).glossary_version
+        uow.glossary.add(GlossaryEntry("plugh", "catalytic converter", added_by="U-MOD"))
+        uow.commit()
+    with uow_factory() as uow:
+        after = uow.practices.changed_since(0).glossary_version
+    assert after != before

@@ -21,6 +21,7 @@ from bot.kernel.delivery import priority_of
 from bot.kernel.domain import REF_PATTERN, Practice, format_ref
 from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
+    BankChanges,
     CallRepository,
     Clock,
     ConversationRepository,
@@ -86,6 +87,7 @@ class MemoryState:
     version: int = 0
     events: list[PracticeEvent] = field(default_factory=list)
     last_ref_number: int = 0
+    change_seqs: dict[str, int] = field(default_factory=dict)
 
 
 _STATE_FIELDS: tuple[str, ...] = (
@@ -103,6 +105,7 @@ _STATE_FIELDS: tuple[str, ...] = (
     "version",
     "events",
     "last_ref_number",
+    "change_seqs",
 )
 
 
@@ -141,7 +144,7 @@ class MemoryPractices:
         self, practices: Sequence[Practice], *, change: PracticeChange | None = None
     ) -> ImportOutcome:
         latest = {practice.ref.upper(): practice for practice in practices}
-        added = updated = 0
+        added = updated = unchanged = 0
         now = self._clock.now() if self._clock else datetime.now(UTC)
         for key, practice in latest.items():
             stored = self._state.practices.get(key)
@@ -160,8 +163,12 @@ class MemoryPractices:
                 practice = replace(practice, ref=stored.ref, version=version)
                 if practice != stored:
                     self._state.version += 1
+                    self._state.change_seqs[key] = self._state.version
+                else:
+                    unchanged += 1
             if stored is None:
                 self._state.version += 1
+                self._state.change_seqs[key] = self._state.version
             if new_content:
                 self._state.versions.setdefault(key, []).append(practice)
             if new_content or change is not None:
@@ -178,13 +185,29 @@ class MemoryPractices:
                     )
                 )
             self._state.practices[key] = practice
-        return ImportOutcome(added, updated)
+        return ImportOutcome(added, updated, unchanged)
 
     def count(self) -> int:
         return len(self._state.practices)
 
     def bank_version(self) -> str:
         return str(self._state.version)
+
+    def changed_since(self, seq: int | None) -> BankChanges:
+        after = -1 if seq is None else seq
+        keys = [k for k, n in self._state.change_seqs.items() if n > after]
+        latest = max([seq or 0, *(self._state.change_seqs[k] for k in keys)])
+        glossary = repr(sorted(self._state.glossary.items()))
+        return BankChanges(latest, tuple(self._state.practices[k] for k in keys), glossary)
+
+    def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
+        wanted = [w.lower() for w in words]
+        return [
+            p
+            for p in self.list_all()
+            if p.archived_at is None
+            and (not wanted or any(w in f"{p.title} {p.summary}".lower() for w in wanted))
+        ][: max(limit, 0)]
 
     def next_ref(self) -> str:
         self._state.last_ref_number += 1
@@ -641,6 +664,9 @@ class MemoryUnitOfWorkFactory:
     def __call__(self) -> MemoryUnitOfWork:
         self.opened += 1
         return MemoryUnitOfWork(self.state, self.clock)
+
+    def reader(self) -> MemoryUnitOfWork:
+        return self()
 
 
 class FixedClock:

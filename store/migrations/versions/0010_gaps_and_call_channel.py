@@ -1,7 +1,7 @@
 """Searches remember how many partial matches they had; workspaces name where calls are announced.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-01-20
 
 `searches.partial_count` lets the gaps report tell a search that found nothing at all from one
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,94 @@
+"""An index changed in place answers exactly as one built afresh from the same practices.
+
+Seeded random sequences of adds, updates (new words, new visibility) and retirements, checked
+after every step against a freshly built `PracticeSearch` over the same live practices.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.bankfile.demo import load_demo_practices
+from bot.kernel.domain import Practice, Visibility
+from bot.search.engine import PracticeSearch
+from bot.search.glossary import load_shipped_glossary
+from bot.search.model import SearchFilters, SearchResult
+
+GLOSSARY = load_shipped_glossary()
+QUERIES = (
+    "knife crime",
+    "burglary",
+    "young people diversion",
+    "domestic abuse",
+    "drugs county lines",
+    "antisocial behaviour",
+    "burglery",
+    "PB012 theft",
+    "focus:prevention",
+    "effectiveness:worked mental health",
+    "asb",
+)
+RETIRED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def answers(search: PracticeSearch, query: str, restricted: bool) -> tuple[object, ...]:
+    """Everything a person sees of a search: every hit with its score and kind, and the counts."""
+    result: SearchResult = search.search(
+        query, SearchFilters(), include_restricted=restricted, limit=20
+    )
+    return (
+        [(h.practice.ref, h.score, h.match) for h in result.hits],
+        result.total,
+        result.partial_total,
+        result.did_you_mean,
+    )
+
+
+def mutate(rng: random.Random, practice: Practice, words: list[str]) -> Practice:
+    """The practice with a few words of other practices in its title or summary, maybe hidden."""
+    extra = " ".join(rng.sample(words, 3))
+    if rng.random() < 0.5:
+        changed = replace(practice, title=f"{practice.title} {extra}")
+    else:
+        changed = replace(practice, summary=f"{extra}. {practice.summary}")
+    if rng.random() < 0.2:
+        changed = replace(changed, visibility=Visibility.RESTRICTED)
+    return changed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_index_after_random_changes_answers_as_a_fresh_one(seed):
+    """After any sequence of adds, updates and retirements the answers equal a fresh build's."""
+    rng = random.Random(seed)
+    bank = load_demo_practices()
+    words = [w for p in bank for w in p.title.split() if len(w) > 3]
+    live = {p.ref: p for p in bank[:30]}
+    waiting = list(bank[30:])
+    search = PracticeSearch(live.values(), GLOSSARY)
+    for _ in range(12):
+        batch: list[Practice] = []
+        for _ in range(rng.randint(1, 4)):
+            roll = rng.random()
+            if waiting and roll < 0.4:
+                practice = waiting.pop(rng.randrange(len(waiting)))
+            elif live and roll < 0.8:
+                practice = mutate(rng, rng.choice(list(live.values())), words)
+            elif live:
+                practice = replace(rng.choice(list(live.values())), archived_at=RETIRED_AT)
+            else:
+                continue
+            batch.append(practice)
+            if practice.archived_at is None:
+                live[practice.ref] = practice
+            else:
+                live.pop(practice.ref)
+        search.apply(batch)
+        fresh = PracticeSearch(live.values(), GLOSSARY)
+        for query in QUERIES:
+            for restricted in (False, True):
+                assert answers(search, query, restricted) == answers(fresh, query, restricted)
+    assert len(search) == len(live)
