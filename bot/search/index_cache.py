@@ -36,6 +36,7 @@ from bot.search.query import parse_query
 from bot.search.tokenise import query_words
 
 FALLBACK_CANDIDATES = 200
+BACKGROUND_FROM = 5000
 _SNAPSHOT_FORMAT = "practicebank-index-1"
 WARMING_NOTICE = "Search is still starting up, so these results may be incomplete."
 _log = logging.getLogger(__name__)
@@ -74,8 +75,23 @@ class SearchService:
         """Whether the index is built (searches no longer fall back to the database)."""
         return self._search is not None
 
-    def warm_up(self, uow_factory: UnitOfWorkFactory) -> threading.Thread:
-        """Build the index in a background thread; searches meanwhile answer from the database."""
+    def warm_up(
+        self, uow_factory: UnitOfWorkFactory, *, background_from: int = BACKGROUND_FROM
+    ) -> threading.Thread | None:
+        """Build the index at start-up: now for a small bank, else in a background thread.
+
+        A bank of fewer than `background_from` practices is indexed in well under a second,
+        so it is built before the process serves anyone and every answer is the index's. A
+        larger one is built in the background; searches meanwhile answer from the database.
+        """
+        with uow_factory() as uow:
+            small = uow.practices.count() < background_from
+            if small:
+                with self._lock:
+                    if self._search is None:
+                        self._build(uow)
+        if small:
+            return None
         self._warming = True
 
         def build() -> None:

@@ -120,7 +120,8 @@ def test_search_while_the_index_builds_answers_from_the_database(uow_factory):
         return uow_factory()
 
     service = SearchService(wait_for_build=0)
-    build = service.warm_up(held_back)  # type: ignore[arg-type]
+    build = service.warm_up(uow_factory_counted_once(held_back, uow_factory), background_from=1)
+    assert build is not None
     early = first_page(service, uow_factory, "knife amnesty")
     assert early.hits[0].practice.ref == "PB070"
     assert early.notices[-1] == WARMING_NOTICE
@@ -133,6 +134,25 @@ def test_search_while_the_index_builds_answers_from_the_database(uow_factory):
     assert later.hits[0].practice.ref == "PB070"
     assert WARMING_NOTICE not in later.notices
     assert (service.ready, service.builds) == (True, 1)
+
+
+def uow_factory_counted_once(later: object, now: SqlUnitOfWorkFactory) -> object:
+    """A factory whose first unit of work (the bank's size) opens at once, the next held back."""
+    calls = iter([now, later])
+
+    def make() -> object:
+        return next(calls)()  # type: ignore[operator]
+
+    return make
+
+
+def test_small_bank_is_indexed_before_serving(uow_factory):
+    """A small bank's index is built at start-up itself, so no answer comes from the stand-in."""
+    fill_bank(uow_factory)
+    service = SearchService(wait_for_build=0)
+    assert service.warm_up(uow_factory) is None
+    assert (service.ready, service.builds) == (True, 1)
+    assert WARMING_NOTICE not in first_page(service, uow_factory, "knife").notices
 
 
 def test_database_stand_in_leaves_archived_practices_out(uow_factory):
