@@ -1,7 +1,7 @@
 """The console's outbox delivery: hands this terminal the notifications addressed to its person.
 
-Several terminals may share one database (`practicebank chat --user alice` beside `practicebank
-chat --user mo --moderator`), so each takes only its own mail: direct messages to its user, and,
+Several terminals may share one database (`chat --user alice` beside `chat --user mo
+--moderator`), so each takes only its own mail: direct messages to its user, and,
 when that user moderates, the moderation channel's posts. Everything else stays queued for the
 terminal of the person it is for. A terminal has no other channels, so a post to any other
 channel of the workspace (an announcement) goes to whichever terminal looks first.

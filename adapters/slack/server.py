@@ -104,7 +104,7 @@ def wsgi_handler(bot: SlackBot) -> Callable[..., Iterable[bytes]]:
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """Gunicorn run from code, so `practicebank run slack` and the Procfile are one command."""
+    """Gunicorn run from code, so the CLI's `run slack` and the Procfile are one command."""
 
     def __init__(self, load: Callable[[], Any], options: Mapping[str, Any]) -> None:
         self._load = load

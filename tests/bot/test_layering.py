@@ -209,3 +209,13 @@ def test_the_core_root_holds_at_most_ten_entries():
     """bot/ keeps only its entry point and packages at its root: features live in folders."""
     entries = [p.name for p in BOT_DIR.iterdir() if p.name != "__pycache__"]
     assert len(entries) <= 10, sorted(entries)
+
+
+def test_adapters_never_name_the_composition_root():
+    """Not even a docstring in adapters/ names `practicebank`: they know only the core they get."""
+    named = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "adapters").rglob("*.py"))
+        if "practicebank" in path.read_text(encoding="utf-8")
+    ]
+    assert named == []
