@@ -62,22 +62,20 @@ def _flag(raw: object) -> bool | None:
     raise ValueError(f"must be true or false (1/0, yes/no, on/off), not {_shown(raw)}")
 
 
-def _days(raw: object) -> int | None:
-    if raw is None or isinstance(raw, int):
-        return raw
-    value = str(raw).strip()
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3650:
-        raise ValueError(f"must be a whole number of days from 1 to 3650, not {_shown(raw)}")
-    return int(value)
+def _optional_count(unit: str, high: int) -> BeforeValidator:
+    """A whole number of `unit` from 1 to `high`, or None when unset (the core's default)."""
 
+    def check(raw: object) -> int | None:
+        if raw is None or isinstance(raw, int):
+            return raw
+        value = str(raw).strip()
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= high:
+            raise ValueError(
+                f"must be a whole number of {unit} from 1 to {high}, not {_shown(raw)}"
+            )
+        return int(value)
 
-def _minutes(raw: object) -> int | None:
-    if raw is None or isinstance(raw, int):
-        return raw
-    value = str(raw).strip()
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 43200:
-        raise ValueError(f"must be a whole number of minutes from 1 to 43200, not {_shown(raw)}")
-    return int(value)
+    return BeforeValidator(check)
 
 
 def _whole(low: int, high: int) -> BeforeValidator:
@@ -159,7 +157,7 @@ def _text(raw: object) -> str | None:
 
 
 Flag = Annotated[bool | None, BeforeValidator(_flag)]
-Days = Annotated[int | None, BeforeValidator(_days)]
+Days = Annotated[int | None, _optional_count("days", 3650)]
 Names = Annotated[tuple[str, ...] | None, BeforeValidator(_names)]
 Snowflake = Annotated[str | None, BeforeValidator(_snowflake)]
 Text = Annotated[str | None, BeforeValidator(_text)]
@@ -189,7 +187,7 @@ class Settings(BaseSettings):
     reminder_nudge_days: Days = None
     reminder_escalate_days: Days = None
     search_record_days: Days = None
-    draft_resume_after_minutes: Annotated[int | None, BeforeValidator(_minutes)] = None
+    draft_resume_after_minutes: Annotated[int | None, _optional_count("minutes", 43200)] = None
     reminder_sweep_seconds: Annotated[float, BeforeValidator(_sweep)] = DEFAULT_SWEEP_SECONDS
     user: Text = None
 
