@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import datetime
 from typing import Any, Protocol
 
 import aiohttp
@@ -54,11 +53,7 @@ NOT_SENT = (
 
 
 class MessageMemory(PostedMessages, EventClaims, Protocol):
-    """Where posted messages and claims are remembered (`PlatformState` is one)."""
-
-    def claim(self, key: str, at: datetime) -> bool:
-        """True for the first caller with this key."""
-        ...
+    """Where posted messages and event claims are remembered (`PlatformState` is one)."""
 
 
 class NoChannel(Exception):
