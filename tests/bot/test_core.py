@@ -49,33 +49,30 @@ SHARING = text("Know a practice that belongs here? Type ", bold("share"), " to a
 SHARE_BUTTON = Buttons((Action("share", "Share a practice", ActionStyle.PRIMARY),))
 
 
-def filter_choices(search_id: int) -> tuple[Choices, Choices]:
-    """The two *Filter by* lists under a page of matches of search `search_id`."""
+def knife_filters(search_id: int) -> tuple[Choices]:
+    """The *Filter by* list under "knife" (both matches untested and prevention; one diversion)."""
+    return (
+        Choices("Filter by focus", (Choice(f"filter:{search_id}:f:diversion", "Diversion (1)"),)),
+    )
+
+
+def crime_filters(search_id: int) -> tuple[Choices, Choices]:
+    """The two *Filter by* lists under "crime": the values its 11 matches have, counted."""
+    ratings = [("promising", "Promising (2)"), ("untested", "Untested – new or innovative (9)")]
+    focuses = [
+        ("prevention", "Prevention (7)"),
+        ("diversion", "Diversion (3)"),
+        ("reoffending", "Reoffending (1)"),
+        ("organisational", "Organisational (3)"),
+    ]
     return (
         Choices(
             "Filter by effectiveness",
-            tuple(
-                Choice(f"filter:{search_id}:e:{value}", label)
-                for value, label in [
-                    ("worked", "Worked"),
-                    ("promising", "Promising"),
-                    ("untested", "Untested – new or innovative"),
-                    ("didnt_work", "Didn't work"),
-                ]
-            ),
+            tuple(Choice(f"filter:{search_id}:e:{v}", label) for v, label in ratings),
         ),
         Choices(
             "Filter by focus",
-            tuple(
-                Choice(f"filter:{search_id}:f:{value}", value.capitalize())
-                for value in [
-                    "prevention",
-                    "diversion",
-                    "reoffending",
-                    "organisational",
-                    "location",
-                ]
-            ),
+            tuple(Choice(f"filter:{search_id}:f:{v}", label) for v, label in focuses),
         ),
     )
 
@@ -131,7 +128,7 @@ def test_search_shows_cards_with_details_buttons(bank):
             Buttons((Action("show:PB017", "Details PB017"),)),
             PracticeCard(DEMO["PB058"], CardDetail.SUMMARY, rank=2),
             Buttons((Action("show:PB058", "Details PB058"),)),
-            *filter_choices(1),
+            *knife_filters(1),
         ),
         share_action="more:1:0",
     )
@@ -180,7 +177,7 @@ def test_first_page_offers_more_results(bank):
     assert reply.plain == "11 practices for “crime” (showing 1–5 of 11)."
     assert [c.rank for c in reply.blocks if isinstance(c, PracticeCard)] == [1, 2, 3, 4, 5]
     assert reply.blocks[-3] == Buttons((Action("more:1:5", "More results", ActionStyle.PRIMARY),))
-    assert reply.blocks[-2:] == filter_choices(1)
+    assert reply.blocks[-2:] == crime_filters(1)
 
 
 def test_more_results_shows_the_next_page(bank):
