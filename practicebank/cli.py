@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
 from bot.commands.reading import normalise_ref
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
-from bot.kernel.ports import GlossaryEntry
-from bot.search.glossary import load_shipped_glossary, term_key
+from bot.search.glossary import load_shipped_glossary, read_entry, term_key
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 from bot.search.query import parse_filter_value
 
@@ -393,23 +392,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_add(args: argparse.Namespace) -> int:
-    """Teach search a term (acronym, synonym) without a release."""
-    term = " ".join(args.term.split()).lower()
-    expansion = " ".join(args.expansion.split())
-    if not term or not expansion or len(term) > 60 or len(expansion) > 200:
-        raise CliError(
-            "A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE
-        )
-    if _has_control_characters(term + expansion):
-        # `glossary list` prints terms back to a terminal, where an escape sequence would act.
-        raise CliError(
-            "A glossary term and its expansion must be plain text, without control characters.",
-            EXIT_USAGE,
-        )
+    """Teach search a term (acronym, synonym) without a release.
+
+    The term and meaning are read by the core's one check (`read_entry`), as in chat, so both
+    accept and refuse the same entries in the same words.
+    """
+    entry = read_entry(args.term, args.expansion, "cli")
+    if isinstance(entry, str):
+        raise CliError(entry, EXIT_USAGE)
     with _open_store(args).uow_factory() as uow:
-        uow.glossary.add(GlossaryEntry(term=term, expansion=expansion, added_by="cli"))
+        uow.glossary.add(entry)
         uow.commit()
-    _say(f"Search now reads “{term}” as also meaning “{expansion}”.")
+    _say(f"Search now reads “{entry.term}” as also meaning “{entry.expansion}”.")
     return EXIT_OK
 
 
