@@ -67,7 +67,7 @@ def test_a_search_after_a_pause_is_answered_then_the_offer_at_the_terminal(sessi
     assert printed[-1] == (
         f"You were in the middle of your draft “{TITLE}”. Continue where you left off, or\n"
         "discard it?\n"
-        "   [13] Continue  [14] Discard"
+        "   [8] Continue  [9] Discard"
     )
     (resumed,) = session.push("continue")
     assert resumed.startswith("Welcome back. Here is where you were:")
