@@ -2,8 +2,8 @@
 
 A line is `Text` for the core to read (verbs, refs and `/practice …` included); a bare number or a
 button's exact label presses one of the buttons shown last, as a `Click` (a label ending in a
-count, a filter's `Diversion (2)`, is pressed by its words alone too: nobody types the count). Pressing a number
-that was never shown, and `quit`, are settled here without bothering the core.
+count, a filter's `Diversion (2)`, is pressed by its words alone too: nobody types the count).
+Pressing a number that was never shown, and `quit`, are settled here without bothering the core.
 """
 
 from __future__ import annotations
