@@ -349,13 +349,36 @@ class Searching:
         reader = getattr(self._uow_factory, "reader", self._uow_factory)
         with reader() as uow:
             result = self._search(uow, actor, query, SearchFilters(), offset=0)
+            # Only when nothing was found: one count says whether the bank holds anything at all.
+            # Counted with archived and restricted practices, so it never tells a public asker
+            # that restricted ones exist: it is 0 only for a bank with nothing in it.
+            empty_bank = not result.total and not result.partial_total and not uow.practices.count()
         with self._uow_factory() as uow:
             record = uow.searches.record(
                 actor, query, result.total, self._clock.now(), partial_count=result.partial_total
             )
             uow.searches.mark_shown(actor, record.id, _shown_until(result))
             uow.commit()
+        if empty_bank:
+            return self._empty_bank_reply(record)
         return self._results_reply(record, result, notices)
+
+    def _empty_bank_reply(self, record: SearchRecord) -> Reply:
+        """Nothing found because the bank holds no practice yet: say so, and offer to share one.
+
+        Other words would find nothing either, so the usual "try other words" is left out.
+        """
+        return Reply(
+            (
+                text("No practices found for ", _quoted(record.text), "."),
+                text(
+                    "The practice bank is empty: nobody has shared a practice yet. Type ",
+                    bold("share"),
+                    " to add the first one.",
+                ),
+                Buttons((share_button(),)),
+            )
+        )
 
     def _settings(self, uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:
         return uow.workspaces.get(actor.workspace)

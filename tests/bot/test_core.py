@@ -613,3 +613,27 @@ def test_someone_elses_click_does_not_move_where_the_searcher_stopped(world):
     say(bank, "crime")
     click(bank, "more:1:5", actor=CAROL)
     assert say(bank, "more").plain.startswith("11 practices for “crime” (showing 6–10 of 11)")
+
+
+def test_a_search_of_an_empty_bank_says_the_bank_is_empty():
+    """With no practice in the bank, a search says so and offers to share the first one."""
+    bank = PracticeBank(MemoryUnitOfWorkFactory(), FixedClock())
+    [reply] = bank.handle(Text(ALICE, ALICE_PLACE, "burglary"))
+    assert reply.plain == (
+        "No practices found for “burglary”.\n"
+        "The practice bank is empty: nobody has shared a practice yet. Type share to add the "
+        "first one."
+    )
+    assert button_ids(reply) == ["share"]
+
+
+def test_a_bank_of_restricted_practices_only_is_not_called_empty_to_the_public():
+    """A public asker over a bank holding only a restricted practice gets the usual answer:
+    "empty" would tell them something exists that they may not see, or mislead them."""
+    uows = MemoryUnitOfWorkFactory()
+    with uows() as uow:
+        uow.practices.upsert_many([RESTRICTED])
+        uow.commit()
+    [reply] = PracticeBank(uows, FixedClock()).handle(Text(ALICE, ALICE_PLACE, "burglary"))
+    assert reply.plain.startswith("No practices found for “burglary”.\nTry fewer or other words")
+    assert "empty" not in reply.plain
