@@ -1,8 +1,10 @@
 """The `practicebank` command: chat in the terminal, import/export the bank, search, migrate, run.
 
 This module only parses arguments and calls the composition root (`practicebank.bootstrap`).
-It imports the composition root, the store and the settings only once a command runs, so
-`practicebank --help` (and a mistyped flag) answers without loading the ORM, Slack or Discord.
+It imports the composition root, the store, the settings and what only some commands use (the
+bank-file reader, the query parser) once a command runs, so `practicebank --help` (and a
+mistyped flag) answers without loading the ORM, Slack or Discord. `search` and `show` read a
+bank already at head without the ORM at all (`_read_bank`).
 Every command reads the settings once (environment, then `.env`; `--database-url` wins), brings
 the database to head on first use and turns expected failures (bad settings, bad files,
 unreachable databases, bad flags) into one clear line on standard error and a non-zero exit,
@@ -23,13 +25,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
-from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
-from bot.commands.reading import normalise_ref
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
 from bot.kernel.ports import GlossaryEntry, UnitOfWork
 from bot.search.glossary import load_shipped_glossary, term_key
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
-from bot.search.query import parse_filter_value
 
 if TYPE_CHECKING:
     from practicebank.bootstrap import Store
@@ -214,6 +213,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     The report counts practices added, updated (their stored row rewritten) and unchanged.
     """
+    from bot.bankfile import BankFileError, read_bank_file
+
     path = Path(args.file)
     try:
         practices = read_bank_file(path, progress=_progress_bar("Checking"))
@@ -234,6 +235,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the whole bank as JSON or CSV, in a form `import` takes back unchanged."""
+    from bot.bankfile import write_bank
+
     with _open_store(args).uow_factory() as uow:
         practices = uow.practices.list_all()
     if args.output:
@@ -247,6 +250,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _filters_from_flags(args: argparse.Namespace) -> SearchFilters:
     """Structured filters from the command-line flags, with the same aliases as inline filters."""
+    from bot.search.query import parse_filter_value
+
     return SearchFilters(
         effectiveness=frozenset(
             parse_filter_value("effectiveness", v, Effectiveness) for v in args.effectiveness
@@ -391,6 +396,9 @@ def _has_control_characters(text: str) -> bool:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one practice in full by its ref; exit 1 when there is no such practice."""
+    from bot.bankfile import practice_record
+    from bot.commands.reading import normalise_ref
+
     # The same references the chat accepts (`pb46`, `PB 46`), so both read `PB046`.
     ref = normalise_ref(args.ref) or args.ref.strip()
     with _read_bank(args) as (uow, _):
