@@ -13,6 +13,7 @@ variable that is set replaces the stored value, one that is unset (or blank) kee
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import signal
 import tempfile
@@ -20,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -342,7 +344,21 @@ def slack_settings(settings: Settings) -> SlackSettings:
         workers=settings.web_concurrency,
         threads=settings.slack_threads,
         delivery_seconds=settings.slack_delivery_seconds,
+        inbox_dir="" if app_token else slack_inbox_dir(settings),
     )
+
+
+def slack_inbox_dir(settings: Settings) -> str:
+    """`SLACK_INBOX_DIR`, else `<data folder>/practicebank/slack-inbox/<database digest>`.
+
+    One folder per database, so two bots on one machine (or two test databases) never work
+    each other's requests.
+    """
+    if settings.slack_inbox_dir:
+        return settings.slack_inbox_dir
+    base = Path(settings.xdg_data_home or Path.home() / ".local" / "share")
+    digest = hashlib.sha256(settings.database.encode()).hexdigest()[:16]
+    return str(base / "practicebank" / "slack-inbox" / digest)
 
 
 @dataclass

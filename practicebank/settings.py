@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     port: Annotated[int, _whole(1, 65535)] = 3000
     web_concurrency: Annotated[int, _whole(1, 64)] = 2
     slack_threads: Annotated[int, _whole(1, 256)] = 8
+    # Where the web process spools each Slack request before acking it (see
+    # `adapters.slack.inbox`); unset: a folder per database under the data folder.
+    slack_inbox_dir: Text = None
 
     discord_token: SecretStr | None = None
     discord_api_url: Annotated[str, _url("https", "http")] = "https://discord.com/api/v10"

@@ -3,25 +3,33 @@
 `create_slack_bot` wires the adapter (Web API client, Bolt app, delivery loop) around a core the
 composition root built; it connects to nothing at import time. In HTTP mode gunicorn loads the
 application in each worker after the fork (so the delivery thread and database connections belong
-to the worker) and serves Bolt's WSGI handler on `$PORT` at `/slack/events`; Bolt checks each
-request's signature.
+to the worker) and serves `/slack/events` on `$PORT`: the ack path (`InboxFront`) checks each
+request's signature, spools it in the inbox (`adapters.slack.inbox`) and answers 200; the work
+runs after, from the spooled file. Only what Slack needs an answer *in* the ack for — a modal
+submission (its next view), the URL check — goes to Bolt's own handler as it arrives.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from gunicorn.app.base import BaseApplication
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.app import Handler, SlackAdapter, build_app, workspace_from
+from adapters.slack.app import Handler, SlackAdapter, build_app, build_work_app, workspace_from
 from adapters.slack.delivery import SlackDelivery
+from adapters.slack.inbox import Inbox, InboxWorker, Request
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.commands.home import Home
 from bot.kernel.delivery import DeliveryLoop, OnOutcome
@@ -42,13 +50,19 @@ class SlackBot:
     delivery: SlackDelivery
     loop: DeliveryLoop
     team_id: str
+    signing_secret: str = ""
+    inbox: InboxWorker | None = None
 
     def start_background(self) -> None:
-        """Start delivering notifications (in this process)."""
+        """Start delivering notifications and working the inbox (in this process)."""
         self.loop.start()
+        if self.inbox is not None:
+            self.inbox.start()
 
     def stop_background(self) -> None:
-        """Stop the delivery loop."""
+        """Finish the inbox work in hand (the rest stays spooled), then stop delivering."""
+        if self.inbox is not None:
+            self.inbox.stop()
         self.loop.stop()
 
 
@@ -95,12 +109,103 @@ def create_slack_bot(
     home = Home(uow_factory, clock)
     adapter = SlackAdapter(bank, client, state, clock, after_event=loop.wake, home=home.for_actor)
     app = build_app(adapter, client, settings.signing_secret, socket_mode=settings.socket_mode)
-    return SlackBot(app, client, delivery, loop, team_id)
+    inbox = None
+    if settings.inbox_dir and not settings.socket_mode:
+        # The inbox claims each request itself, so this adapter claims nothing.
+        behind = SlackAdapter(
+            bank,
+            client,
+            state,
+            clock,
+            after_event=loop.wake,
+            home=home.for_actor,
+            claims_events=False,
+        )
+        work_app = build_work_app(behind, client)
+
+        def work(request: Request) -> bool:
+            response = work_app.dispatch(
+                BoltRequest(body=request.body, headers=dict(request.headers))
+            )
+            return response.status < 500  # 404: nothing listens for it, nothing to do
+
+        inbox = InboxWorker(
+            Inbox(Path(settings.inbox_dir)), work, state, clock, threads=settings.work_threads
+        )
+    return SlackBot(app, client, delivery, loop, team_id, settings.signing_secret, inbox)
+
+
+class InboxFront:
+    """The HTTP ack path: check the signature, spool the request, answer 200 — nothing else.
+
+    No database, search or Slack call happens before the 200, and the request is on disk
+    before it (see `adapters.slack.inbox` for the guarantee). A modal submission and Slack's
+    URL check go to Bolt as they arrive, since their answer is in the ack itself.
+    """
+
+    def __init__(
+        self,
+        bolt: Callable[..., Iterable[bytes]],
+        inbox: InboxWorker,
+        signing_secret: str,
+    ) -> None:
+        """Wrap Bolt's WSGI handler; spooled files are handed to `inbox` to work."""
+        self._bolt = bolt
+        self._inbox = inbox
+        self._verifier = SignatureVerifier(signing_secret)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Answer one WSGI request."""
+        if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self._bolt(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        body = raw.decode("utf-8", errors="replace")
+        headers = {
+            "content-type": str(environ.get("CONTENT_TYPE") or ""),
+            "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""),
+            "x-slack-retry-num": str(environ.get("HTTP_X_SLACK_RETRY_NUM") or ""),
+        }
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        if not self._verifier.is_valid(body, headers["x-slack-request-timestamp"], signature):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+            return [b"invalid request"]
+        if _answered_in_the_ack(body, headers["content-type"]):
+            environ["wsgi.input"] = io.BytesIO(raw)
+            return self._bolt(environ, start_response)
+        path = self._inbox.inbox.put(body, headers)
+        self._inbox.submit(path)
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+
+def _answered_in_the_ack(body: str, content_type: str) -> bool:
+    """A modal submission, the URL check or the SSL check: Slack reads the ack's body."""
+    if content_type.startswith("application/json"):
+        try:
+            kind = json.loads(body).get("type")
+        except (ValueError, AttributeError):
+            return False
+        return bool(kind == "url_verification")
+    fields = parse_qs(body)
+    if fields.get("ssl_check"):
+        return True
+    payload = fields.get("payload")
+    if not payload:
+        return False
+    try:
+        kind = json.loads(payload[0]).get("type")
+    except (ValueError, AttributeError):
+        return False
+    return bool(kind == "view_submission")
 
 
 def wsgi_handler(bot: SlackBot) -> Callable[..., Iterable[bytes]]:
-    """Bolt's WSGI callable for `bot`, answering on `/slack/events`."""
-    return SlackRequestHandler(bot.app, path=EVENTS_PATH)
+    """The WSGI callable for `bot` on `/slack/events`: the inbox's ack path, or Bolt's alone."""
+    bolt = SlackRequestHandler(bot.app, path=EVENTS_PATH)
+    if bot.inbox is None:
+        return bolt
+    return InboxFront(bolt, bot.inbox, bot.signing_secret)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
