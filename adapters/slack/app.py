@@ -172,7 +172,8 @@ class SlackAdapter:
 
         The inbox acked already (`adapters.slack.inbox`), so here a listener acks a request
         nobody waits for and does its work at once; `dispatch` answers 500 when it raised.
-        Modal submissions never reach the inbox (their ack carries the next view).
+        A modal submission is answered in its ack, as it arrives; what reaches this app is its
+        follow-up, the messages beside the modal (`on_view_follow_up`).
         """
         app.command(re.compile(r"/.+"))(_acked(self.on_command))
         app.action(re.compile(re.escape(SHARE_IN_CHANNEL) + ".*"))(_acked(self.on_share_in_channel))
@@ -180,6 +181,7 @@ class SlackAdapter:
         app.event("app_mention")(_acked(self.on_app_mention))
         app.event("app_home_opened")(_acked(self.on_app_home_opened))
         app.event("message")(_acked(self.on_message))
+        app.view(re.compile(r".+"))(_acked(self.on_view_follow_up))
 
     def _begin(self, body: dict[str, Any]) -> bool:
         """Claim an event's work; False for one already claimed (a retry, or another worker's).
@@ -281,28 +283,27 @@ class SlackAdapter:
 
         When the core sends the same form back with a reason on each refused field, the reasons
         go beside those fields (`response_action: errors`) and the modal keeps what was typed.
-        Messages beside the modal are sent on the work pool, so the ack does not wait for them.
+        Messages beside the modal are sent on the work pool, so the ack does not wait for them;
+        for a submission spooled in the inbox, its follow-up (`on_view_follow_up`) sends them.
         """
         inbound = on_view_submission(body)
-        replies = self._ask(inbound.event)
-        forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
-        submitted = inbound.event.form if isinstance(inbound.event, FormSubmit) else ""
-        if forms and forms[0][1].id == submitted and field_errors(forms[0][1]):
-            ack(response_action="errors", errors=field_errors(forms[0][1]))
-            rest = [r for r in replies if r is not forms[0][0]]
-        elif forms:
-            reply, form = forms[0]
-            notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
-            metadata = _metadata(inbound.source)
-            ack(response_action="update", view=render_modal(form, metadata, notes))
-            rest = [r for r in replies if r is not reply]
-        else:
-            ack()
-            rest = replies
-        if rest:
+        answer, rest = _view_answer(inbound, self._ask(inbound.event))
+        ack(**answer)
+        if rest and CURRENT_ANSWERS.get() is None:
             self.work.submit(
                 self._answer, replace(inbound, source=replace(inbound.source, trigger_id="")), rest
             )
+
+    def on_view_follow_up(self, body: dict[str, Any]) -> None:
+        """A spooled modal submission after its ack: the messages beside the modal.
+
+        The core's answer is the one the ack recorded (`adapters.slack.inbox.Answers`); if the
+        worker died before the core answered, the core is asked now, once.
+        """
+        inbound = on_view_submission(body)
+        _, rest = _view_answer(inbound, self._ask(inbound.event))
+        if rest:
+            self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), rest)
 
     def on_app_mention(self, body: dict[str, Any]) -> None:
         """`@Practice bank knife crime` in a channel: the answer goes in the thread."""
@@ -543,6 +544,21 @@ def _acked(listener: Callable[[dict[str, Any]], None]) -> Callable[[Ack, dict[st
         listener(body)
 
     return work
+
+
+def _view_answer(inbound: Inbound, replies: list[Reply]) -> tuple[dict[str, Any], list[Reply]]:
+    """A modal submission's ack (the next view, or errors beside fields) and the other replies."""
+    forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
+    submitted = inbound.event.form if isinstance(inbound.event, FormSubmit) else ""
+    if forms and forms[0][1].id == submitted and field_errors(forms[0][1]):
+        answer: dict[str, Any] = {"response_action": "errors", "errors": field_errors(forms[0][1])}
+        return answer, [r for r in replies if r is not forms[0][0]]
+    if forms:
+        reply, form = forms[0]
+        notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
+        view = render_modal(form, _metadata(inbound.source), notes)
+        return {"response_action": "update", "view": view}, [r for r in replies if r is not reply]
+    return {}, replies
 
 
 def field_errors(form: Form) -> dict[str, str]:

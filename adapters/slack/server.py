@@ -29,7 +29,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import Handler, SlackAdapter, build_app, build_work_app, workspace_from
 from adapters.slack.delivery import SlackDelivery
-from adapters.slack.inbox import Inbox, InboxWorker, Request
+from adapters.slack.inbox import CURRENT_ANSWERS, Answers, Inbox, InboxWorker, Request
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.commands.home import Home
 from bot.kernel.delivery import DeliveryLoop, OnOutcome
@@ -139,8 +139,9 @@ class InboxFront:
     """The HTTP ack path: check the signature, spool the request, answer 200 — nothing else.
 
     No database, search or Slack call happens before the 200, and the request is on disk
-    before it (see `adapters.slack.inbox` for the guarantee). A modal submission and Slack's
-    URL check go to Bolt as they arrive, since their answer is in the ack itself.
+    before it (see `adapters.slack.inbox` for the guarantee). Slack's URL check goes to Bolt
+    as it arrives, and so does a modal submission (its ack may carry the next view), spooled
+    first all the same.
     """
 
     def __init__(
@@ -170,34 +171,63 @@ class InboxFront:
         if not self._verifier.is_valid(body, headers["x-slack-request-timestamp"], signature):
             start_response("401 Unauthorized", [("Content-Type", "text/plain")])
             return [b"invalid request"]
-        if _answered_in_the_ack(body, headers["content-type"]):
+        kind = _answered_in_the_ack(body, headers["content-type"])
+        if kind == URL_CHECK:
             environ["wsgi.input"] = io.BytesIO(raw)
             return self._bolt(environ, start_response)
         path = self._inbox.inbox.put(body, headers)
+        if kind == MODAL:
+            environ["wsgi.input"] = io.BytesIO(raw)
+            return self._answer_modal(path, environ, start_response)
         self._inbox.submit(path)
         start_response("200 OK", [("Content-Length", "0")])
         return [b""]
 
+    def _answer_modal(
+        self, path: Path, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Any:
+        """A modal submission: Bolt answers it now, since the ack may carry the next view.
 
-def _answered_in_the_ack(body: str, content_type: str) -> bool:
-    """A modal submission, the URL check or the SSL check: Slack reads the ack's body."""
+        It runs under the spooled file's lock with the core's answer recorded, so that if this
+        worker dies the replay sends the messages beside the modal without deciding twice.
+        """
+        letter = self._inbox.inbox.take(path)
+        token = CURRENT_ANSWERS.set(Answers(letter.answers_path) if letter else None)
+        try:
+            return self._bolt(environ, start_response)
+        finally:
+            CURRENT_ANSWERS.reset(token)
+            if letter is not None:
+                letter.release()
+            self._inbox.submit(path)  # the follow-up: the messages beside the modal
+
+
+URL_CHECK = "url check"
+MODAL = "modal"
+
+
+def _answered_in_the_ack(body: str, content_type: str) -> str:
+    """What Slack reads in the ack: `URL_CHECK`, `MODAL`, or "" (only "received").
+
+    `URL_CHECK` is the URL or SSL check, `MODAL` a modal submission (the next view, errors).
+    """
     if content_type.startswith("application/json"):
         try:
             kind = json.loads(body).get("type")
         except (ValueError, AttributeError):
-            return False
-        return bool(kind == "url_verification")
+            return ""
+        return URL_CHECK if kind == "url_verification" else ""
     fields = parse_qs(body)
     if fields.get("ssl_check"):
-        return True
+        return URL_CHECK
     payload = fields.get("payload")
     if not payload:
-        return False
+        return ""
     try:
         kind = json.loads(payload[0]).get("type")
     except (ValueError, AttributeError):
-        return False
-    return bool(kind == "view_submission")
+        return ""
+    return MODAL if kind == "view_submission" else ""
 
 
 def wsgi_handler(bot: SlackBot) -> Callable[..., Iterable[bytes]]:
