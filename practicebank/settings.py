@@ -207,6 +207,8 @@ class Settings(BaseSettings):
     # Where the web process spools each Slack request before acking it (see
     # `adapters.slack.inbox`); unset: a folder per database under the data folder.
     slack_inbox_dir: Text = None
+    # Processes beside the web workers that do the work behind the acks; 0: the web workers do.
+    slack_work_processes: Annotated[int, _whole(0, 32)] = 2
 
     discord_token: SecretStr | None = None
     discord_api_url: Annotated[str, _url("https", "http")] = "https://discord.com/api/v10"

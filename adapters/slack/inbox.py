@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 # A file this old whose lock is free was left by a worker that died (or was stopped) holding it.
 ORPHAN_AGE = 5.0
 SWEEP_SECONDS = 2.0  # how often a worker looks for orphans
+POLL = 0.01  # how often a work process looks for new files (no inotify in the standard library)
 GIVE_UP_AGE = 3600.0  # Slack itself gives up on an event after about an hour
 KEPT_HEADERS = ("content-type", "x-slack-request-timestamp", "x-slack-retry-num")
 SUFFIX = ".json"
@@ -172,14 +173,21 @@ class Inbox:
 
     def put(self, body: str, headers: Mapping[str, str]) -> Path:
         """Spool one request whole (temporary name, then rename) and return its path."""
+        letter = self.hold(body, headers)
+        letter.release()
+        return letter.path
+
+    def hold(self, body: str, headers: Mapping[str, str]) -> Letter:
+        """Spool one request, locked before anyone can see it: this thread works it first."""
         kept = {name: headers[name] for name in KEPT_HEADERS if headers.get(name)}
         name = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
         temporary = self.folder / f".{name}.tmp"
         final = self.folder / f"{name}{SUFFIX}"
-        with temporary.open("w", encoding="utf-8") as file:
-            json.dump({"headers": kept, "body": body}, file)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, json.dumps({"headers": kept, "body": body}).encode())
         temporary.rename(final)
-        return final
+        return Letter(final, fd, Request(body, kept))
 
     def take(self, path: Path) -> Letter | None:
         """Lock a spooled file for working; None if another worker holds it or it is gone."""
@@ -255,7 +263,8 @@ class InboxWorker:
 
     `threads` bound the work running at once in this process; what waits is on disk already.
     `stop` (SIGTERM) stops taking files, lets the ones being worked finish and leaves the rest
-    for the next worker.
+    for the next worker. A work process (`serve_forever`) watches the folder every `POLL`
+    seconds and takes any file whose lock is free, of any age.
     """
 
     def __init__(
@@ -305,6 +314,17 @@ class InboxWorker:
             if self._stopping.is_set():
                 return
             self.submit(path)
+
+    def serve_forever(self, stopping: threading.Event) -> None:
+        """A work process's loop: take every free file as it appears, until `stopping`."""
+        self.inbox.orphan_age = 0.0
+        while not stopping.is_set():
+            try:
+                self.sweep()
+            except OSError:
+                log.exception("inbox poll failed")
+            stopping.wait(POLL)
+        self.stop()
 
     def stop(self) -> None:
         """Finish what is being worked; leave what is queued on disk for the next worker."""

@@ -11,9 +11,14 @@ submission (its next view), the URL check — goes to Bolt's own handler as it a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +34,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import Handler, SlackAdapter, build_app, build_work_app, workspace_from
 from adapters.slack.delivery import SlackDelivery
-from adapters.slack.inbox import CURRENT_ANSWERS, Answers, Inbox, InboxWorker, Request
+from adapters.slack.inbox import CURRENT_ANSWERS, Answers, Inbox, InboxWorker, Letter, Request
 from adapters.slack.settings import EVENTS_PATH, SlackSettings
 from bot.commands.home import Home
 from bot.kernel.delivery import DeliveryLoop, OnOutcome
@@ -149,11 +154,17 @@ class InboxFront:
         bolt: Callable[..., Iterable[bytes]],
         inbox: InboxWorker,
         signing_secret: str,
+        *,
+        work_here: bool = True,
     ) -> None:
-        """Wrap Bolt's WSGI handler; spooled files are handed to `inbox` to work."""
+        """Wrap Bolt's WSGI handler; spooled files are handed to `inbox` to work.
+
+        With `work_here` False the work processes (`WorkProcesses`) find the files themselves.
+        """
         self._bolt = bolt
         self._inbox = inbox
         self._verifier = SignatureVerifier(signing_secret)
+        self._work_here = work_here
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Answer one WSGI request."""
@@ -175,31 +186,33 @@ class InboxFront:
         if kind == URL_CHECK:
             environ["wsgi.input"] = io.BytesIO(raw)
             return self._bolt(environ, start_response)
-        path = self._inbox.inbox.put(body, headers)
         if kind == MODAL:
             environ["wsgi.input"] = io.BytesIO(raw)
-            return self._answer_modal(path, environ, start_response)
-        self._inbox.submit(path)
+            return self._answer_modal(
+                self._inbox.inbox.hold(body, headers), environ, start_response
+            )
+        path = self._inbox.inbox.put(body, headers)
+        if self._work_here:
+            self._inbox.submit(path)
         start_response("200 OK", [("Content-Length", "0")])
         return [b""]
 
     def _answer_modal(
-        self, path: Path, environ: dict[str, Any], start_response: Callable[..., Any]
+        self, letter: Letter, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Any:
         """A modal submission: Bolt answers it now, since the ack may carry the next view.
 
         It runs under the spooled file's lock with the core's answer recorded, so that if this
         worker dies the replay sends the messages beside the modal without deciding twice.
         """
-        letter = self._inbox.inbox.take(path)
-        token = CURRENT_ANSWERS.set(Answers(letter.answers_path) if letter else None)
+        token = CURRENT_ANSWERS.set(Answers(letter.answers_path))
         try:
             return self._bolt(environ, start_response)
         finally:
             CURRENT_ANSWERS.reset(token)
-            if letter is not None:
-                letter.release()
-            self._inbox.submit(path)  # the follow-up: the messages beside the modal
+            letter.release()
+            if self._work_here:
+                self._inbox.submit(letter.path)  # the follow-up: the messages beside the modal
 
 
 URL_CHECK = "url check"
@@ -230,12 +243,15 @@ def _answered_in_the_ack(body: str, content_type: str) -> str:
     return MODAL if kind == "view_submission" else ""
 
 
-def wsgi_handler(bot: SlackBot) -> Callable[..., Iterable[bytes]]:
-    """The WSGI callable for `bot` on `/slack/events`: the inbox's ack path, or Bolt's alone."""
+def wsgi_handler(bot: SlackBot, *, work_here: bool = True) -> Callable[..., Iterable[bytes]]:
+    """The WSGI callable for `bot` on `/slack/events`: the inbox's ack path, or Bolt's alone.
+
+    `work_here` False: this process only acks, and work processes work the inbox.
+    """
     bolt = SlackRequestHandler(bot.app, path=EVENTS_PATH)
     if bot.inbox is None:
         return bolt
-    return InboxFront(bolt, bot.inbox, bot.signing_secret)
+    return InboxFront(bolt, bot.inbox, bot.signing_secret, work_here=work_here)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -260,12 +276,14 @@ def serve_http(
     *,
     on_worker_exit: Callable[[int], None] | None = None,
     on_child_exit: Callable[[int], None] | None = None,
+    work: Callable[[threading.Event], None] | None = None,
 ) -> None:
     """Serve `/slack/events` on `$PORT` with gunicorn (threads per worker, workers by fork).
 
     `load` builds the WSGI application; gunicorn calls it in each worker after the fork.
     `on_worker_exit(pid)` runs in a worker as it stops (SIGTERM), `on_child_exit(pid)` in the
-    master once a worker has gone.
+    master once a worker has gone. `work(stopping)`, when given, is the body of each of the
+    `settings.work_processes` work processes the master keeps running (`WorkProcesses`).
     """
     options: dict[str, Any] = {
         "bind": f"0.0.0.0:{settings.port}",
@@ -279,7 +297,99 @@ def serve_http(
         options["worker_exit"] = lambda _server, worker: on_worker_exit(worker.pid)
     if on_child_exit is not None:
         options["child_exit"] = lambda _server, worker: on_child_exit(worker.pid)
+    if work is not None and settings.work_processes > 0:
+        processes = WorkProcesses(settings.work_processes, settings.workers, work)
+        options["when_ready"] = processes.start
+        options["on_exit"] = lambda _server: processes.stop()
     _Gunicorn(load, options).run()
+
+
+class WorkProcesses:
+    """The inbox's work processes beside gunicorn's web workers, kept running by the master.
+
+    The web workers only check signatures, spool and ack; these processes, at a lower
+    priority (`NICE`), do the work, so a busy search never delays an ack. They are forked by
+    the master once its web workers are up, restarted if one dies, and sent SIGTERM when the
+    master stops: each finishes the requests in hand and leaves the rest spooled.
+    """
+
+    NICE = 10
+    STOP_SECONDS = 30.0
+
+    def __init__(
+        self, count: int, web_workers: int, work: Callable[[threading.Event], None]
+    ) -> None:
+        """`count` processes running `work(stopping)`, once `web_workers` are booted."""
+        self._count = count
+        self._web_workers = web_workers
+        self._work = work
+        self._pids: list[int] = []
+        self._stopping = threading.Event()
+
+    def start(self, server: Any) -> None:
+        """Gunicorn's `when_ready`: supervise from a thread of the master."""
+        thread = threading.Thread(target=self._supervise, args=(server,), daemon=True)
+        thread.start()
+
+    def _supervise(self, server: Any) -> None:
+        # Forked after the web workers, so that the master's first children are web workers.
+        while len(server.WORKERS) < self._web_workers and not self._stopping.wait(0.05):
+            pass
+        while not self._stopping.is_set():
+            self._pids = [pid for pid in self._pids if _alive(pid)]
+            while len(self._pids) < self._count and not self._stopping.is_set():
+                self._pids.append(self._fork(server))
+            self._stopping.wait(1.0)
+
+    def _fork(self, server: Any) -> int:
+        pid = os.fork()
+        if pid:
+            log.info("started inbox work process %d", pid)
+            return pid
+        code = 0
+        try:
+            for listener in getattr(server, "LISTENERS", []):
+                listener.close()
+            stopping = threading.Event()
+            for number in (
+                signal.SIGHUP,
+                signal.SIGUSR1,
+                signal.SIGUSR2,
+                signal.SIGWINCH,
+                signal.SIGTTIN,
+                signal.SIGTTOU,
+                signal.SIGCHLD,
+                signal.SIGQUIT,
+            ):
+                signal.signal(number, signal.SIG_DFL)
+            for number in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(number, lambda *_: stopping.set())
+            os.nice(self.NICE)
+            self._work(stopping)
+        except BaseException:
+            log.exception("inbox work process failed")
+            code = 1
+        finally:
+            os._exit(code)
+
+    def stop(self) -> None:
+        """Gunicorn's `on_exit`: SIGTERM each work process and wait for it to drain."""
+        self._stopping.set()
+        for pid in self._pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.STOP_SECONDS
+        while any(_alive(pid) for pid in self._pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a work process still runs (the master reaps its children on SIGCHLD)."""
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False  # reaped by the master already
+    return finished == 0
 
 
 def socket_mode_handler(bot: SlackBot, settings: SlackSettings) -> SocketModeHandler:
