@@ -69,6 +69,9 @@ log = logging.getLogger(__name__)
 ORPHAN_AGE = 5.0
 SWEEP_SECONDS = 2.0  # how often a worker looks for orphans
 POLL = 0.01  # how often a work process looks for new files (no inotify in the standard library)
+# Leftovers (a write cut short, answers of a finished request) are deleted at this age only, so
+# a file being written now is never taken for one, whatever `orphan_age` says.
+LEFTOVER_AGE = 60.0
 GIVE_UP_AGE = 3600.0  # Slack itself gives up on an event after about an hour
 KEPT_HEADERS = ("content-type", "x-slack-request-timestamp", "x-slack-retry-num")
 SUFFIX = ".json"
@@ -239,7 +242,7 @@ class Inbox:
                 request = self.folder / stale.name.removeprefix(".").removesuffix(ANSWERS_SUFFIX)
                 if stale.suffix == ANSWERS_SUFFIX and request.exists():
                     continue
-                if now - stale.stat().st_mtime >= self.orphan_age:
+                if now - stale.stat().st_mtime >= LEFTOVER_AGE:
                     stale.unlink()
 
     def _set_aside(self, path: Path) -> None:

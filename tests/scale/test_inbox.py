@@ -78,3 +78,19 @@ def test_a_replay_gets_the_recorded_answer_and_the_core_is_not_asked_again(tmp_p
 
     assert asked == ["asked"]
     assert replayed == first
+
+
+def test_a_file_being_written_is_never_swept_as_a_leftover(tmp_path: Path):
+    """Temporary files (a request or answers mid-write) are left alone, even at orphan age 0."""
+    inbox = Inbox(tmp_path / "inbox", orphan_age=0.0)
+    writing = inbox.folder / ".00000000000000000002-abcd.tmp"
+    writing.write_text("{")
+    answers = inbox.folder / ".gone.json.answers"
+    answers.write_text("[]")
+    old = time.time() - 3600
+    os.utime(answers, (old, old))
+
+    list(inbox.orphans())
+
+    assert writing.exists()  # a web worker is about to rename it into place
+    assert not answers.exists()  # its request finished long ago
