@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -298,7 +299,7 @@ def serve_http(
     if on_child_exit is not None:
         options["child_exit"] = lambda _server, worker: on_child_exit(worker.pid)
     if work is not None and settings.work_processes > 0:
-        processes = WorkProcesses(settings.work_processes, settings.workers, work)
+        processes = WorkProcesses(settings.work_processes, settings.port, work)
         options["when_ready"] = processes.start
         options["on_exit"] = lambda _server: processes.stop()
     _Gunicorn(load, options).run()
@@ -316,12 +317,10 @@ class WorkProcesses:
     NICE = 10
     STOP_SECONDS = 30.0
 
-    def __init__(
-        self, count: int, web_workers: int, work: Callable[[threading.Event], None]
-    ) -> None:
-        """`count` processes running `work(stopping)`, once `web_workers` are booted."""
+    def __init__(self, count: int, port: int, work: Callable[[threading.Event], None]) -> None:
+        """`count` processes running `work(stopping)`, once a web worker answers on `port`."""
         self._count = count
-        self._web_workers = web_workers
+        self._port = port
         self._work = work
         self._pids: list[int] = []
         self._stopping = threading.Event()
@@ -332,9 +331,12 @@ class WorkProcesses:
         thread.start()
 
     def _supervise(self, server: Any) -> None:
-        # Forked after the web workers, so that the master's first children are web workers.
-        while len(server.WORKERS) < self._web_workers and not self._stopping.wait(0.05):
-            pass
+        # Forked once a web worker has loaded the bot (and written the workspace's settings at
+        # start-up), so the work processes do not race the web workers' first start.
+        deadline = time.monotonic() + 120
+        while not self._stopping.wait(0.1) and time.monotonic() < deadline:
+            if _answers(self._port):
+                break
         while not self._stopping.is_set():
             self._pids = [pid for pid in self._pids if _alive(pid)]
             while len(self._pids) < self._count and not self._stopping.is_set():
@@ -381,6 +383,16 @@ class WorkProcesses:
         deadline = time.monotonic() + self.STOP_SECONDS
         while any(_alive(pid) for pid in self._pids) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+
+def _answers(port: int) -> bool:
+    """Whether a web worker answers `GET /healthz` on `port` (whatever the health it reports)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            return connection.recv(12).startswith(b"HTTP/")
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:
