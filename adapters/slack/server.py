@@ -5,8 +5,11 @@ composition root built; it connects to nothing at import time. In HTTP mode guni
 application in each worker after the fork (so the delivery thread and database connections belong
 to the worker) and serves `/slack/events` on `$PORT`: the ack path (`InboxFront`) checks each
 request's signature, spools it in the inbox (`adapters.slack.inbox`) and answers 200; the work
-runs after, from the spooled file. Only what Slack needs an answer *in* the ack for — a modal
-submission (its next view), the URL check — goes to Bolt's own handler as it arrives.
+runs after, from the spooled file, in the work processes the gunicorn master keeps beside the
+web workers (`WorkProcesses`, at a lower CPU priority, so a busy search never delays an ack), or
+in the web workers themselves with `work_processes=0`. Only what Slack needs an answer *in* the
+ack for — a modal submission (its next view), the URL check — goes to Bolt's own handler as it
+arrives (a modal submission spooled first all the same).
 """
 
 from __future__ import annotations
