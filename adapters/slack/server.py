@@ -170,30 +170,30 @@ class InboxFront:
         self._verifier = SignatureVerifier(signing_secret)
         self._work_here = work_here
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def __call__(self, request: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Answer one WSGI request."""
-        if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
-            return self._bolt(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        if request.get("PATH_INFO") != EVENTS_PATH or request.get("REQUEST_METHOD") != "POST":
+            return self._bolt(request, start_response)
+        length = int(request.get("CONTENT_LENGTH") or 0)
+        raw = request["wsgi.input"].read(length) if length > 0 else b""
         body = raw.decode("utf-8", errors="replace")
         headers = {
-            "content-type": str(environ.get("CONTENT_TYPE") or ""),
-            "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""),
-            "x-slack-retry-num": str(environ.get("HTTP_X_SLACK_RETRY_NUM") or ""),
+            "content-type": str(request.get("CONTENT_TYPE") or ""),
+            "x-slack-request-timestamp": str(request.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""),
+            "x-slack-retry-num": str(request.get("HTTP_X_SLACK_RETRY_NUM") or ""),
         }
-        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        signature = str(request.get("HTTP_X_SLACK_SIGNATURE") or "")
         if not self._verifier.is_valid(body, headers["x-slack-request-timestamp"], signature):
             start_response("401 Unauthorized", [("Content-Type", "text/plain")])
             return [b"invalid request"]
         kind = _answered_in_the_ack(body, headers["content-type"])
         if kind == URL_CHECK:
-            environ["wsgi.input"] = io.BytesIO(raw)
-            return self._bolt(environ, start_response)
+            request["wsgi.input"] = io.BytesIO(raw)
+            return self._bolt(request, start_response)
         if kind == MODAL:
-            environ["wsgi.input"] = io.BytesIO(raw)
+            request["wsgi.input"] = io.BytesIO(raw)
             return self._answer_modal(
-                self._inbox.inbox.hold(body, headers), environ, start_response
+                self._inbox.inbox.hold(body, headers), request, start_response
             )
         path = self._inbox.inbox.put(body, headers)
         if self._work_here:
@@ -202,7 +202,7 @@ class InboxFront:
         return [b""]
 
     def _answer_modal(
-        self, letter: Letter, environ: dict[str, Any], start_response: Callable[..., Any]
+        self, letter: Letter, request: dict[str, Any], start_response: Callable[..., Any]
     ) -> Any:
         """A modal submission: Bolt answers it now, since the ack may carry the next view.
 
@@ -211,7 +211,7 @@ class InboxFront:
         """
         token = CURRENT_ANSWERS.set(Answers(letter.answers_path))
         try:
-            return self._bolt(environ, start_response)
+            return self._bolt(request, start_response)
         finally:
             CURRENT_ANSWERS.reset(token)
             letter.release()
