@@ -33,7 +33,8 @@ import pytest
 
 from bot.kernel.events import Workspace
 from bot.kernel.records import SubmissionState
-from practicebank.bootstrap import open_store
+from practicebank.bootstrap import open_store, seed_workspace, slack_workspace_seed
+from practicebank.settings import settings_from
 from tests.adapters.slack.conftest import block_actions_payload, event_body, signed_headers
 from tests.adapters.slack.fake_slack import TEAM, FakeSlack
 from tests.adapters.slack.test_http_server import web_command
@@ -98,6 +99,20 @@ def _listening(port: int) -> bool:
         return False
 
 
+def migrated_and_seeded(database_url: str, env: dict[str, str]) -> None:
+    """The database as `release` and a first start leave it, before the workers start.
+
+    Two web workers starting at once on an empty database race to insert the workspace's
+    settings (a start-up check-then-insert outside this test's subject); seeding first
+    keeps that race out of these runs.
+    """
+    store = open_store(database_url)
+    try:
+        seed_workspace(store.uow_factory, slack_workspace_seed(settings_from(env), TEAM))
+    finally:
+        store.engine.dispose()
+
+
 def step_of(database_url: str) -> str | None:
     store = open_store(database_url)
     try:
@@ -117,9 +132,9 @@ def test_kill_9_after_the_ack_mid_dialogue_loses_no_answer_and_records_each_once
 ):
     """Alice answers every question; four kills land after acks; each answer is taken once."""
     rng = random.Random(SEED)
-    open_store(database_url).engine.dispose()  # migrated, as `release` leaves it
     inbox = tmp_path / "inbox"
     env = process_env(fake, database_url, WEB_CONCURRENCY="2", SLACK_INBOX_DIR=str(inbox))
+    migrated_and_seeded(database_url, env)
     fake.latency["chat.postMessage"] = 0.15  # the work outlives its ack
     web = Web(start, env)
     web.up()
@@ -222,8 +237,6 @@ def test_kill_9_mid_decision_leaves_each_decision_whole_and_applied_once(
 ):
     """Moira approves or rejects six cards; kills land mid-decision; each applies once, whole."""
     rng = random.Random(SEED + 1)
-    store = open_store(database_url)
-    store.engine.dispose()
     inbox = tmp_path / "inbox"
     env = process_env(
         fake,
@@ -233,6 +246,7 @@ def test_kill_9_mid_decision_leaves_each_decision_whole_and_applied_once(
         SLACK_MODERATION_CHANNEL=MOD_CHANNEL,
         SLACK_MODERATORS=MODERATOR,
     )
+    migrated_and_seeded(database_url, env)
     web = Web(start, env)
     web.up()
     store = open_store(database_url)
