@@ -1,7 +1,8 @@
 """Load benchmark: signed slash commands against the real `web` process, and bulk delivery.
 
 Not a test. It starts the Procfile's web process (`practicebank run slack --no-sweeps`, gunicorn,
-two workers) on PostgreSQL with a synthetic bank (`bench.synthetic`, 10k by default) against the
+two web workers that verify, spool and ack, beside its two inbox work processes) on PostgreSQL
+with a synthetic bank (`bench.synthetic`, 10k by default) against the
 fake Slack in this process, then sends signed `/practice <query>` requests from this (second)
 process on threads at each concurrency level, steady and right after a publication (a practice
 added, so every worker rebuilds its index on the next search). It prints ack p50/p95/p99,

@@ -13,6 +13,7 @@ variable that is set replaces the stored value, one that is unset (or blank) kee
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import signal
 import tempfile
@@ -20,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -342,7 +344,22 @@ def slack_settings(settings: Settings) -> SlackSettings:
         workers=settings.web_concurrency,
         threads=settings.slack_threads,
         delivery_seconds=settings.slack_delivery_seconds,
+        inbox_dir="" if app_token else slack_inbox_dir(settings),
+        work_processes=settings.slack_work_processes,
     )
+
+
+def slack_inbox_dir(settings: Settings) -> str:
+    """`SLACK_INBOX_DIR`, else `<data folder>/practicebank/slack-inbox/<database digest>`.
+
+    One folder per database, so two bots on one machine (or two test databases) never work
+    each other's requests.
+    """
+    if settings.slack_inbox_dir:
+        return settings.slack_inbox_dir
+    base = Path(settings.xdg_data_home or Path.home() / ".local" / "share")
+    digest = hashlib.sha256(settings.database.encode()).hexdigest()[:16]
+    return str(base / "practicebank" / "slack-inbox" / digest)
 
 
 @dataclass
@@ -415,12 +432,14 @@ def slack_wsgi_app(
     *,
     sweeps: bool = True,
     metrics_folder: str | None = None,
+    work_here: bool = True,
 ) -> Callable[..., Iterable[bytes]]:
     """Build the Slack bot in this process and return its WSGI callable, delivery started.
 
     Gunicorn calls this in each worker (`gunicorn 'practicebank.bootstrap:slack_wsgi_app()'`
     works too, reading the settings itself). `/healthz` and `/metrics` answer beside
-    `/slack/events`.
+    `/slack/events`. With `work_here` False the worker only acks: the work processes
+    (`slack_work_process`) deliver, sweep and work the inbox.
     """
     from adapters.slack.server import wsgi_handler
     from practicebank.observe import observe_app
@@ -429,11 +448,33 @@ def slack_wsgi_app(
     store = open_store(
         settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
     )
-    process = build_slack(settings, store, sweeps=sweeps)
-    process.start_background()
-    _RUNNING.append(process)
+    process = build_slack(settings, store, sweeps=sweeps and work_here)
+    if work_here:
+        process.start_background()
+        _RUNNING.append(process)
     folder = metrics_folder or settings.prometheus_multiproc_dir
-    return observe_app(store.engine, folder, wsgi_handler(process.bot))
+    return observe_app(store.engine, folder, wsgi_handler(process.bot, work_here=work_here))
+
+
+def slack_work_process(settings: Settings, *, sweeps: bool) -> Callable[[threading.Event], None]:
+    """The body of an inbox work process of `run slack`: work, deliver and sweep until SIGTERM."""
+
+    def work(stopping: threading.Event) -> None:
+        store = open_store(
+            settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
+        )
+        process = build_slack(settings, store, sweeps=sweeps)
+        inbox = process.bot.inbox
+        if inbox is None:
+            raise SettingsError("the work processes need the inbox (HTTP mode)")
+        process.start_background()
+        try:
+            inbox.serve_forever(stopping)
+        finally:
+            process.stop_background()
+            store.engine.dispose()
+
+    return work
 
 
 def _stop_worker(worker_pid: int) -> None:
@@ -469,11 +510,15 @@ def run_slack(settings: Settings, store: Store, *, sweeps: bool = True) -> None:
         store.engine.dispose()
         folder = settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="practicebank-")
         use_metrics_folder(folder)
+        work_here = slack.work_processes == 0
         serve_http(
             slack,
-            lambda: slack_wsgi_app(settings, sweeps=sweeps, metrics_folder=folder),
+            lambda: slack_wsgi_app(
+                settings, sweeps=sweeps, metrics_folder=folder, work_here=work_here
+            ),
             on_worker_exit=_stop_worker,
             on_child_exit=_forget_worker(folder),
+            work=None if work_here else slack_work_process(settings, sweeps=sweeps),
         )
         return
     process = build_slack(settings, store, sweeps=sweeps)

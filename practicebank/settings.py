@@ -204,6 +204,11 @@ class Settings(BaseSettings):
     port: Annotated[int, _whole(1, 65535)] = 3000
     web_concurrency: Annotated[int, _whole(1, 64)] = 2
     slack_threads: Annotated[int, _whole(1, 256)] = 8
+    # Where the web process spools each Slack request before acking it (see
+    # `adapters.slack.inbox`); unset: a folder per database under the data folder.
+    slack_inbox_dir: Text = None
+    # Processes beside the web workers that do the work behind the acks; 0: the web workers do.
+    slack_work_processes: Annotated[int, _whole(0, 32)] = 2
 
     discord_token: SecretStr | None = None
     discord_api_url: Annotated[str, _url("https", "http")] = "https://discord.com/api/v10"

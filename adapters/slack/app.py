@@ -43,6 +43,7 @@ Decisions kept deliberately narrow:
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -67,6 +68,7 @@ from adapters.slack.inbound import (
     on_direct_message,
     on_view_submission,
 )
+from adapters.slack.inbox import CURRENT_ANSWERS
 from adapters.slack.render import (
     SHARE_IN_CHANNEL,
     JsonDict,
@@ -123,6 +125,7 @@ class SlackAdapter:
         form_wait: float = FORM_WAIT,
         home: Callable[[Actor], Reply] | None = None,
         listener_threads: int = LISTENER_THREADS,
+        claims_events: bool = True,
     ) -> None:
         """Bind the core, the Web API client and the database state.
 
@@ -132,7 +135,10 @@ class SlackAdapter:
         modal is opened (tests shorten it). `home` builds a person's App Home page
         (`bot.commands.home.Home.for_actor`); without it the Home tab is left alone.
         `listener_threads` bounds the threads working behind the acks (`work`).
+        `claims_events` is False for the adapter behind the inbox (`register_work`), where the
+        inbox claims each request itself (`adapters.slack.inbox`).
         """
+        self._claims_events = claims_events
         self._bank = bank
         self._client = client
         self._state = state
@@ -161,13 +167,29 @@ class SlackAdapter:
         app.event("app_home_opened")(ack=_ack, lazy=[self.on_app_home_opened])
         app.event("message")(ack=_ack, lazy=[self.on_message])
 
+    def register_work(self, app: App) -> None:
+        """Attach the listeners that work spooled requests: each runs to its end in `dispatch`.
+
+        The inbox acked already (`adapters.slack.inbox`), so here a listener acks a request
+        nobody waits for and does its work at once; `dispatch` answers 500 when it raised.
+        A modal submission is answered in its ack, as it arrives; what reaches this app is its
+        follow-up, the messages beside the modal (`on_view_follow_up`).
+        """
+        app.command(re.compile(r"/.+"))(_acked(self.on_command))
+        app.action(re.compile(re.escape(SHARE_IN_CHANNEL) + ".*"))(_acked(self.on_share_in_channel))
+        app.action(re.compile(r".+"))(_acked(self.on_block_action))
+        app.event("app_mention")(_acked(self.on_app_mention))
+        app.event("app_home_opened")(_acked(self.on_app_home_opened))
+        app.event("message")(_acked(self.on_message))
+        app.view(re.compile(r".+"))(_acked(self.on_view_follow_up))
+
     def _begin(self, body: dict[str, Any]) -> bool:
         """Claim an event's work; False for one already claimed (a retry, or another worker's).
 
         This runs after the ack, on the work pool: Slack got its 200 whatever the database does.
         """
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not isinstance(event_id, str) or not event_id:
+        if not self._claims_events or not isinstance(event_id, str) or not event_id:
             return True
         if self._state.begin(f"event:{event_id}", self._clock.now()):
             return True
@@ -261,28 +283,27 @@ class SlackAdapter:
 
         When the core sends the same form back with a reason on each refused field, the reasons
         go beside those fields (`response_action: errors`) and the modal keeps what was typed.
-        Messages beside the modal are sent on the work pool, so the ack does not wait for them.
+        Messages beside the modal are sent on the work pool, so the ack does not wait for them;
+        for a submission spooled in the inbox, its follow-up (`on_view_follow_up`) sends them.
         """
         inbound = on_view_submission(body)
-        replies = self._ask(inbound.event)
-        forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
-        submitted = inbound.event.form if isinstance(inbound.event, FormSubmit) else ""
-        if forms and forms[0][1].id == submitted and field_errors(forms[0][1]):
-            ack(response_action="errors", errors=field_errors(forms[0][1]))
-            rest = [r for r in replies if r is not forms[0][0]]
-        elif forms:
-            reply, form = forms[0]
-            notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
-            metadata = _metadata(inbound.source)
-            ack(response_action="update", view=render_modal(form, metadata, notes))
-            rest = [r for r in replies if r is not reply]
-        else:
-            ack()
-            rest = replies
-        if rest:
+        answer, rest = _view_answer(inbound, self._ask(inbound.event))
+        ack(**answer)
+        if rest and CURRENT_ANSWERS.get() is None:
             self.work.submit(
                 self._answer, replace(inbound, source=replace(inbound.source, trigger_id="")), rest
             )
+
+    def on_view_follow_up(self, body: dict[str, Any]) -> None:
+        """A spooled modal submission after its ack: the messages beside the modal.
+
+        The core's answer is the one the ack recorded (`adapters.slack.inbox.Answers`); if the
+        worker died before the core answered, the core is asked now, once.
+        """
+        inbound = on_view_submission(body)
+        _, rest = _view_answer(inbound, self._ask(inbound.event))
+        if rest:
+            self._answer(replace(inbound, source=replace(inbound.source, trigger_id="")), rest)
 
     def on_app_mention(self, body: dict[str, Any]) -> None:
         """`@Practice bank knife crime` in a channel: the answer goes in the thread."""
@@ -332,7 +353,7 @@ class SlackAdapter:
     def _finish(self, body: dict[str, Any]) -> None:
         """The event's work is done (answer sent): a retry of it now changes nothing."""
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
+        if self._claims_events and isinstance(event_id, str) and event_id:
             self._state.finish(f"event:{event_id}", self._clock.now())
 
     # --- answering ---------------------------------------------------------------------------
@@ -350,6 +371,13 @@ class SlackAdapter:
         return Inbound(replace(event, place=place), dm_source)
 
     def _ask(self, event: Event) -> list[Reply]:
+        """The core's answer; for a spooled request, the one an earlier try recorded if any."""
+        answers = CURRENT_ANSWERS.get()
+        if answers is not None:
+            return answers.ask(lambda: self._ask_core(event))
+        return self._ask_core(event)
+
+    def _ask_core(self, event: Event) -> list[Reply]:
         try:
             return self._bank.handle(event)
         finally:
@@ -381,7 +409,8 @@ class SlackAdapter:
         if not inbound.source.trigger_id:
             self._answer(inbound, self._ask(inbound.event))
             return
-        future = self._executor.submit(self._ask, inbound.event)
+        # In a copy of this context: a spooled request's answers journal goes along.
+        future = self._executor.submit(contextvars.copy_context().run, self._ask, inbound.event)
         try:
             replies = future.result(timeout=self._form_wait)
         except FutureTimeout:
@@ -507,6 +536,31 @@ def _ack(ack: Ack) -> None:
     ack()
 
 
+def _acked(listener: Callable[[dict[str, Any]], None]) -> Callable[[Ack, dict[str, Any]], None]:
+    """A listener for spooled requests: ack (a formality, Slack has its 200) and work."""
+
+    def work(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        listener(body)
+
+    return work
+
+
+def _view_answer(inbound: Inbound, replies: list[Reply]) -> tuple[dict[str, Any], list[Reply]]:
+    """A modal submission's ack (the next view, or errors beside fields) and the other replies."""
+    forms = [(r, b) for r in replies for b in r.blocks if isinstance(b, Form)]
+    submitted = inbound.event.form if isinstance(inbound.event, FormSubmit) else ""
+    if forms and forms[0][1].id == submitted and field_errors(forms[0][1]):
+        answer: dict[str, Any] = {"response_action": "errors", "errors": field_errors(forms[0][1])}
+        return answer, [r for r in replies if r is not forms[0][0]]
+    if forms:
+        reply, form = forms[0]
+        notes = Reply(tuple(b for b in reply.blocks if not isinstance(b, Form)))
+        view = render_modal(form, _metadata(inbound.source), notes)
+        return {"response_action": "update", "view": view}, [r for r in replies if r is not reply]
+    return {}, replies
+
+
 def field_errors(form: Form) -> dict[str, str]:
     """The refusal reasons a form carries, by input block id (Slack's inline errors)."""
     return {f.name: cut(one_line(f.error), ERROR_TEXT) for f in form.fields if f.error}
@@ -554,9 +608,26 @@ def build_app(
     return app
 
 
+def build_work_app(adapter: SlackAdapter, client: WebClient) -> App:
+    """The Bolt app that works spooled requests (`SlackAdapter.register_work`).
+
+    No signature check here: the ack path checked it before spooling, and a replay may come
+    later than the five minutes a signature is valid for.
+    """
+    app = App(
+        client=client,
+        signing_secret="unused-requests-were-verified-before-spooling",  # noqa: S106
+        process_before_response=True,
+        request_verification_enabled=False,
+        token_verification_enabled=False,
+    )
+    adapter.register_work(app)
+    return app
+
+
 def workspace_from(client: WebClient) -> Mapping[str, Any]:
     """`auth.test`: which workspace (team id) and bot user this token belongs to."""
     return dict(client.auth_test().data)  # type: ignore[arg-type]
 
 
-__all__ = ["SlackAdapter", "actor_of", "build_app", "workspace_from"]
+__all__ = ["SlackAdapter", "actor_of", "build_app", "build_work_app", "workspace_from"]

@@ -12,6 +12,8 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 8
+DEFAULT_WORK_PROCESSES = 2
+DEFAULT_WORK_THREADS = 16  # per process, working spooled requests behind the acks
 EVENTS_PATH = "/slack/events"
 
 
@@ -27,6 +29,12 @@ class SlackSettings:
     workers: int = DEFAULT_WORKERS
     threads: int = DEFAULT_THREADS
     delivery_seconds: float = 5.0
+    # Where HTTP requests are spooled before their ack (`adapters.slack.inbox`); empty: none
+    # (Socket Mode, or a bot driven through `app.dispatch` directly).
+    inbox_dir: str = ""
+    work_threads: int = DEFAULT_WORK_THREADS
+    # Processes beside the web workers that work the inbox (HTTP mode); 0: the web workers do.
+    work_processes: int = DEFAULT_WORK_PROCESSES
 
     @property
     def socket_mode(self) -> bool:

@@ -212,6 +212,7 @@ def test_web_process_answers_healthz_and_metrics_beside_slack_events(web_server,
     base = web_server.removesuffix("/slack/events")
     body = command_body("knife crime", response_url=fake.response_url("cmd"))
     assert post(web_server, body, signed_headers(body)) == 200
+    fake.wait_for("respond/cmd", timeout=30)  # the work runs after the ack
 
     status, kind, health = get(f"{base}/healthz")
     assert (status, kind) == (200, "application/json")
