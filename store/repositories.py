@@ -29,6 +29,8 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -504,17 +506,20 @@ class SqlWorkspaceRepository:
             "moderator_roles": [storable_text(item) for item in settings.moderator_roles],
             "call_channel": None if calls_in is None else bounded_key(calls_in, "channel"),
         }
-        existing = self._session.execute(
-            select(_WORKSPACES.c.id).where(
-                _WORKSPACES.c.platform == platform, _WORKSPACES.c.workspace_id == workspace_id
+        # One statement, not a check then an insert: two workers seeding the same workspace at
+        # their first start both succeed (the later one's values win) instead of one failing.
+        upsert = (
+            postgresql_insert
+            if self._session.get_bind().dialect.name == "postgresql"
+            else sqlite_insert
+        )
+        statement = upsert(_WORKSPACES).values(values)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[_WORKSPACES.c.platform, _WORKSPACES.c.workspace_id],
+                set_={name: statement.excluded[name] for name in values},
             )
-        ).scalar_one_or_none()
-        if existing is None:
-            self._session.execute(insert(_WORKSPACES).values(values))
-        else:
-            self._session.execute(
-                update(_WORKSPACES).where(_WORKSPACES.c.id == existing).values(values)
-            )
+        )
 
 
 class SqlSearchLogRepository:

@@ -237,3 +237,32 @@ def test_two_sweepers_claiming_in_one_transaction_each_send_once(uow_factory):
     first, second = race(batch_sweeper, batch_sweeper)
 
     assert sorted(first + second) == [r.id for r in reminders]
+
+
+def test_two_workers_seeding_a_new_workspace_at_once_both_succeed(uow_factory, engine):
+    """Two web workers' first start on an empty database: neither fails on the other's insert."""
+    from bot.kernel.ports import WorkspaceSettings
+
+    # On PostgreSQL both read "no settings yet" before either writes, as two fresh workers do.
+    # SQLite cannot run that interleaving at all (a reader cannot become a writer while another
+    # writes): there the write lock serialises the two, so they start together instead.
+    read_first = engine.dialect.name == "postgresql"
+
+    def seeder(channel: str) -> Callable[[threading.Barrier], None]:
+        def run(barrier: threading.Barrier) -> None:
+            if not read_first:
+                barrier.wait()
+            with uow_factory() as uow:
+                assert uow.workspaces.get("slack", "T0NEW") is None or not read_first
+                if read_first:
+                    barrier.wait()
+                uow.workspaces.save(WorkspaceSettings("slack", "T0NEW", moderation_channel=channel))
+                uow.commit()
+
+        return run
+
+    race(seeder("C0ONE"), seeder("C0TWO"))
+
+    with uow_factory() as uow:
+        stored = uow.workspaces.get("slack", "T0NEW")
+    assert stored is not None and stored.moderation_channel in {"C0ONE", "C0TWO"}
