@@ -35,7 +35,7 @@ class DeadlineConnection(psycopg.Connection[Any]):
             return super().wait(gen, interval=interval, timeout=timeout)
         try:
             return super().wait(gen, interval=interval, timeout=self.deadline_s)
-        except errors._WaitTimeout:  # noqa: SLF001 - psycopg's own signal for an expired wait
+        except errors._WaitTimeout:  # psycopg's own signal for an expired wait
             self.close()  # mid-protocol: the connection can't be reused
             raise psycopg.OperationalError(
                 f"no answer from the database within {self.deadline_s:g} s"

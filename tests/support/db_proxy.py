@@ -17,6 +17,7 @@ what a real network fault would show it.
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import struct
@@ -31,10 +32,8 @@ _POLL_S = 0.05  # how often a pump looks at the mode: a stall starts within this
 
 def _reset(sock: socket.socket) -> None:
     """Close with a TCP reset (SO_LINGER 0), as a vanished server's host would answer."""
-    try:
+    with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
     sock.close()
 
 
@@ -151,4 +150,3 @@ class DatabaseProxy:
                 self._open.discard(sock)
             if known:
                 _reset(sock)
-
