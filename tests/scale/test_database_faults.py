@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.adapters.discord.fake_discord import APP_ID, GUILD_ID
-from tests.adapters.discord.harness import fake_on_thread, slash
+from tests.adapters.discord.harness import MO, fake_on_thread, slash
 from tests.adapters.discord.test_worker_process import Worker, worker_command, worker_env
 from tests.adapters.slack.conftest import command_body, signed_headers
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -188,6 +188,8 @@ def test_discord_worker_defers_says_try_again_and_recovers_while_the_database_mi
             proxy.stall() if fault == "stall" else proxy.drop()
             for _ in range(2):
                 assert TRY_AGAIN in answered_interaction(worker, slash("share"))
+            # Someone the worker has not seen yet: what it would remember of them can't be read.
+            assert TRY_AGAIN in answered_interaction(worker, slash("share", person=MO))
             assert process.poll() is None, "the worker died while the database was away"
 
             proxy.forward()
