@@ -85,12 +85,6 @@ class DatabaseProxy:
         self.mode = DROP
         self._reset_all()
 
-    @property
-    def connections(self) -> int:
-        """How many client connections are open through the proxy now."""
-        with self._lock:
-            return len(self._open) // 2
-
     def _reset_all(self) -> None:
         with self._lock:
             doomed, self._open = self._open, set()
