@@ -73,3 +73,15 @@ def test_a_slow_statement_still_gets_the_servers_own_timeout(proxied):
     slow = pytest.raises(OperationalError, match="statement timeout")
     with proxied.connect() as connection, slow:
         connection.exec_driver_sql("SELECT pg_sleep(2)")
+
+
+def test_a_migration_may_take_longer_than_the_deadline(proxied):
+    """Migrations lift `statement_timeout` (a big table rewritten) and the client deadline too."""
+    from store.migrate import _run
+
+    def slow_step(config) -> None:
+        config.attributes["connection"].exec_driver_sql("SELECT pg_sleep(3)")  # deadline: 2.2 s
+
+    _run(proxied, slow_step)
+    with proxied.connect() as connection:  # the pooled connection has its deadline back
+        assert connection.connection.driver_connection.deadline_s == pytest.approx(2.2)
