@@ -33,7 +33,7 @@ from bot.core import PracticeBank
 from bot.kernel.events import Actor, Place
 from bot.kernel.ports import Clock, SystemClock, UnitOfWorkFactory, WorkspaceSettings
 from bot.kernel.settings import CoreSettings
-from practicebank.scheduler import Sweep, core_sweeps, start_scheduler
+from practicebank.scheduler import Sweep, claims_sweep, core_sweeps, start_scheduler
 from practicebank.settings import Settings, SettingsError, load_settings, use_metrics_folder
 from store.engine import make_engine
 from store.migrate import upgrade
@@ -129,7 +129,7 @@ def load_demo_bank_if_empty(uow_factory: UnitOfWorkFactory) -> int:
 def start_sweeps(
     store: Store, clock: Clock, settings: CoreSettings, every_seconds: float
 ) -> BackgroundScheduler:
-    """Sweep reminders and idle drafts in the background, the first sweep right away.
+    """Sweep reminders, idle drafts and old event claims in the background, first right away.
 
     Each round ends by recording its time in the database, which `/healthz` reports.
     """
@@ -137,6 +137,7 @@ def start_sweeps(
 
     sweeps = (
         *core_sweeps(store.uow_factory, clock, settings),
+        claims_sweep(store.engine, clock),
         Sweep("record the sweep", lambda: record_sweep(store.engine, clock.now())),
     )
     return start_scheduler(sweeps, every_seconds=every_seconds)

@@ -4,7 +4,8 @@ One interval job in a `BackgroundScheduler` (UTC) calls every sweep in turn. Its
 start-up, so reminders that fell due while the bot was down go out at once; `coalesce` folds runs
 missed while the process slept into one and `max_instances=1` keeps a slow sweep from overlapping
 the next. Several bot processes may sweep the same database: the core claims each reminder
-atomically, so that is safe. A failing sweep is logged and the others still run; the job never
+atomically, so that is safe. Beside the core's sweeps, `claims_sweep` prunes the adapters' old
+event claims. A failing sweep is logged and the others still run; the job never
 raises, so the scheduler keeps its schedule.
 """
 
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
 
 from bot.followup.service import sweep_reminders
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from bot.kernel.settings import CoreSettings
 from bot.sharing import sweep_stale_drafts
 from practicebank.settings import DEFAULT_SWEEP_SECONDS, parse_sweep_seconds
+from store.platform_state import forget_old_claims
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,15 @@ def core_sweeps(
         Sweep("stale drafts", stale_drafts),
         Sweep("old searches", old_searches),
     )
+
+
+def claims_sweep(engine: Engine, clock: Clock) -> Sweep:
+    """The adapters' housekeeping: forget event claims older than any platform retry.
+
+    Slack event ids and Discord direct-message ids are claimed in `platform_claims` so that a
+    retry is applied once (`store.platform_state`); past `CLAIMS_KEPT` nothing retries them.
+    """
+    return Sweep("old claims", lambda: forget_old_claims(engine, clock.now()))
 
 
 def run_sweeps_once(sweeps: Sequence[Sweep]) -> list[SweepOutcome]:

@@ -6,7 +6,12 @@ processes) goes through psycopg 3 with timeouts on everything that could otherwi
 thread: connecting (5 s), each statement (`statement_timeout`, 5 s by default), a transaction left
 idle (`idle_in_transaction_session_timeout`), waiting for a pooled connection (5 s), and TCP
 keepalives so a vanished server is noticed; the pool pre-pings each connection it hands out, so
-the bot recovers by itself once the database is back. Nothing here runs at import time.
+the bot recovers by itself once the database is back. A server-side timeout needs a server that
+answers: when the server or the path to it freezes (no reply, no reset), every round trip also
+has a client-side deadline (`ANSWER_DEADLINE_S` beyond the statement timeout, see
+`DeadlineConnection`), after which the connection is closed and the caller gets an ordinary
+database error ("try again in a moment") instead of a listener thread blocked until the
+database comes back. Nothing here runs at import time.
 
 SQLAlchemy itself is imported only when an engine is built or an error described: the settings
 import this module (for `default_database_url`) in every command, and a command that answers
@@ -28,6 +33,9 @@ DEFAULT_CONNECT_TIMEOUT_S = 5
 DEFAULT_STATEMENT_TIMEOUT_MS = 5000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 15000
 POOL_TIMEOUT_S = 5
+ANSWER_DEADLINE_S = 2.0
+"""How long past `statement_timeout` the client waits for any answer before giving up on the
+connection: a slow server reports its own timeout first; only a silent one hits this."""
 
 
 class DatabaseUnavailable(Exception):
@@ -136,6 +144,13 @@ def _server_engine(url: URL, statement_timeout_ms: int) -> Engine:
             f"Unsupported database URL {_safe(url)}: {describe_error(error)}"
         ) from error
     if url.get_backend_name() == "postgresql":
+        deadline_s = statement_timeout_ms / 1000 + ANSWER_DEADLINE_S
+
+        @event.listens_for(engine, "do_connect")
+        def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            from store.deadline import DeadlineConnection
+
+            return DeadlineConnection.open(deadline_s, *cargs, **cparams)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:

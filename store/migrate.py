@@ -17,6 +17,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from store.deadline import unbounded
 from store.engine import DatabaseUnavailable, describe_error
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent / "migrations"
@@ -73,10 +74,11 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
                 with connection.begin():
                     if connection.dialect.name == "postgresql":
                         # A migration may rewrite a big table: the bot's per-statement limit is
-                        # not for it.
+                        # not for it, nor the client's deadline that backs it (store.deadline).
                         connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-                    config.attributes["connection"] = connection
-                    step(config)
+                    with unbounded(connection.connection.driver_connection):
+                        config.attributes["connection"] = connection
+                        step(config)
                     if sqlite:
                         _check_foreign_keys(connection)
             finally:

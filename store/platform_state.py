@@ -7,7 +7,9 @@ event with a short lease and `finish` marks it done once its work has committed,
 processed at least once and applied once: a retry of a finished event changes nothing, a retry
 of one whose worker died mid-work (lease run out, never finished) is processed again. Rows are
 keyed by platform, so every adapter shares the two tables. (Outbox deliveries are not claimed
-here: the outbox row carries its own lease, see `store.outbox`.)
+here: the outbox row carries its own lease, see `store.outbox`.) A claim only has to outlive the
+platform's retries, so the scheduler's sweep deletes claims older than `CLAIMS_KEPT`
+(`forget_old_claims`); without it the table grows by two rows for every event, for ever.
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ DONE_PREFIX = "done:"
 
 _posted = PostedMessageRow.__table__  # type: ignore[attr-defined]
 _claims = PlatformClaimRow.__table__  # type: ignore[attr-defined]
+
+
+def forget_old_claims(engine: Engine, now: datetime, kept: timedelta = CLAIMS_KEPT) -> int:
+    """Delete every platform's claims taken before `now - kept`; returns how many.
+
+    Safe while workers run: a claim that old is of an event no platform will send again, so
+    forgetting it can't let a retry through twice.
+    """
+    with engine.begin() as connection:
+        result = connection.execute(delete(_claims).where(_claims.c.claimed_at < now - kept))
+    return int(result.rowcount or 0)
 
 
 class PlatformState:
@@ -81,16 +94,6 @@ class PlatformState:
                 )
             ).first()
         return found is not None
-
-    def forget_claims(self, before: datetime) -> int:
-        """Delete claims older than `before`; returns how many."""
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                delete(_claims).where(
-                    _claims.c.platform == self._platform, _claims.c.claimed_at < before
-                )
-            )
-        return int(result.rowcount or 0)
 
     def message_for(self, workspace_id: str, key: str) -> tuple[str, str] | None:
         """The (channel, message id) posted earlier for `key`, or None."""

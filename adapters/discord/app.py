@@ -34,6 +34,12 @@ EFFECTIVENESS_CHOICES = [
 ]
 
 
+LONGEST_INLINE_RATE_LIMIT_S = 30.0
+"""The longest 429 discord.py waits out inside a request (30 s is its minimum for the setting);
+a longer `Retry-After` raises `RateLimited`, so the delivery loop pauses instead of a send
+hanging past its own timeout and being retried too soon."""
+
+
 def intents() -> discord.Intents:
     """The gateway intents: the defaults, which leave out every privileged one."""
     chosen = discord.Intents.default()
@@ -122,7 +128,10 @@ class PracticeBankClient(discord.Client):
         `options` go to `discord.Client` (e.g. `guild_ready_timeout`).
         """
         super().__init__(
-            intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_ratelimit_timeout=LONGEST_INLINE_RATE_LIMIT_S,
+            **options,
         )
         self.config = config
         self.tree = app_commands.CommandTree(self)

@@ -3,12 +3,15 @@
 The shared delivery loop (`bot.kernel.delivery.DeliveryLoop`) leases, retries and records in its
 own thread; this module supplies only `DiscordDelivery.send`, which runs the sending coroutine on
 the client's event loop and waits for it there, so database work never runs on the event loop.
-discord.py waits out an ordinary 429 itself; what still fails is classified: 5xx, timeouts and
-connection errors are transient (retried with back-off), a missing channel or user, a refused
-permission or a malformed message are permanent. The message posted for a notification key is
-remembered (`posted_messages`), so a later notification with `replace` edits it: the moderation
-card then shows the decision and loses its buttons. A long card spans several messages; the one
-holding its buttons (the anchor) is the one remembered and edited.
+discord.py waits out an ordinary 429 itself, up to the client's `max_ratelimit_timeout`
+(`adapters.discord.app.LONGEST_INLINE_RATE_LIMIT_S`); a longer one, or a 429 from Discord's edge
+(no `Via` header, which discord.py does not retry), pauses the whole loop for its `Retry-After`.
+What else fails is classified: 5xx, timeouts and connection errors are transient (retried with
+back-off), a missing channel or user, a refused permission or a malformed message are permanent.
+The message posted for a notification key is remembered (`posted_messages`), so a later
+notification with `replace` edits it: the moderation card then shows the decision and loses its
+buttons. A long card spans several messages; the one holding its buttons (the anchor) is the one
+remembered and edited.
 
 A private message is never posted where others can read it. When a person's DMs are closed to
 the bot (Discord error 50007), the notice channel (`DISCORD_NOTICE_CHANNEL_ID`, else the guild's
@@ -71,6 +74,15 @@ def memory_key(notification: Notification) -> str:
     return f"{notification.audience.value}:{notification.recipient}:{notification.key}"[:255]
 
 
+def retry_after(error: discord.HTTPException, default: float = 5.0) -> float:
+    """The seconds a 429 asks to wait: its `Retry-After` header, else `default`."""
+    headers = getattr(error.response, "headers", None) or {}
+    try:
+        return max(0.0, float(headers.get("Retry-After", default)))
+    except (TypeError, ValueError):
+        return default
+
+
 def _edit_kwargs(rendered: Rendered) -> dict[str, Any]:
     anchored = rendered.anchored
     return {
@@ -121,7 +133,7 @@ class DiscordDelivery:
             described = f"{error.__class__.__name__}: {error}"[:500]
             log.warning("Discord notification %s not delivered: %s", notification.id, described)
             if error.status == 429:
-                return SendOutcome.rate_limited(5.0, described)
+                return SendOutcome.rate_limited(retry_after(error), described)
             if error.status >= 500:
                 return SendOutcome.transient(described)
             await self._tell_moderators(notification, described)

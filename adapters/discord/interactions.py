@@ -64,7 +64,8 @@ from adapters.discord.render import (
     render_reply,
     shorten,
 )
-from bot.kernel.events import Click, Command, Event, Text
+from bot.core import SOMETHING_WRONG
+from bot.kernel.events import Actor, Click, Command, Event, Place, Text
 from bot.kernel.ports import Clock, SystemClock
 from bot.kernel.replies import FieldKind, Form, FormField, Reply, text
 from bot.search.engine import PracticeSearch
@@ -80,6 +81,8 @@ ANSWER = "dc:answer"
 CANNOT_DM = 50007
 SHARING_HERE = "share-here:{user_id}"
 AUTOCOMPLETE_MAX = 25
+EventOf = Callable[[Actor, Place], Event]
+"""Builds the core's event once the person and place of an interaction are known."""
 
 # The core checks each answer's length: the modal allows Discord's most, so nothing is cut here.
 ANSWER_FORM = Form(
@@ -222,8 +225,7 @@ class InteractionHandler:
 
     async def on_command(self, interaction: discord.Interaction[Any], verb: str, text: str) -> None:
         """A `/practice` subcommand."""
-        actor, place = await from_interaction(interaction, self._workspaces)
-        await self._answer(interaction, on_command(actor, place, verb, text))
+        await self._answer(interaction, lambda actor, place: on_command(actor, place, verb, text))
 
     async def on_click(self, interaction: discord.Interaction[Any], action: str) -> None:
         """A button or menu: adapter ids are answered here, the rest by the core."""
@@ -245,8 +247,7 @@ class InteractionHandler:
             log.info("unknown adapter action %r answered as stale", action[:100])
             await self._say(interaction, STALE_BUTTON)
         else:
-            actor, place = await from_interaction(interaction, self._workspaces)
-            await self._answer(interaction, on_click(actor, place, action))
+            await self._answer(interaction, lambda actor, place: on_click(actor, place, action))
 
     async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:
         """A modal sent back: its form id is in its custom id, its values in the interaction.
@@ -261,11 +262,13 @@ class InteractionHandler:
             return
         form_id = custom_id.removeprefix(FORM_PREFIX)
         values = modal_values(data)
-        actor, place = await from_interaction(interaction, self._workspaces)
         if form_id == ANSWER:
-            await self._answer(interaction, Text(actor, place, values.get("answer", "")))
+            answer = values.get("answer", "")
+            await self._answer(interaction, lambda actor, place: Text(actor, place, answer))
         else:
-            await self._answer(interaction, on_form(actor, place, form_id, values))
+            await self._answer(
+                interaction, lambda actor, place: on_form(actor, place, form_id, values)
+            )
 
     async def on_direct_message(self, message: discord.Message) -> None:
         """A direct message: answered once, in the same DM (no interaction, so no deadline)."""
@@ -273,7 +276,13 @@ class InteractionHandler:
         if event is None:
             return
         key = f"message:{message.id}"
-        if not await asyncio.to_thread(self._claims.begin, key, self._clock.now()):
+        try:
+            fresh = await asyncio.to_thread(self._claims.begin, key, self._clock.now())
+        except Exception:  # the database away: nothing will resend the message, so say so
+            log.exception("could not claim Discord message %s", message.id)
+            await send_to(message.channel, render_reply(SOMETHING_WRONG))
+            return
+        if not fresh:
             log.info("skipping Discord message %s: already handled", message.id)
             return
         replies = await asyncio.to_thread(self._bank.handle, event)
@@ -310,18 +319,37 @@ class InteractionHandler:
 
     # --- the answering -----------------------------------------------------------------------
 
-    async def _run(self, interaction: discord.Interaction[Any], event: Event) -> list[Reply]:
-        """Run the core; defer the interaction if it takes longer than `defer_after`."""
-        work = asyncio.ensure_future(asyncio.to_thread(self._bank.handle, event))
-        done, _ = await asyncio.wait({work}, timeout=self._defer_after)
+    async def _run(
+        self, interaction: discord.Interaction[Any], event_of: EventOf
+    ) -> tuple[Event | None, list[Reply]]:
+        """Find who and where, then run the core; defer if it takes longer than `defer_after`.
+
+        Finding the person reads and may write the facts kept in the database
+        (`adapters.discord.memory`), so it runs under the same deadline as the core: with the
+        database stalled or gone the interaction is still deferred in time, and a failure there
+        is answered "try again in a moment" (the core's own words) instead of leaving Discord's
+        "The application did not respond".
+        """
+
+        async def work() -> tuple[Event | None, list[Reply]]:
+            try:
+                actor, place = await from_interaction(interaction, self._workspaces)
+            except Exception:  # the database away: the person must still get an answer
+                log.exception("could not tell who sent Discord interaction %s", interaction.id)
+                return None, [SOMETHING_WRONG]
+            event = event_of(actor, place)
+            return event, await asyncio.to_thread(self._bank.handle, event)
+
+        running = asyncio.ensure_future(work())
+        done, _ = await asyncio.wait({running}, timeout=self._defer_after)
         if not done:
             await self._defer(interaction)
-        return await work
+        return await running
 
-    async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
-        replies = await self._run(interaction, event)
+    async def _answer(self, interaction: discord.Interaction[Any], event_of: EventOf) -> None:
+        event, replies = await self._run(interaction, event_of)
         in_channel = interaction.guild_id is not None
-        if in_channel and any(reply.continues_in_private for reply in replies):
+        if event is not None and in_channel and any(r.continues_in_private for r in replies):
             await self._continue_in_private(interaction, event, replies)
         else:
             sharing = await self._is_sharing_in_channel(interaction)

@@ -6,16 +6,21 @@ and whether they share in the channel because their DMs are closed. Both are kep
 adapters' posted-message table (`store.platform_state.PlatformState`) under `person:` keys, the
 value in its `channel` column: one small row per person, no new table or migration. Values are
 cached in memory after the first read; with several bot processes a change made by another one
-is seen after a restart, which is acceptable for these two hints.
+is seen after a restart, which is acceptable for these two hints. Being hints, they never stop an
+answer: when the database can't be read or written (stalled, gone) a fact reads as unknown and
+a change is logged and not cached, so it is written on a later use once the database is back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Protocol
 
 from bot.kernel.ports import Clock
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "person:"
 UNUSED = "-"  # the message id column is not used by a fact
@@ -54,7 +59,11 @@ class PersonFacts:
             return self._cache[cached]
         value = None
         if self._table is not None:
-            found = await asyncio.to_thread(self._table.message_for, scope, KEY_PREFIX + name)
+            try:
+                found = await asyncio.to_thread(self._table.message_for, scope, KEY_PREFIX + name)
+            except Exception as error:  # a hint: unknown for now, asked again next time
+                log.warning("could not read the fact %s: %s", name, type(error).__name__)
+                return None
             value = found[0] if found else None
         self._cache[cached] = value
         return value
@@ -64,13 +73,17 @@ class PersonFacts:
         cached = (scope, name)
         if self._cache.get(cached) == value:
             return
-        self._cache[cached] = value
         if self._table is not None:
-            await asyncio.to_thread(
-                self._table.remember_message,
-                scope,
-                KEY_PREFIX + name,
-                value,
-                UNUSED,
-                self._clock.now(),
-            )
+            try:
+                await asyncio.to_thread(
+                    self._table.remember_message,
+                    scope,
+                    KEY_PREFIX + name,
+                    value,
+                    UNUSED,
+                    self._clock.now(),
+                )
+            except Exception as error:  # a hint: not cached, so written on a later use
+                log.warning("could not record the fact %s: %s", name, type(error).__name__)
+                return
+        self._cache[cached] = value

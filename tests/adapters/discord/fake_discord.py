@@ -12,6 +12,14 @@ an `errors` object naming the fields, as Discord refuses them. Every refusal is 
 `refusals`; the `fake_discord_refusals` teardown check (tests/adapters/discord/conftest.py)
 fails any test that did not expect one (`expect_refusals()`).
 
+Platform faults for delivery tests: `fault(path, kind, times)` fails the next requests to a path
+with a 5xx status (`"500"`, which discord.py retries by itself, or `"503"`, which it does not), a
+429 (`"429"`, with `Retry-After`, through Discord's proxy as discord.py expects; `"429-edge"`,
+without the `Via` header, as Cloudflare answers before Discord sees the request), no answer
+(`"timeout"`: held until `release_held()` or `HOLD_LIMIT`, then dropped, the message never
+made) or a TCP reset (`"reset"`). Each fault is recorded like any request, its answer
+`{"fault": kind}`.
+
 The deadline can be forced without waiting: `expire(interaction_id)` (or `expire_all()`) makes
 the next first response to it late. Guild members (with their role ids) are served from
 `members` for `GET /guilds/{guild}/members/{user}`, which the bot uses to find the roles of a
@@ -21,8 +29,12 @@ person writing in a DM.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import socket as sockets
+import struct
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +70,10 @@ def user(user_id: str, name: str) -> dict[str, Any]:
         "global_name": name,
         "avatar": None,
     }
+
+
+FAULTS = ("500", "503", "429", "429-edge", "timeout", "reset")
+HOLD_LIMIT = 5.0  # seconds a `timeout` fault holds a request at most, should nobody release it
 
 
 @dataclass
@@ -106,6 +122,8 @@ class FakeDiscord:
         self._expired: set[str] = set()
         self._expire_all = False
         self._refuse: set[str] = set()
+        self._faults: defaultdict[str, deque[tuple[str, float]]] = defaultdict(deque)
+        self._held = asyncio.Event()
         MADE.append(self)
         self._ids = itertools.count(700000000000000001)
         self._dispatched: dict[str, float] = {}
@@ -242,6 +260,47 @@ class FakeDiscord:
         """This test sends payloads Discord refuses on purpose: the teardown check lets it pass."""
         self.refusals_expected = True
 
+    def fault(self, path: str, kind: str, times: int = 1, retry_after: float = 1.0) -> None:
+        """Fail the next `times` requests to `path` with `kind` (one of `FAULTS`), then recover.
+
+        Faults queue in order after any already set; a 429 carries `retry_after` seconds.
+        """
+        assert kind in FAULTS, kind
+        self._faults[path].extend([(kind, retry_after)] * times)
+
+    def release_held(self) -> None:
+        """Let every request held by a `timeout` fault end (its client has given up)."""
+        self._held.set()
+
+    async def _fail(
+        self, request: web.Request, path: str, body: Any, kind: str, retry_after: float
+    ) -> web.Response:
+        """Answer a request the way fault `kind` does; nothing is created."""
+        status = {"500": 500, "503": 503, "429": 429, "429-edge": 429}.get(kind, 0)
+        await self._record(Recorded(request.method, path, body, status, {"fault": kind}))
+        if kind == "reset":
+            transport = request.transport
+            raw = transport.get_extra_info("socket") if transport else None
+            if raw is not None:  # SO_LINGER 0: the close sends a TCP RST, not an orderly FIN
+                raw.setsockopt(sockets.SOL_SOCKET, sockets.SO_LINGER, struct.pack("ii", 1, 0))
+            if transport is not None:
+                transport.abort()
+            return web.Response(status=500)  # never reaches the client
+        if kind == "timeout":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._held.wait(), HOLD_LIMIT)
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=504)  # never reaches the client
+        if kind.startswith("429"):
+            limited = {"message": "You are being rate limited.", "retry_after": retry_after}
+            response = _json({**limited, "global": False}, 429)
+            response.headers["Retry-After"] = str(retry_after)
+            if kind == "429":
+                response.headers["Via"] = "1.1 google"
+            return response
+        return _json({"message": f"{status}: Server Error", "code": 0}, status)
+
     async def interact(self, payload: dict[str, Any]) -> None:
         """Dispatch an interaction; its 3-second clock starts now."""
         self._dispatched[payload["id"]] = asyncio.get_running_loop().time()
@@ -258,6 +317,9 @@ class FakeDiscord:
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
                 body = _multipart_json(raw)
+        if self._faults[path]:
+            kind, retry_after = self._faults[path].popleft()
+            return await self._fail(request, path, body, kind, retry_after)
         if self.rate_limited.get(path, 0) > 0:
             self.rate_limited[path] -= 1
             limited = {"message": "You are being rate limited.", "retry_after": self.retry_after}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from tests.adapters.discord.fake_discord import APP_ID, MODERATION_CHANNEL_ID
 from tests.adapters.discord.harness import (
+    CONFIG,
     MO,
     click,
     message_of,
@@ -117,3 +119,77 @@ def test_late_first_response_is_refused_so_deferral_matters(world):
 
     late = play(world, steps, bank=slow, defer_after=30.0)
     assert (late.status, late.answer["code"]) == (404, 10062)
+
+
+class StalledFacts:
+    """The real message memory, but a person's facts wait for the test's gate (or fail).
+
+    What the adapter remembers of a person is read before the core runs; with the database
+    stalled that read waits, with it gone it fails.
+    """
+
+    def __init__(self, memory, *, fail: bool = False):
+        self.memory = memory
+        self.fail = fail
+        self.gate = threading.Event()
+
+    def _person(self, key: str) -> None:
+        if key.startswith("person:"):
+            if self.fail:
+                raise ConnectionError("the database is gone")
+            assert self.gate.wait(10), "the test never opened the gate"
+
+    def message_for(self, workspace_id, key):
+        self._person(key)
+        return self.memory.message_for(workspace_id, key)
+
+    def remember_message(self, workspace_id, key, channel, message_id, at):
+        self._person(key)
+        return self.memory.remember_message(workspace_id, key, channel, message_id, at)
+
+    def __getattr__(self, name):
+        return getattr(self.memory, name)
+
+
+SEARCH_ANSWER = "**11 practices** for “crime” (showing 1–5 of 11)."
+
+
+def test_a_stalled_read_of_the_persons_facts_is_deferred_in_time_too(world):
+    """Finding who is asking runs under the deadline as the core does: deferred, then answered.
+
+    Without a home guild the adapter records the guild each person last used (a write before
+    the core runs); that write waits on the stalled database.
+    """
+    stalled = StalledFacts(world.memory)
+
+    async def steps(fake, client):
+        payload = slash("search", {"query": "crime"})
+        await fake.interact(payload)
+        deferred = await fake.callback(payload["id"])
+        stalled.gate.set()
+        followup = await fake.wait_for(
+            lambda r: r.method == "POST" and r.path == f"webhooks/{APP_ID}/{payload['token']}"
+        )
+        return deferred, followup
+
+    no_home_guild = replace(CONFIG, guild_id=None)
+    deferred, followup = play(
+        replace(world, memory=stalled), steps, defer_after=0.01, config=no_home_guild
+    )
+    assert deferred.status == 200
+    assert deferred.body == {"type": 5, "data": {"flags": 64}}
+    assert followup.body["content"].startswith(SEARCH_ANSWER)
+
+
+def test_facts_that_cannot_be_read_or_written_do_not_stop_the_answer(world):
+    """They are hints: with the database gone for them, the person is still answered."""
+    gone = StalledFacts(world.memory, fail=True)
+
+    async def steps(fake, client):
+        payload = slash("search", {"query": "crime"})
+        await fake.interact(payload)
+        return await fake.callback(payload["id"])
+
+    answer = play(replace(world, memory=gone), steps, config=replace(CONFIG, guild_id=None))
+    assert answer.status == 200
+    assert answer.body["data"]["content"].startswith(SEARCH_ANSWER)

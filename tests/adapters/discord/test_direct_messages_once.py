@@ -7,6 +7,7 @@ the same message: each DM message id is claimed in the database like a Slack eve
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -83,3 +84,29 @@ def test_a_direct_message_whose_first_processing_died_is_answered_on_replay(worl
 
     answer = play(world, steps)
     assert answer["embeds"][0]["title"].endswith("Habitual knife carrier index")
+
+
+class GoneClaims:
+    """The real message memory with the database gone for claims (connection refused)."""
+
+    def __init__(self, memory):
+        self.memory = memory
+
+    def begin(self, key, at):
+        raise ConnectionError("the database is gone")
+
+    def __getattr__(self, name):
+        return getattr(self.memory, name)
+
+
+def test_a_direct_message_that_cannot_be_claimed_is_answered_try_again(world):
+    """Discord sends a DM once: if the database can't take its claim, the person is told so."""
+
+    async def steps(fake: FakeDiscord, client):
+        await fake.dispatch("MESSAGE_CREATE", dm_message(ALICE, "PB017"))
+        await fake.wait_for(lambda r: r.path == ANSWERS)
+        await _settled()
+        return _answers(fake)
+
+    (answer,) = play(replace(world, memory=GoneClaims(world.memory)), steps)
+    assert "Please try again in a moment." in answer["content"]
