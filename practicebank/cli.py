@@ -32,6 +32,7 @@ from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 
 if TYPE_CHECKING:
     from practicebank.bootstrap import Store
+    from practicebank.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -495,7 +496,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot on a chat platform until stopped; its log is one redacted JSON line per event."""
     from practicebank.observe import configure_logging
-    from practicebank.settings import log_level
+    from practicebank.read_settings import log_level
 
     configure_logging(log_level())
     return RUNNERS[args.platform](args)
@@ -517,6 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         help="database to use (default: $DATABASE_URL or .env, else a local SQLite file)",
     )
+    parser.set_defaults(reads_only=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
@@ -567,13 +569,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--include-restricted", action="store_true")
     search.add_argument("--json", action="store_true", help="print JSON, best first")
-    search.set_defaults(run=cmd_search)
+    search.set_defaults(run=cmd_search, reads_only=True)
 
     show = commands.add_parser("show", help="print one practice in full")
     show.add_argument("ref", help="its reference, e.g. PB046")
     show.add_argument("--include-restricted", action="store_true")
     show.add_argument("--json", action="store_true")
-    show.set_defaults(run=cmd_show)
+    show.set_defaults(run=cmd_show, reads_only=True)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -612,17 +614,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _full_settings(database_url: str | None) -> Settings:
+    from practicebank.settings import load_settings
+
+    return load_settings(database_url=database_url)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
     args = build_parser().parse_args(argv)  # --help and usage errors end here, imports unpaid
-    from practicebank.settings import SettingsError, debug_enabled, load_settings, log_level
+    from practicebank.read_settings import SettingsError, debug_enabled, log_level, read_settings
     from store.engine import DatabaseUnavailable
 
     logging.basicConfig(level=log_level())
     run: Callable[[argparse.Namespace], int] = args.run
     args.open_stores = []
     try:
-        args.settings = load_settings(database_url=args.database_url)
+        # `search` and `show` read only where the bank is, sparing pydantic's import (a third
+        # of a second); see `practicebank.read_settings`.
+        quick = read_settings(database_url=args.database_url) if args.reads_only else None
+        args.settings = quick or _full_settings(args.database_url)
         code = run(args)
         sys.stdout.flush()  # a closed pipe shows here, where it is caught, not at exit
         return code

@@ -4,8 +4,9 @@
 wins where both name a variable); the `--database-url` flag wins over both. A blank value counts
 as unset, so `FOO=` in `.env` keeps the default rather than meaning "empty". A value that cannot
 be used raises `SettingsError` with one line naming the variable and what it accepts. This is the
-only module that reads `os.environ` for settings; the composition root builds each adapter's own
-small typed settings from the object made here.
+only module that reads `os.environ` for settings, beside `practicebank.read_settings` (the two
+values `search` and `show` need, and what is read before any settings); the composition root
+builds each adapter's own small typed settings from the object made here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dotenv import dotenv_values
 from pydantic import BeforeValidator, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from practicebank.read_settings import SettingsError as SettingsError  # its home; known here too
 from store.engine import default_database_url
 
 DEFAULT_SWEEP_SECONDS = 60.0
@@ -30,10 +32,6 @@ MIN_SWEEP_SECONDS = 1.0
 MAX_SWEEP_SECONDS = 86_400.0
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-
-
-class SettingsError(ValueError):
-    """A setting that cannot be used; the message names the variable and what it accepts."""
 
 
 class Source(StrEnum):
@@ -370,16 +368,6 @@ def load_settings(*, database_url: str | None = None, env_file: Path | None = No
             sources[name] = Source.DOTENV
     settings._sources = sources
     return settings
-
-
-def debug_enabled() -> bool:
-    """`PRACTICEBANK_DEBUG`: show tracebacks (read before, and apart from, the settings)."""
-    return bool(os.environ.get("PRACTICEBANK_DEBUG"))
-
-
-def log_level() -> str:
-    """`PRACTICEBANK_LOG`: the logging level, WARNING unless set."""
-    return os.environ.get("PRACTICEBANK_LOG", "WARNING")
 
 
 def use_metrics_folder(path: str) -> None:

@@ -13,7 +13,7 @@ from store.engine import make_engine
 from store.migrate import current_revision, downgrade, head_revision
 from tests.practicebank.conftest import DEMO_BANK, Cli, database_line
 
-ORM_MODULES = ("sqlalchemy", "sqlmodel", "alembic")
+ORM_MODULES = ("sqlalchemy", "sqlmodel", "alembic", "pydantic", "pydantic_settings")
 
 
 def _modules_loaded_by(argv: list[str], tmp_path: Path, url: str) -> tuple[str, list[str]]:
@@ -40,7 +40,7 @@ def _modules_loaded_by(argv: list[str], tmp_path: Path, url: str) -> tuple[str, 
 
 
 def test_search_and_show_load_no_orm(cli: Cli, bank_url: str, tmp_path: Path) -> None:
-    """On a migrated bank neither command imports SQLAlchemy, SQLModel or Alembic."""
+    """On a migrated bank neither command imports SQLAlchemy, SQLModel, Alembic or pydantic."""
     assert cli("import", str(DEMO_BANK)).code == 0
     for argv, expected in (
         (["search", "knife", "crime"], "PB017"),  # builds the index and keeps it on disk

@@ -18,7 +18,8 @@ from practicebank.bootstrap import (
     seed_workspace,
     slack_workspace_seed,
 )
-from practicebank.settings import Source, load_settings, settings_from
+from practicebank.read_settings import read_settings
+from practicebank.settings import SettingsError, Source, load_settings, settings_from
 from tests.practicebank.conftest import Cli, database_line
 
 ROOT = Path(practicebank.__file__).resolve().parents[1]
@@ -249,7 +250,7 @@ def _reads_environment(path: Path) -> bool:
 
 
 def test_only_the_settings_module_reads_the_environment():
-    """Outside `practicebank/settings.py`, no module of ours reads `os.environ` or `.env`."""
+    """Only the settings modules read `os.environ` or `.env`: the full one and the quick one."""
     readers = sorted(
         str(path.relative_to(ROOT))
         for package in ("bot", "store", "adapters", "practicebank")
@@ -257,7 +258,7 @@ def test_only_the_settings_module_reads_the_environment():
         if _reads_environment(path)
     )
 
-    assert readers == ["practicebank/settings.py"]
+    assert readers == ["practicebank/read_settings.py", "practicebank/settings.py"]
 
 
 def test_the_environment_checker_catches_a_reader(tmp_path: Path):
@@ -272,3 +273,47 @@ def test_the_environment_checker_catches_a_reader(tmp_path: Path):
         assert _reads_environment(module), source
     (tmp_path / "clean.py").write_text("import os\nprint(os.sep)\n")
     assert not _reads_environment(tmp_path / "clean.py")
+
+
+@pytest.mark.parametrize(
+    ("environment", "dotenv", "flag"),
+    [
+        ({}, "", None),
+        ({"DATABASE_URL": "sqlite:////tmp/env.db"}, "DATABASE_URL=sqlite:////tmp/file.db\n", None),
+        ({}, "DATABASE_URL=sqlite:////tmp/file.db\nXDG_DATA_HOME=/srv/xdg-file\n", None),
+        ({"XDG_DATA_HOME": "/srv/xdg-env"}, "XDG_DATA_HOME=/srv/xdg-file\n", None),
+        ({"DATABASE_URL": ""}, "DATABASE_URL=sqlite:////tmp/file.db\n", None),
+        ({"database_url": "sqlite:////tmp/lower.db"}, "", None),
+        ({"DATABASE_URL": "sqlite:////tmp/env.db"}, "", "sqlite:////tmp/flag.db"),
+        ({}, "", "   "),
+    ],
+)
+def test_search_and_show_find_the_bank_where_the_full_settings_do(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, environment, dotenv, flag
+):
+    """The pydantic-free reading of `search` and `show` names the same database, every source."""
+
+    for name in ("DATABASE_URL", "XDG_DATA_HOME", "DATABASE_STATEMENT_TIMEOUT_MS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    (workdir / ".env").write_text(dotenv)
+
+    quick = read_settings(database_url=flag)
+    full = load_settings(database_url=flag)
+
+    assert quick is not None
+    assert (quick.database, quick.xdg_data_home) == (full.database, full.xdg_data_home)
+    assert quick.database_statement_timeout_ms == full.database_statement_timeout_ms
+
+
+def test_a_statement_timeout_sends_search_to_the_full_settings(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A value that needs the full rules is left to them (and a bad one is refused there)."""
+
+    (workdir / ".env").write_text("DATABASE_STATEMENT_TIMEOUT_MS=12\n")
+
+    assert read_settings() is None
+    with pytest.raises(SettingsError, match="DATABASE_STATEMENT_TIMEOUT_MS"):
+        load_settings()
