@@ -222,7 +222,7 @@ class PracticeSearch:
         return [Hit(self._practice(d), 0.0) for d in page], len(docs)
 
     def _practice(self, doc: int) -> Practice:
-        return self._index.practices[doc]
+        return self._index.practice(doc)
 
     def _filtered(self, filters: SearchFilters) -> set[int]:
         """Practices passing every filter (values within one filter are OR-ed)."""

@@ -16,11 +16,15 @@ any sequence of changes is therefore identical to one freshly built from the sam
 from __future__ import annotations
 
 import math
+import operator
 import re
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from itertools import accumulate
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
 from bot.search.tokenise import STOPWORDS, Word, stem, terms_of, words
@@ -48,6 +52,15 @@ _FIELD_NAMES = tuple(FIELD_WEIGHTS)
 _WEIGHTS = tuple(FIELD_WEIGHTS[name] for name in _FIELD_NAMES)
 _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
 _EMPTY: tuple[array[int], array[float]] = (array("i"), array("f"))
+_FORMAT = 2
+"""Bumped when the stored shape changes, so an older pickled index is refused, not misread."""
+# A result shows a practice's listing (title, summary, facts); the long narrative fields are
+# indexed but not kept, as the store holds them and they are most of a real bank's text.
+_PRACTICE_FIELDS = tuple(f.name for f in fields(Practice))
+NOT_KEPT = frozenset(
+    {"aim", "intended_outcome", "description", "evaluation", "learning", "resources"}
+)
+_KEPT = tuple(name not in NOT_KEPT for name in _PRACTICE_FIELDS)
 
 
 def ref_order(ref: str) -> tuple[str, int, str]:
@@ -131,7 +144,7 @@ class _Vocabulary:
         self.surfaces.update(surfaces)
         self._uses.update(surfaces.keys())
 
-    def remove(self, surfaces: dict[str, str]) -> None:
+    def remove(self, surfaces: Iterable[str]) -> None:
         for surface in surfaces:
             self._uses[surface] -= 1
             if self._uses[surface] <= 0:
@@ -139,15 +152,70 @@ class _Vocabulary:
                 del self.surfaces[surface]
 
 
+def _listing(practice: Practice) -> tuple[object, ...]:
+    """The practice's field values in declaration order, the long narrative ones as None.
+
+    A tuple rather than a `Practice`: a dataclass instance carries a dict of its 30 fields,
+    which at 100,000 practices is more memory than their titles and summaries.
+    """
+    return tuple(
+        getattr(practice, name) if kept else None
+        for name, kept in zip(_PRACTICE_FIELDS, _KEPT, strict=True)
+    )
+
+
+def _deltas(ids: list[int]) -> list[int]:
+    return [ids[0], *map(operator.sub, ids[1:], ids)] if ids else []
+
+
+def _pack(term_ids: list[int], surface_ids: list[int]) -> bytes:
+    """A practice's term and spelling ids, sorted, delta-coded and compressed.
+
+    A few hundred bytes, and all that taking the practice out of the index again needs.
+    """
+    values = array("I", [len(term_ids)])
+    values.extend(_deltas(sorted(term_ids)))
+    values.extend(_deltas(sorted(surface_ids)))
+    return zlib.compress(values.tobytes(), 1)
+
+
+def _unpack(record: bytes) -> tuple[list[int], list[int]]:
+    values = array("I")
+    values.frombytes(zlib.decompress(record))
+    count = values[0]
+    return list(accumulate(values[1 : count + 1])), list(accumulate(values[count + 1 :]))
+
+
+def _find(docs: array[int], doc: int) -> int:
+    """Where `doc` is in a term's postings, or -1.
+
+    A byte search: a posting's weight, which would place it by bisection, is not kept outside
+    the postings themselves.
+    """
+    raw, needle = docs.tobytes(), array("i", [doc]).tobytes()
+    at = raw.find(needle)
+    while at != -1 and at % docs.itemsize:
+        at = raw.find(needle, at + 1)
+    return -1 if at == -1 else at // docs.itemsize
+
+
 class PracticeIndex:
     """Everything a query needs over the visible practices (archived ones are never indexed).
 
     Doc ids are given in arrival order and never reused; `order_key(doc)` is the ref order
-    every tie breaks by. `practices` holds the live practices by doc id.
+    every tie breaks by; `practice(doc)` is a live practice's listing.
+
+    Memory is what limits a worker at 100,000 practices, so what is kept is compact: postings
+    are two typed arrays per term (4-byte doc ids and float32 weights), every term and spelling
+    is one interned string with an id, a practice is kept as a tuple of its listing fields (the
+    narrative fields are indexed but not kept: the store holds them), and what removing it
+    needs is one compressed record of its term and spelling ids rather than its text.
     """
 
     def __init__(self, practices: Iterable[Practice] = ()) -> None:
-        self.practices: dict[int, Practice] = {}
+        self._format = _FORMAT
+        self._listings: dict[int, tuple[object, ...]] = {}
+        self._records: dict[int, bytes] = {}
         self.phrases: list[str] = []
         self.order_keys: list[tuple[str, int, str]] = []
         self.live: set[int] = set()
@@ -162,9 +230,17 @@ class PracticeIndex:
         self._public_words = _Vocabulary()
         self._doc_by_ref: dict[str, int] = {}
         self._df: Counter[str] = Counter()
+        self._ids: dict[str, int] = {}  # term or spelling -> id; ids are never reused
+        self._names: list[str] = []  # id -> the one interned string
         # term -> (docs, negated weights): sorted by weight descending, then ref order.
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
         self._build(practices)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Refuse an index pickled in an older shape (a cache of it is then only a miss)."""
+        if state.get("_format") != _FORMAT:
+            raise TypeError("an index pickled by another version")
+        self.__dict__.update(state)
 
     def _build(self, practices: Iterable[Practice]) -> None:
         """Index many practices at once: gather every posting, then sort each term's once.
@@ -182,15 +258,18 @@ class PracticeIndex:
                 docs, negated = gathered.setdefault(term, (array("i"), array("f")))
                 docs.append(doc)
                 negated.append(-weight)
+        latest.clear()
         # Docs were numbered in ref order and a stable sort keeps that order among equal
-        # weights, so this is the order `add` would have placed them in.
-        for term, (docs, negated) in gathered.items():
+        # weights, so this is the order `add` would have placed them in. Each term's gathered
+        # arrays are let go as soon as its sorted ones exist, so the postings are never held
+        # twice over.
+        while gathered:
+            term, (docs, negated) = gathered.popitem()
             order = sorted(range(len(docs)), key=negated.__getitem__)
             self._postings[term] = (
                 array("i", (docs[i] for i in order)),
                 array("f", (negated[i] for i in order)),
             )
-        gathered.clear()
 
     # -- changes -------------------------------------------------------------------------
 
@@ -206,24 +285,43 @@ class PracticeIndex:
             docs.insert(at, doc)
             negated.insert(at, -weight)
 
+    def _intern(self, name: str) -> int:
+        """The id of a term or spelling, given one on first sight."""
+        found = self._ids.get(name)
+        if found is None:
+            found = self._ids[name] = len(self._names)
+            self._names.append(name)
+        return found
+
     def _register(self, practice: Practice) -> tuple[int, dict[str, float]]:
-        """Give a live practice its doc id, index all of it but its postings, return weights."""
+        """Give a live practice its doc id, index all of it but its postings, return weights.
+
+        The weights are keyed by the interned term strings, so each term is one string however
+        many practices and postings hold it.
+        """
         analysis = _Analysis(practice)
+        names = self._names
+        intern = self._intern
+        analysed = analysis.weights()
+        term_ids = [intern(term) for term in analysed]
+        weights = dict(zip((names[i] for i in term_ids), analysed.values(), strict=True))
+        surface_ids = [intern(surface) for surface in analysis.surfaces]
+        surfaces = {names[i]: analysis.surfaces[names[i]] for i in surface_ids}
         doc = len(self.order_keys)
-        self.practices[doc] = practice
+        self._listings[doc] = _listing(practice)
+        self._records[doc] = _pack(term_ids, surface_ids)
         self.phrases.append(analysis.phrase)
         self.order_keys.append(ref_order(practice.ref))
         self._doc_by_ref[practice.ref.upper()] = doc
         self.live.add(doc)
         self._filters(doc, practice, add=True)
-        self._all_words.add(analysis.surfaces)
-        weights = analysis.weights()
+        self._all_words.add(surfaces)
         terms = weights.keys()
         if practice.is_restricted:
             self.restricted.add(doc)
             self.restricted_df.update(terms)
         else:
-            self._public_words.add(analysis.surfaces)
+            self._public_words.add(surfaces)
         self._df.update(terms)
         return doc, weights
 
@@ -232,14 +330,15 @@ class PracticeIndex:
         doc = self._doc_by_ref.pop(ref.upper(), None)
         if doc is None:
             return False
-        practice = self.practices.pop(doc)
-        analysis = _Analysis(practice)
+        practice = self.practice(doc)
+        del self._listings[doc]
+        term_ids, surface_ids = _unpack(self._records.pop(doc))
+        terms = [self._names[i] for i in term_ids]
+        surfaces = [self._names[i] for i in surface_ids]
         self.phrases[doc] = ""
         self.live.discard(doc)
         self._filters(doc, practice, add=False)
-        self._all_words.remove(analysis.surfaces)
-        weights = analysis.weights()
-        terms = weights.keys()
+        self._all_words.remove(surfaces)
         if practice.is_restricted:
             self.restricted.discard(doc)
             self.restricted_df.subtract(terms)
@@ -247,15 +346,14 @@ class PracticeIndex:
                 if self.restricted_df[term] <= 0:
                     del self.restricted_df[term]
         else:
-            self._public_words.remove(analysis.surfaces)
+            self._public_words.remove(surfaces)
         self._df.subtract(terms)
         for term in terms:
             if self._df[term] <= 0:
                 del self._df[term]
-        for term, weight in weights.items():
             docs, negated = self._postings[term]
-            at = self._position(docs, negated, doc, -weight)
-            if at < len(docs) and docs[at] == doc:
+            at = _find(docs, doc)
+            if at >= 0:
                 del docs[at]
                 del negated[at]
             if not docs:
@@ -297,6 +395,13 @@ class PracticeIndex:
     def doc_of(self, ref: str) -> int | None:
         """The doc id of the live practice with this ref (any case), or None."""
         return self._doc_by_ref.get(ref.upper())
+
+    def practice(self, doc: int) -> Practice:
+        """The live practice `doc` as a result shows it, rebuilt from its stored listing.
+
+        Every field but the narrative ones (`NOT_KEPT`, None here; the store has them).
+        """
+        return Practice(*self._listings[doc])  # type: ignore[arg-type]
 
     def order_key(self, doc: int) -> tuple[str, int, str]:
         """What ties break by: the practice's ref order."""
