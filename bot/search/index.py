@@ -24,10 +24,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
+from functools import lru_cache
 from itertools import accumulate
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
-from bot.search.tokenise import STOPWORDS, Word, stem, terms_of, words
+from bot.search.tokenise import STOPWORDS, index_terms, stem, surface_counts, word_terms, words
 
 # (field weight, length normalisation b, reference length in terms). The title says what the
 # practice is; long narrative fields mention many things in passing, so they weigh less. The
@@ -88,49 +89,77 @@ def phrase_text(title_terms: list[str], summary_terms: list[str]) -> str:
 
 
 class _Analysis:
-    """One practice tokenised: per-field terms, lengths, spellings and its phrase text."""
+    """One practice tokenised: per-field term counts and lengths, spellings, phrase text.
+
+    Each field is counted by distinct word (a narrative field of a hundred words has far fewer
+    distinct ones); title and summary are also kept in order, for the phrase text.
+    """
 
     __slots__ = ("fields", "lengths", "phrase", "surfaces")
 
     def __init__(self, practice: Practice) -> None:
-        self.fields: list[list[str]] = []
+        self.fields: list[dict[str, int]] = []
         self.surfaces: dict[str, str] = {}
+        lengths: list[int] = []
+        learn = self.surfaces.setdefault
         for name in _FIELD_NAMES:
-            field_words = words(field_text(practice, name))
-            _learn_surfaces(field_words, self.surfaces)
-            self.fields.append(terms_of(field_words))
-        self.lengths = tuple(len(terms) for terms in self.fields)
-        self.phrase = phrase_text(self.fields[0], self.fields[1])
+            terms: dict[str, int] = {}
+            length = 0
+            for surface, count in surface_counts(field_text(practice, name)).items():
+                spellings, surface_terms = _word_parts(surface)
+                for spelling, spelt_stem in spellings:
+                    learn(spelling, spelt_stem)
+                for term in surface_terms:
+                    terms[term] = terms.get(term, 0) + count
+                length += count * len(surface_terms)
+            self.fields.append(terms)
+            lengths.append(length)
+        self.lengths = tuple(lengths)
+        self.phrase = phrase_text(
+            index_terms(field_text(practice, "title")), index_terms(field_text(practice, "summary"))
+        )
 
     def weights(self) -> dict[str, float]:
         """Each term's BM25F saturated frequency in this practice (as stored, in float32).
 
-        Occurrences are added in field order, so the sum is the same float whenever the
-        practice is analysed; the keys are the practice's distinct terms.
+        Occurrences are added one by one in field order, so the sum is the same float whenever
+        the practice is analysed (and as when every occurrence was visited in text order:
+        within a field each adds the same amount); the keys are the practice's distinct terms
+        in order of first occurrence.
         """
         pseudo: dict[str, float] = {}
-        for (weight, b, reference), terms in zip(_WEIGHTS, self.fields, strict=True):
+        for (weight, b, reference), terms, length in zip(
+            _WEIGHTS, self.fields, self.lengths, strict=True
+        ):
             if terms:
-                norm = weight / (1.0 - b + b * len(terms) / reference)
-                for term in terms:
-                    pseudo[term] = pseudo.get(term, 0.0) + norm
+                norm = weight / (1.0 - b + b * length / reference)
+                for term, count in terms.items():
+                    tf = pseudo.get(term, 0.0)
+                    for _ in range(count):
+                        tf += norm
+                    pseudo[term] = tf
         stored = array("f", (tf * (K1 + 1.0) / (tf + K1) for tf in pseudo.values()))
         return dict(zip(pseudo, stored, strict=True))
 
 
-def _learn_surfaces(field_words: list[Word], surfaces: dict[str, str]) -> None:
-    """Remember how indexed words are spelt, for typo correction and "did you mean"."""
-    for word in field_words:
-        if word.surface in surfaces or word.surface in STOPWORDS:
-            continue
-        if "-" in word.surface:
-            joined = word.surface.replace("-", "")
-            surfaces.setdefault(joined, stem(joined))
-            for part in word.surface.split("-"):
-                if part and part not in STOPWORDS:
-                    surfaces.setdefault(part, stem(part))
-        else:
-            surfaces[word.surface] = word.stem
+@lru_cache(maxsize=1 << 16)
+def _word_parts(surface: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """A folded word's spellings to remember and its terms to index (both cached per word)."""
+    return _spellings(surface), word_terms(surface)
+
+
+def _spellings(surface: str) -> tuple[tuple[str, str], ...]:
+    """How an indexed word is spelt (surface, stem), for typo correction and "did you mean".
+
+    A hyphenated word is remembered joined and by its parts; a stopword not at all.
+    """
+    if surface in STOPWORDS:
+        return ()
+    if "-" in surface:
+        joined = surface.replace("-", "")
+        parts = [part for part in surface.split("-") if part and part not in STOPWORDS]
+        return ((joined, stem(joined)), *((part, stem(part)) for part in parts))
+    return ((surface, stem(surface)),)
 
 
 class _Vocabulary:
@@ -285,28 +314,23 @@ class PracticeIndex:
             docs.insert(at, doc)
             negated.insert(at, -weight)
 
-    def _intern(self, name: str) -> int:
-        """The id of a term or spelling, given one on first sight."""
-        found = self._ids.get(name)
-        if found is None:
-            found = self._ids[name] = len(self._names)
-            self._names.append(name)
-        return found
+    def _ids_of(self, names: Iterable[str]) -> list[int]:
+        """The ids of terms or spellings, giving one to each name on first sight."""
+        names = list(names)
+        found = list(map(self._ids.get, names))
+        for at, known in enumerate(found):
+            if known is None:
+                found[at] = self._ids[names[at]] = len(self._names)
+                self._names.append(names[at])
+        return found  # type: ignore[return-value]
 
     def _register(self, practice: Practice) -> tuple[int, dict[str, float]]:
-        """Give a live practice its doc id, index all of it but its postings, return weights.
-
-        The weights are keyed by the interned term strings, so each term is one string however
-        many practices and postings hold it.
-        """
+        """Give a live practice its doc id, index all of it but its postings, return weights."""
         analysis = _Analysis(practice)
-        names = self._names
-        intern = self._intern
-        analysed = analysis.weights()
-        term_ids = [intern(term) for term in analysed]
-        weights = dict(zip((names[i] for i in term_ids), analysed.values(), strict=True))
-        surface_ids = [intern(surface) for surface in analysis.surfaces]
-        surfaces = {names[i]: analysis.surfaces[names[i]] for i in surface_ids}
+        weights = analysis.weights()
+        term_ids = self._ids_of(weights)
+        surface_ids = self._ids_of(analysis.surfaces)
+        surfaces = analysis.surfaces
         doc = len(self.order_keys)
         self._listings[doc] = _listing(practice)
         self._records[doc] = _pack(term_ids, surface_ids)
