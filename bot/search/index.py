@@ -18,12 +18,12 @@ from __future__ import annotations
 import math
 import operator
 import re
+import sys
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
 from functools import lru_cache
 from itertools import accumulate
 
@@ -55,13 +55,23 @@ _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
 _EMPTY: tuple[array[int], array[float]] = (array("i"), array("f"))
 _FORMAT = 2
 """Bumped when the stored shape changes, so an older pickled index is refused, not misread."""
-# A result shows a practice's listing (title, summary, facts); the long narrative fields are
-# indexed but not kept, as the store holds them and they are most of a real bank's text.
-_PRACTICE_FIELDS = tuple(f.name for f in fields(Practice))
-NOT_KEPT = frozenset(
-    {"aim", "intended_outcome", "description", "evaluation", "learning", "resources"}
+# What a result shows of a practice: its card in summary (title, summary and the facts marked
+# `in_summary`), the command line's list and JSON, and what filters and visibility need. The
+# rest (narrative fields, contacts, dates, links) is indexed where searchable but not kept: the
+# store holds it, and showing a practice in full reads it from there.
+LISTED = (
+    "ref",
+    "title",
+    "summary",
+    "effectiveness",
+    "focus",
+    "topics",
+    "organisation",
+    "region",
+    "target_group",
+    "linked_to",
+    "visibility",
 )
-_KEPT = tuple(name not in NOT_KEPT for name in _PRACTICE_FIELDS)
 
 
 def ref_order(ref: str) -> tuple[str, int, str]:
@@ -70,7 +80,7 @@ def ref_order(ref: str) -> tuple[str, int, str]:
     if match is None:  # cannot happen: every group may be empty
         return ref, -1, ""
     prefix, digits, rest = match.groups()
-    return prefix, int(digits) if digits else -1, rest
+    return sys.intern(prefix), int(digits) if digits else -1, sys.intern(rest)
 
 
 def field_text(practice: Practice, name: str) -> str:
@@ -89,13 +99,13 @@ def phrase_text(title_terms: list[str], summary_terms: list[str]) -> str:
 
 
 class _Analysis:
-    """One practice tokenised: per-field term counts and lengths, spellings, phrase text.
+    """One practice tokenised: per-field term counts and lengths, and its spellings.
 
-    Each field is counted by distinct word (a narrative field of a hundred words has far fewer
-    distinct ones); title and summary are also kept in order, for the phrase text.
+    Each field is counted by distinct word: a narrative field of a hundred words has far fewer
+    distinct ones.
     """
 
-    __slots__ = ("fields", "lengths", "phrase", "surfaces")
+    __slots__ = ("fields", "lengths", "surfaces")
 
     def __init__(self, practice: Practice) -> None:
         self.fields: list[dict[str, int]] = []
@@ -115,9 +125,6 @@ class _Analysis:
             self.fields.append(terms)
             lengths.append(length)
         self.lengths = tuple(lengths)
-        self.phrase = phrase_text(
-            index_terms(field_text(practice, "title")), index_terms(field_text(practice, "summary"))
-        )
 
     def weights(self) -> dict[str, float]:
         """Each term's BM25F saturated frequency in this practice (as stored, in float32).
@@ -182,15 +189,12 @@ class _Vocabulary:
 
 
 def _listing(practice: Practice) -> tuple[object, ...]:
-    """The practice's field values in declaration order, the long narrative ones as None.
+    """The practice's `LISTED` field values.
 
     A tuple rather than a `Practice`: a dataclass instance carries a dict of its 30 fields,
     which at 100,000 practices is more memory than their titles and summaries.
     """
-    return tuple(
-        getattr(practice, name) if kept else None
-        for name, kept in zip(_PRACTICE_FIELDS, _KEPT, strict=True)
-    )
+    return tuple(getattr(practice, name) for name in LISTED)
 
 
 def _deltas(ids: list[int]) -> list[int]:
@@ -245,7 +249,6 @@ class PracticeIndex:
         self._format = _FORMAT
         self._listings: dict[int, tuple[object, ...]] = {}
         self._records: dict[int, bytes] = {}
-        self.phrases: list[str] = []
         self.order_keys: list[tuple[str, int, str]] = []
         self.live: set[int] = set()
         self.restricted: set[int] = set()
@@ -334,9 +337,9 @@ class PracticeIndex:
         doc = len(self.order_keys)
         self._listings[doc] = _listing(practice)
         self._records[doc] = _pack(term_ids, surface_ids)
-        self.phrases.append(analysis.phrase)
         self.order_keys.append(ref_order(practice.ref))
-        self._doc_by_ref[practice.ref.upper()] = doc
+        key = practice.ref.upper()
+        self._doc_by_ref[practice.ref if key == practice.ref else key] = doc
         self.live.add(doc)
         self._filters(doc, practice, add=True)
         self._all_words.add(surfaces)
@@ -359,7 +362,6 @@ class PracticeIndex:
         term_ids, surface_ids = _unpack(self._records.pop(doc))
         terms = [self._names[i] for i in term_ids]
         surfaces = [self._names[i] for i in surface_ids]
-        self.phrases[doc] = ""
         self.live.discard(doc)
         self._filters(doc, practice, add=False)
         self._all_words.remove(surfaces)
@@ -421,11 +423,17 @@ class PracticeIndex:
         return self._doc_by_ref.get(ref.upper())
 
     def practice(self, doc: int) -> Practice:
-        """The live practice `doc` as a result shows it, rebuilt from its stored listing.
+        """The live practice `doc` as a result shows it: its `LISTED` fields, the rest unset."""
+        return Practice(**dict(zip(LISTED, self._listings[doc], strict=True)))  # type: ignore[arg-type]
 
-        Every field but the narrative ones (`NOT_KEPT`, None here; the store has them).
+    def phrase(self, doc: int) -> str:
+        """The live practice's title and summary terms, for adjacency checks (`phrase_text`).
+
+        Worked out when asked (for the strongest few candidates of a query) rather than kept
+        for every practice.
         """
-        return Practice(*self._listings[doc])  # type: ignore[arg-type]
+        listing = self._listings[doc]
+        return phrase_text(index_terms(str(listing[1])), index_terms(str(listing[2])))
 
     def order_key(self, doc: int) -> tuple[str, int, str]:
         """What ties break by: the practice's ref order."""
