@@ -249,6 +249,7 @@ class PracticeIndex:
         self._format = _FORMAT
         self._listings: dict[int, tuple[object, ...]] = {}
         self._records: dict[int, bytes] = {}
+        self._phrases: dict[int, str] = {}
         self.order_keys: list[tuple[str, int, str]] = []
         self.live: set[int] = set()
         self.restricted: set[int] = set()
@@ -337,6 +338,9 @@ class PracticeIndex:
         doc = len(self.order_keys)
         self._listings[doc] = _listing(practice)
         self._records[doc] = _pack(term_ids, surface_ids)
+        self._phrases[doc] = phrase_text(
+            index_terms(field_text(practice, "title")), index_terms(practice.summary)
+        )
         self.order_keys.append(ref_order(practice.ref))
         key = practice.ref.upper()
         self._doc_by_ref[practice.ref if key == practice.ref else key] = doc
@@ -360,6 +364,7 @@ class PracticeIndex:
         practice = self.practice(doc)
         del self._listings[doc]
         term_ids, surface_ids = _unpack(self._records.pop(doc))
+        del self._phrases[doc]
         terms = [self._names[i] for i in term_ids]
         surfaces = [self._names[i] for i in surface_ids]
         self.live.discard(doc)
@@ -429,11 +434,10 @@ class PracticeIndex:
     def phrase(self, doc: int) -> str:
         """The live practice's title and summary terms, for adjacency checks (`phrase_text`).
 
-        Worked out when asked (for the strongest few candidates of a query) rather than kept
-        for every practice.
+        Kept rather than worked out when asked: tokenising forty candidates' titles and
+        summaries was a third of a query's time, for about 3 MB per 10,000 practices.
         """
-        listing = self._listings[doc]
-        return phrase_text(index_terms(str(listing[1])), index_terms(str(listing[2])))
+        return self._phrases[doc]
 
     def order_key(self, doc: int) -> tuple[str, int, str]:
         """What ties break by: the practice's ref order."""

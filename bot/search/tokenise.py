@@ -239,8 +239,8 @@ def _folded(text: str) -> str:
 
 
 def index_terms(text: str) -> list[str]:
-    """Stems to index for a document field, stopwords dropped (see `terms_of`)."""
-    return terms_of(words(text))
+    """Stems to index for a document field, stopwords dropped (see `word_terms`)."""
+    return [term for surface in _WORD.findall(_folded(text)) for term in word_terms(surface)]
 
 
 def terms_of(text_words: list[Word]) -> list[str]:
