@@ -55,7 +55,7 @@ from bot.kernel.actions import (
     TeachSearch,
     TrySuggestion,
 )
-from bot.kernel.events import Actor, Click, Command, Event, FormSubmit, Text
+from bot.kernel.events import Actor, Arrival, Click, Command, Event, FormSubmit, Text
 from bot.kernel.ports import Clock, UnitOfWorkFactory
 from bot.kernel.replies import Reply, say
 from bot.kernel.settings import CoreSettings
@@ -123,6 +123,7 @@ class PracticeBank:
             Text: self.handle_text,
             Click: self.handle_click,
             FormSubmit: self.handle_form_submit,
+            Arrival: self.handle_arrival,
         }
         self._verb_handlers: dict[str, Callable[[Actor, str], list[Reply]]] = {
             SEARCH: self._searching.handle_search,
@@ -190,6 +191,15 @@ class PracticeBank:
             return in_private(reading.answered)
         replies = self._dispatch(event.actor, read_request(event.text))
         return replies if reading.then is None else [*replies, *in_private([reading.then])]
+
+    def handle_arrival(self, event: Event) -> list[Reply]:
+        """A person starting a new session: their draft in progress is offered, else nothing.
+
+        The offer is remembered, so the line they type next is read as usual (a search is
+        answered) rather than taken as an answer to a question they no longer see.
+        """
+        assert isinstance(event, Arrival)  # noqa: S101 - the dispatch table guarantees it
+        return in_private(self._sharing.handle_arrival(event.actor))
 
     def handle_click(self, event: Event) -> list[Reply]:
         """A button or choice: its action id, decoded defensively (stale or forged ids answered)."""

@@ -1,8 +1,10 @@
 """The `practicebank` command: chat in the terminal, import/export the bank, search, migrate, run.
 
 This module only parses arguments and calls the composition root (`practicebank.bootstrap`).
-It imports the composition root, the store and the settings only once a command runs, so
-`practicebank --help` (and a mistyped flag) answers without loading the ORM, Slack or Discord.
+It imports the composition root, the store, the settings and what only some commands use (the
+bank-file reader, the query parser) once a command runs, so `practicebank --help` (and a
+mistyped flag) answers without loading the ORM, Slack or Discord. `search` and `show` read a
+bank already at head without the ORM at all (`_read_bank`).
 Every command reads the settings once (environment, then `.env`; `--database-url` wins), brings
 the database to head on first use and turns expected failures (bad settings, bad files,
 unreachable databases, bad flags) into one clear line on standard error and a non-zero exit,
@@ -21,15 +23,12 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
-from bot.bankfile import BankFileError, practice_record, read_bank_file, write_bank
-from bot.commands.reading import normalise_ref
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
-from bot.kernel.ports import GlossaryEntry
-from bot.search.glossary import load_shipped_glossary, term_key
+from bot.kernel.ports import UnitOfWork
+from bot.search.glossary import load_shipped_glossary, read_entry, term_key
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
-from bot.search.query import parse_filter_value
 
 if TYPE_CHECKING:
     from practicebank.bootstrap import Store
@@ -76,6 +75,33 @@ def _open_store(args: argparse.Namespace) -> Store:
     args.open_stores.append(store)  # closed by `main` when the command ends
     _say(f"Practice bank database: {store.location}")
     return store
+
+
+@contextlib.contextmanager
+def _read_bank(args: argparse.Namespace) -> Iterator[tuple[UnitOfWork, str]]:
+    """Read the bank for `search` and `show`, without loading the ORM where that is possible.
+
+    A database already at this release's schema is read with the driver alone
+    (`store.bank_reader`), which saves most of a second on every command; one that is
+    missing, older or newer is opened as every other command opens it (created or migrated,
+    or refused with a one-line reason). Yields a unit of work that only reads, and the
+    database's location as `_open_store` prints it.
+    """
+    from store.bank_reader import open_bank_reader
+
+    settings = args.settings
+    reader = open_bank_reader(
+        settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
+    )
+    if reader is None:
+        store = _open_store(args)
+        with store.uow_factory() as uow:
+            yield uow, store.location
+        return
+    _say(f"Practice bank database: {reader.location}")
+    with reader:
+        # It has the reads search and show make (practices and glossary), and no other part.
+        yield cast("UnitOfWork", reader), reader.location
 
 
 def _progress_bar(label: str) -> Callable[[int, int], None] | None:
@@ -187,6 +213,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     The report counts practices added, updated (their stored row rewritten) and unchanged.
     """
+    from bot.bankfile import BankFileError, read_bank_file
+
     path = Path(args.file)
     try:
         practices = read_bank_file(path, progress=_progress_bar("Checking"))
@@ -207,6 +235,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the whole bank as JSON or CSV, in a form `import` takes back unchanged."""
+    from bot.bankfile import write_bank
+
     with _open_store(args).uow_factory() as uow:
         practices = uow.practices.list_all()
     if args.output:
@@ -220,6 +250,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _filters_from_flags(args: argparse.Namespace) -> SearchFilters:
     """Structured filters from the command-line flags, with the same aliases as inline filters."""
+    from bot.search.query import parse_filter_value
+
     return SearchFilters(
         effectiveness=frozenset(
             parse_filter_value("effectiveness", v, Effectiveness) for v in args.effectiveness
@@ -296,23 +328,19 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError(f"--limit must be between 1 and {MAX_LIMIT}", EXIT_USAGE)
     text = " ".join(args.query)
     _check_query_text(text, filters)
-    from practicebank.bootstrap import build_bank, core_settings
+    from bot.search.index_cache import SearchService
 
-    store = _open_store(args)
-    bank = build_bank(store, settings=core_settings(args.settings))
-    cache = _index_cache(args, store.location)
-    service = bank.search_service
-    with contextlib.suppress(OSError), store.uow_factory() as uow:
-        service.restore(cache.read_bytes(), uow)
-    result = bank.searcher.search(
-        text, filters, include_restricted=args.include_restricted, limit=args.limit
-    )
-    if service.builds or service.applied:
-        _save_index(cache, service.snapshot())
-    empty = False
-    if not result.total:
-        with store.uow_factory() as uow:
-            empty = not uow.practices.count()
+    service = SearchService()
+    with _read_bank(args) as (uow, location):
+        cache = _index_cache(args, location)
+        with contextlib.suppress(OSError):
+            service.restore(cache.read_bytes(), uow)
+        result = service.searcher(uow).search(
+            text, filters, include_restricted=args.include_restricted, limit=args.limit
+        )
+        if service.builds or service.applied:
+            _save_index(cache, service.snapshot())
+        empty = not result.total and not uow.practices.count()
     print(_result_as_json(result) if args.json else _result_as_text(result, bank_is_empty=empty))
     return EXIT_OK if result.hits else EXIT_NOTHING_FOUND
 
@@ -368,9 +396,12 @@ def _has_control_characters(text: str) -> bool:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print one practice in full by its ref; exit 1 when there is no such practice."""
+    from bot.bankfile import practice_record
+    from bot.commands.reading import normalise_ref
+
     # The same references the chat accepts (`pb46`, `PB 46`), so both read `PB046`.
     ref = normalise_ref(args.ref) or args.ref.strip()
-    with _open_store(args).uow_factory() as uow:
+    with _read_bank(args) as (uow, _):
         practice = uow.practices.get(ref)
     if practice is None or (practice.is_restricted and not args.include_restricted):
         _say(f"No practice {args.ref.strip()[:20]!r} in the bank. Try: practicebank search WORDS")
@@ -393,23 +424,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary_add(args: argparse.Namespace) -> int:
-    """Teach search a term (acronym, synonym) without a release."""
-    term = " ".join(args.term.split()).lower()
-    expansion = " ".join(args.expansion.split())
-    if not term or not expansion or len(term) > 60 or len(expansion) > 200:
-        raise CliError(
-            "A glossary term needs 1–60 characters and an expansion of 1–200.", EXIT_USAGE
-        )
-    if _has_control_characters(term + expansion):
-        # `glossary list` prints terms back to a terminal, where an escape sequence would act.
-        raise CliError(
-            "A glossary term and its expansion must be plain text, without control characters.",
-            EXIT_USAGE,
-        )
+    """Teach search a term (acronym, synonym) without a release.
+
+    The term and meaning are read by the core's one check (`read_entry`), as in chat, so both
+    accept and refuse the same entries in the same words.
+    """
+    entry = read_entry(args.term, args.expansion, "cli")
+    if isinstance(entry, str):
+        raise CliError(entry, EXIT_USAGE)
     with _open_store(args).uow_factory() as uow:
-        uow.glossary.add(GlossaryEntry(term=term, expansion=expansion, added_by="cli"))
+        uow.glossary.add(entry)
         uow.commit()
-    _say(f"Search now reads “{term}” as also meaning “{expansion}”.")
+    _say(f"Search now reads “{entry.term}” as also meaning “{entry.expansion}”.")
     return EXIT_OK
 
 

@@ -7,17 +7,21 @@ thread: connecting (5 s), each statement (`statement_timeout`, 5 s by default), 
 idle (`idle_in_transaction_session_timeout`), waiting for a pooled connection (5 s), and TCP
 keepalives so a vanished server is noticed; the pool pre-pings each connection it hands out, so
 the bot recovers by itself once the database is back. Nothing here runs at import time.
+
+SQLAlchemy itself is imported only when an engine is built or an error described: the settings
+import this module (for `default_database_url`) in every command, and a command that answers
+without the ORM (`practicebank search`, see `store.bank_reader`) should not pay a fifth of a
+second to load it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL, Connection
 
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 DEFAULT_CONNECT_TIMEOUT_S = 5
@@ -63,6 +67,8 @@ def make_engine(
     server can't be reached, or when a SQLite file is read-only, locked for longer than
     `busy_timeout_s` or its folder can't be created.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(parsed, busy_timeout_s)
@@ -81,6 +87,8 @@ def make_engine(
 
 def describe_error(error: BaseException) -> str:
     """Give the driver's own first line for a database error, without SQLAlchemy's boilerplate."""
+    from sqlalchemy.exc import DBAPIError
+
     original = error.orig if isinstance(error, DBAPIError) else error
     text = str(original).strip() or type(original).__name__
     return text.splitlines()[0]
@@ -88,6 +96,9 @@ def describe_error(error: BaseException) -> str:
 
 def _parse(url: str) -> URL:
     """Parse the URL, choosing psycopg 3 for plain `postgresql://` / `postgres://`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as error:
@@ -106,6 +117,9 @@ def _safe(url: URL) -> str:
 
 def _server_engine(url: URL, statement_timeout_ms: int) -> Engine:
     """Build a pooled engine for a database server (PostgreSQL in practice), with timeouts."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
         if "connect_timeout" not in url.query:
@@ -137,6 +151,10 @@ def _server_engine(url: URL, statement_timeout_ms: int) -> Engine:
 
 def _sqlite_engine(url: URL, busy_timeout_s: float) -> Engine:
     """Build a SQLite engine with WAL, foreign keys, a busy timeout and immediate write locks."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    from sqlalchemy.pool import StaticPool
+
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in database
     if not in_memory:

@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -83,6 +84,11 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
                     _sqlite_foreign_keys(connection, on=True)
     except OperationalError as error:
         message = f"Cannot migrate the database: {describe_error(error)}"
+        raise DatabaseUnavailable(message) from error
+    except CommandError as error:
+        # In practice a revision this release does not ship: a newer release migrated the
+        # database. Said in one line rather than as an unexpected error.
+        message = f"Cannot migrate the database: {error} (was it written by a newer release?)"
         raise DatabaseUnavailable(message) from error
 
 

@@ -27,7 +27,7 @@ from adapters.console.forms import (
 )
 from adapters.console.inbound import LocalAnswer, Nothing, on_line
 from adapters.console.render import Rendered, ShownButton, render_notification, render_reply
-from bot.kernel.events import Actor, Event, FormSubmit, Place
+from bot.kernel.events import Actor, Arrival, Event, FormSubmit, Place
 from bot.kernel.replies import Form, Reply
 
 PROMPT = "> "
@@ -90,6 +90,14 @@ class ConsoleSession:
         if not self.closed:
             outputs.extend(self._collect_mail())
         return self._print(outputs)
+
+    def arrive(self) -> list[str]:
+        """Tell the core the person has just started this terminal; print what it offers.
+
+        A draft left open by the last session is offered (continue or discard) before the first
+        line, so that line is not taken as an answer to a question no longer on the screen.
+        """
+        return self._ask_core(Arrival(self.actor, self.place))
 
     def check(self) -> list[str]:
         """Print the person's notifications now due (what the loop does before a prompt)."""
@@ -216,7 +224,7 @@ def run_console(
     interactive = _is_terminal(stdin)
     session = ConsoleSession(bank, actor, place, delivery)
     stdout.write(GREETING + "\n")
-    for output in session.check():
+    for output in [*session.arrive(), *session.check()]:
         stdout.write(output + "\n\n")
     while not session.closed:
         if interactive:

@@ -1,8 +1,9 @@
 """Turns a terminal line into a core event, or into an answer the terminal gives by itself.
 
 A line is `Text` for the core to read (verbs, refs and `/practice …` included); a bare number or a
-button's exact label presses one of the buttons shown last, as a `Click`. Pressing a number
-that was never shown, and `quit`, are settled here without bothering the core.
+button's exact label presses one of the buttons shown last, as a `Click` (a label ending in a
+count, a filter's `Diversion (2)`, is pressed by its words alone too: nobody types the count).
+Pressing a number that was never shown, and `quit`, are settled here without bothering the core.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.kernel.events import Actor, Click, Event, Place, Text
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
 _BUTTON_NUMBER = re.compile(r"\[?([0-9]{1,9})\]?")
+_COUNTED_LABEL = re.compile(r"(.*\S) \([0-9]+\)")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ def on_line(line: str, actor: Actor, place: Place, buttons: Sequence[ShownButton
         return Click(actor, place, pressed.action)
     folded = " ".join(stripped.split()).casefold()
     for button in buttons:
-        if button.label.casefold() == folded:
+        counted = _COUNTED_LABEL.fullmatch(button.label)
+        words = counted.group(1) if counted else button.label
+        if folded in (button.label.casefold(), words.casefold()):
             return Click(actor, place, button.action)
     return Text(actor, place, line)

@@ -118,6 +118,9 @@ def render_reply(reply: Reply, first_number: int = 1) -> Rendered:
     parts: list[str] = []
     buttons: list[ShownButton] = []
     forms: list[Form] = []
+    # The terminal asks a form's questions at once, so a button that would open a form shown in
+    # the same reply (`share form`'s *Open the form*) only repeats it: it is left out.
+    shown_forms = {block.id for block in reply.blocks if isinstance(block, Form)}
     number = first_number
     for block in reply.blocks:
         match block:
@@ -130,6 +133,8 @@ def render_reply(reply: Reply, first_number: int = 1) -> Rendered:
             case Buttons(actions=row):
                 labels = []
                 for action in row:
+                    if action.id in shown_forms:
+                        continue
                     buttons.append(ShownButton(number, safe(action.label), action.id))
                     labels.append(f"[{number}] {safe(action.label)}")
                     number += 1

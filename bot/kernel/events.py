@@ -113,4 +113,16 @@ class FormSubmit:
     values: dict[str, str] = field(default_factory=dict)
 
 
-Event = Command | Text | Click | FormSubmit
+@dataclass(frozen=True)
+class Arrival:
+    """The person opened a new session with the bot (a terminal started): a chance to re-orient.
+
+    Only an adapter that knows the person themselves restarted sends it (the console); chat
+    platforms never do, since a restart of the bot's own processes is invisible to people.
+    """
+
+    actor: Actor
+    place: Place
+
+
+Event = Command | Text | Click | FormSubmit | Arrival

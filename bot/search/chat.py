@@ -8,16 +8,25 @@ forged id naming another person's or workspace's search) gets the stale-button a
 sees the search's text. Each record also keeps how far its owner has read (`shown_until`), so a
 typed `more` continues the owner's latest search from the page after the one they saw last.
 
-Under a page of matches come two choice lists, *Filter by effectiveness* and *Filter by focus*
-(options already in force are left out). Picking one re-runs the recorded search for the clicker
-with that filter added and records the result as a new search whose text carries the filter
-inline (`knife crime rating:promising`), so paging, "without filters" and further filters work on
-it as on a typed search, and the gaps report reads it as typed. Filters add up as typed ones do:
-values of one kind are OR-ed, kinds AND-ed; each of the nine values is added at most once, so the
-recorded text stays short. Size: a full page is header, five cards with their
-*Details* buttons, *More results* and the two lists; in Slack about 22 of the 50 blocks, in Discord
-four of the five action rows (the renderer packs the five *Details* buttons into one row; *More
-results* and *Share in channel* share the second; each menu takes a row), so both lists stay.
+Under a page of matches come two choice lists, *Filter by effectiveness* and *Filter by focus*.
+They offer only what would narrow this search, each value with how many of its matches have it
+(`Promising (3)`): counted over the full matches the asker may see (a restricted practice is never
+counted for someone who cannot see it), never over the closest practices (partial matches), which
+the filtered search still lists under their heading when they pass the filter. A value no match
+has is left out (it would find nothing), and so is one every match has (it would change nothing);
+a list with nothing left is not shown. A kind already in force offers no further value: values of
+one kind are OR-ed, so another one would widen the list, not narrow it (a person who wants that
+types it). A filter that is not offered, forged into a click or left on a page the bank has since
+changed under, is answered with why it is not offered, and nothing is searched or recorded.
+
+Picking one re-runs the recorded search for the clicker with that filter added and records the
+result as a new search whose text carries the filter inline (`knife crime rating:promising`), so
+paging, "without filters" and further filters work on it as on a typed search, and the gaps
+report reads it as typed. Filters of different kinds add up (AND-ed), so the recorded text stays
+short. Size: a full page is header, five cards with their *Details* buttons, *More results* and
+the two lists; in Slack about 22 of the 50 blocks, in Discord four of the five action rows (the
+renderer packs the five *Details* buttons into one row; *More results* and *Share in channel*
+share the second; each menu takes a row), so both lists stay.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from bot.kernel.replies import (
     text,
 )
 from bot.search.index_cache import SearchService
-from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
+from bot.search.model import PARTIAL_HEADING, FilterCounts, SearchFilters, SearchResult
 from bot.search.query import parse_query
 from bot.sharing import share_button
 
@@ -128,6 +137,43 @@ def with_filter(query: str, value: Effectiveness | Focus) -> str:
     return f"{token} {query}"
 
 
+FilterValue = Effectiveness | Focus
+
+
+def offered_filters(
+    filters: SearchFilters, counts: FilterCounts, total: int
+) -> tuple[tuple[str, tuple[tuple[FilterValue, int], ...]], ...]:
+    """The *Filter by* lists for a search: (prompt, (value, count)…) for each list not empty.
+
+    Only values that narrow the `total` full matches: some have it, not all; none of a kind
+    already in force (see the module docstring).
+    """
+    kinds: tuple[tuple[str, tuple[tuple[FilterValue, int], ...]], ...] = (
+        (EFFECTIVENESS_PROMPT, () if filters.effectiveness else counts.effectiveness),
+        (FOCUS_PROMPT, () if filters.focus else counts.focus),
+    )
+    lists = (
+        (prompt, tuple((v, n) for v, n in counted if 0 < n < total)) for prompt, counted in kinds
+    )
+    return tuple((prompt, values) for prompt, values in lists if values)
+
+
+def _not_offered(
+    value: FilterValue, filters: SearchFilters, counts: FilterCounts, total: int
+) -> str:
+    """Why `value` is not a filter the search's menus offer, in a person's words."""
+    kind = "rating" if isinstance(value, Effectiveness) else "focus"
+    in_force = filters.effectiveness if isinstance(value, Effectiveness) else filters.focus
+    found = dict((*counts.effectiveness, *counts.focus)).get(value, 0)
+    if in_force:
+        return f"the search already filters by {kind}"
+    if not total:
+        return "it finds no practice to narrow"
+    if not found:
+        return f"none of its {_plural(total, 'practice')} has it"
+    return f"all of its {_plural(total, 'practice')} have it, so it would not narrow them"
+
+
 def _shown_until(result: SearchResult) -> int:
     """The offset after the page of `result`: where the next page starts."""
     return result.offset + len(result.hits)
@@ -169,11 +215,28 @@ class Searching:
     def handle_filter(
         self, actor: Actor, search_id: int, value: Effectiveness | Focus
     ) -> list[Reply]:
-        """Re-run a recorded search for the clicker with one more filter, as a new search."""
-        with self._uow_factory() as uow:
+        """Re-run a recorded search for the clicker with one more filter, as a new search.
+
+        Only a filter its menus offer now (for the clicker, over the bank as it is): any other
+        value, forged or left on an old page, is answered with why, and nothing is recorded.
+        """
+        reader = getattr(self._uow_factory, "reader", self._uow_factory)
+        with reader() as uow:
             record = uow.searches.get(actor, search_id)
-        if record is None:
-            return [self._stale_search()]
+            if record is None:
+                return [self._stale_search()]
+            now = self._search(uow, actor, record.text, SearchFilters(), offset=0)
+        offered = offered_filters(now.filters, now.counts, now.total)
+        if not any(value == v for _, values in offered for v, _ in values):
+            why = _not_offered(value, now.filters, now.counts, now.total)
+            return [
+                say(
+                    text(
+                        f"{value.label} is not a filter for {_quoted(record.text)}: {why}. "
+                        "Pick one of the filters listed under its results, or type a new search."
+                    )
+                )
+            ]
         return [self._search_and_record(actor, with_filter(record.text, value), [])]
 
     def handle_more(self, actor: Actor, search_id: int, offset: int) -> list[Reply]:
@@ -286,13 +349,36 @@ class Searching:
         reader = getattr(self._uow_factory, "reader", self._uow_factory)
         with reader() as uow:
             result = self._search(uow, actor, query, SearchFilters(), offset=0)
+            # Only when nothing was found: one count says whether the bank holds anything at all.
+            # Counted with archived and restricted practices, so it never tells a public asker
+            # that restricted ones exist: it is 0 only for a bank with nothing in it.
+            empty_bank = not result.total and not result.partial_total and not uow.practices.count()
         with self._uow_factory() as uow:
             record = uow.searches.record(
                 actor, query, result.total, self._clock.now(), partial_count=result.partial_total
             )
             uow.searches.mark_shown(actor, record.id, _shown_until(result))
             uow.commit()
+        if empty_bank:
+            return self._empty_bank_reply(record)
         return self._results_reply(record, result, notices)
+
+    def _empty_bank_reply(self, record: SearchRecord) -> Reply:
+        """Nothing found because the bank holds no practice yet: say so, and offer to share one.
+
+        Other words would find nothing either, so the usual "try other words" is left out.
+        """
+        return Reply(
+            (
+                text("No practices found for ", _quoted(record.text), "."),
+                text(
+                    "The practice bank is empty: nobody has shared a practice yet. Type ",
+                    bold("share"),
+                    " to add the first one.",
+                ),
+                Buttons((share_button(),)),
+            )
+        )
 
     def _settings(self, uow: UnitOfWork, actor: Actor) -> WorkspaceSettings | None:
         return uow.workspaces.get(actor.workspace)
@@ -369,23 +455,22 @@ class Searching:
         if not result.total and not result.offset:
             blocks.extend(self._next_steps(record, result))
             return Reply(tuple(blocks))
-        blocks.extend(self._filter_choices(record, result.filters))
+        blocks.extend(self._filter_choices(record, result))
         # This page may be posted in the channel: the page at this offset, re-run for the poster.
         share = actions.encode(MoreResults(record.id, result.offset))
         return Reply(tuple(blocks), share_action=share)
 
-    def _filter_choices(self, record: SearchRecord, filters: SearchFilters) -> list[Block]:
-        """The *Filter by* lists under a page of matches, without the values already in force."""
-        ratings = [e for e in Effectiveness if e not in filters.effectiveness]
-        focuses = [f for f in Focus if f not in filters.focus]
-        lists = ((EFFECTIVENESS_PROMPT, ratings), (FOCUS_PROMPT, focuses))
+    def _filter_choices(self, record: SearchRecord, result: SearchResult) -> list[Block]:
+        """The *Filter by* lists under a page of matches: what would narrow it, with counts."""
         return [
             Choices(
                 prompt,
-                tuple(Choice(actions.encode(AddFilter(record.id, v)), v.label) for v in values),
+                tuple(
+                    Choice(actions.encode(AddFilter(record.id, v)), f"{v.label} ({n})")
+                    for v, n in values
+                ),
             )
-            for prompt, values in lists
-            if values
+            for prompt, values in offered_filters(result.filters, result.counts, result.total)
         ]
 
     def _notices(self, notices: list[str], result: SearchResult) -> list[Block]:

@@ -6,6 +6,12 @@ expansions (both ways round), a typo correction against the bank's vocabulary, o
 of a run-together word ("nighttime"). An alternative of several terms matches a practice only
 when the practice holds all of them: "organised crime group" is not matched by "groups" alone.
 
+A glossary term the visible bank has nothing for (neither the term nor any of its meanings)
+brings its *broader* subject, when the glossary names one, as a concept of its own: "upskirting"
+in a bank without such a practice becomes "upskirting" (matching nothing) and "sexual offences",
+so the practices on sexual offences are partial matches, shown as the closest ones and never as
+answers, and a bank that has an upskirting practice is searched for it alone.
+
 A concept is *generic* when every term it could match is a word common across the bank
 ("crime", "police", "children"): such words order the results but cannot on their own make a
 practice a match.
@@ -168,19 +174,25 @@ class ConceptBuilder:
             floor = COMMON_SHARE * len(index)
             self._common.update(t for t in index.terms() if index.df(t) >= floor)
         self._phrases: dict[tuple[str, ...], list[tuple[str, ...]]]
+        self._broader: dict[tuple[str, ...], list[tuple[str, ...]]]
         self._glossary_words: dict[str, tuple[str, ...]]
         self._longest: int
         if like is not None:
             self._phrases = like._phrases
+            self._broader = like._broader
             self._glossary_words = like._glossary_words
             self._longest = like._longest
             return
         self._phrases = defaultdict(list)
+        self._broader = {}
         self._glossary_words = {}
         for entry in glossary:
             term = tuple(w.stem for w in query_words(entry.term))
             if not term:
                 continue
+            broader = [tuple(w.stem for w in query_words(b)) for b in glossary.broader(entry.term)]
+            if any(broader):
+                self._broader[term] = [b for b in broader if b]
             if len(term) == 1:
                 self._glossary_words[query_words(entry.term)[0].surface] = term
             for expansion in glossary.expansions(entry.term):
@@ -222,8 +234,24 @@ class ConceptBuilder:
         while i < len(query) and len(concepts) < MAX_CONCEPTS:
             concept, used = self._at(query, i, include_restricted)
             concepts.append(self._marked(concept))
+            key = tuple(w.stem for w in query[i : i + used])
+            if not concept.alternatives and key in self._broader:
+                concepts.extend(self._broader_concepts(concept, key, include_restricted))
             i += used
-        return concepts, i < len(query)
+        return concepts[:MAX_CONCEPTS], i < len(query)
+
+    def _broader_concepts(
+        self, concept: Concept, key: tuple[str, ...], visible: bool
+    ) -> list[Concept]:
+        """The broader subject of a glossary term the bank has nothing for, as one concept."""
+        alternatives = tuple(
+            a
+            for a in (
+                self._phrase_alternative(p, EXPANSION_WEIGHT, visible) for p in self._broader[key]
+            )
+            if a is not None
+        )
+        return [self._marked(Concept(concept.words, alternatives))] if alternatives else []
 
     def _marked(self, concept: Concept) -> Concept:
         """The concept with `generic` set when every term it could match is common."""

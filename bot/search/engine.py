@@ -29,11 +29,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice, pairwise
 
-from bot.kernel.domain import Practice, format_ref
+from bot.kernel.domain import Effectiveness, Focus, Practice, format_ref
 from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
 from bot.search.index import PracticeIndex
-from bot.search.model import Hit, SearchFilters, SearchResult
+from bot.search.model import FilterCounts, Hit, SearchFilters, SearchResult
 from bot.search.query import MAX_QUERY_CHARS, blank_invisible, parse_query, strip_chat_markup
 
 MAX_LIMIT = 50
@@ -174,6 +174,7 @@ class PracticeSearch:
             partial_total: int = 0,
             did_you_mean: str | None = None,
             without_filters: int | None = None,
+            counts: FilterCounts = FilterCounts(),  # noqa: B008 - frozen, so sharing is safe
         ) -> SearchResult:
             return SearchResult(
                 text=shown_text,
@@ -185,13 +186,15 @@ class PracticeSearch:
                 without_filters=without_filters,
                 notices=tuple(notices),
                 partial_total=partial_total,
+                counts=counts,
             )
 
         if not concepts:
             if merged.is_empty:
                 notices.append(EMPTY_QUERY_NOTICE)
                 return result([], 0)
-            return result(*self._listing(gate, offset, limit))
+            hits, docs = self._listing(gate, offset, limit)
+            return result(hits, len(docs), counts=self._counts(docs))
 
         named = self._named(parsed.text, gate)
         full_all, partial_all = self._coverage(concepts)
@@ -212,14 +215,31 @@ class PracticeSearch:
             for d, s, m in ranked[offset : offset + limit]
         ]
         suggestion = self._did_you_mean(concepts, strip_chat_markup(blank_invisible(shown_text)))
-        return result(hits, len(full), len(partial), suggestion if full else None, without)
+        return result(
+            hits,
+            len(full),
+            len(partial),
+            suggestion if full else None,
+            without,
+            self._counts(full),
+        )
 
-    def _listing(self, gate: _Gate, offset: int, limit: int) -> tuple[list[Hit], int]:
-        """Filter-only search: the page of matching practices in ref order, and their count."""
+    def _listing(self, gate: _Gate, offset: int, limit: int) -> tuple[list[Hit], set[int]]:
+        """Filter-only search: the page of matching practices in ref order, and all of them."""
         docs = gate.allowed if gate.allowed is not None else self._index.live
         docs = docs - gate.excluded
         page = heapq.nsmallest(offset + limit, docs, key=self._index.order_key)[offset:]
-        return [Hit(self._practice(d), 0.0) for d in page], len(docs)
+        return [Hit(self._practice(d), 0.0) for d in page], docs
+
+    def _counts(self, full: set[int]) -> FilterCounts:
+        """How many of the full matches have each rating and focus (set intersections in C)."""
+        index = self._index
+        ratings = ((e, len(full & index.by_effectiveness.get(e, set()))) for e in Effectiveness)
+        focuses = ((f, len(full & index.by_focus.get(f, set()))) for f in Focus)
+        return FilterCounts(
+            effectiveness=tuple((e, n) for e, n in ratings if n),
+            focus=tuple((f, n) for f, n in focuses if n),
+        )
 
     def _practice(self, doc: int) -> Practice:
         return self._index.practice(doc)

@@ -6,12 +6,17 @@ glossary repository. `Glossary` merges both, a stored entry replacing the shippe
 Entries work both ways round ("ASB" finds "anti-social behaviour" and the other way), except the
 shipped *category* entries: "acquisitive crime" finds burglary, but "burglary" must not find every
 practice that mentions crime in a neighbourhood, so a category term is searched one way only.
+
+A shipped entry may also name a *broader* subject ("upskirting": sexual offences). That is not
+a meaning of the term (a practice on sexual offences is not one on upskirting), so it never
+makes a match; when the bank has nothing for the term itself, search offers practices on the
+broader subject as the closest partial ones (see `bot.search.concepts`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from bot.kernel.ports import GlossaryEntry
@@ -72,8 +77,16 @@ class Glossary:
     `Glossary(shipped_entries, stored_entries)` lets moderators override what we ship.
     """
 
-    def __init__(self, *sources: Iterable[GlossaryEntry], one_way: Iterable[str] = ()) -> None:
-        """Merge the sources in order; terms in `one_way` are searched term-to-expansion only."""
+    def __init__(
+        self,
+        *sources: Iterable[GlossaryEntry],
+        one_way: Iterable[str] = (),
+        broader: Mapping[str, str] | None = None,
+    ) -> None:
+        """Merge the sources in order; terms in `one_way` are searched term-to-expansion only.
+
+        `broader` maps a term to the broader subjects offered when the bank lacks the term.
+        """
         by_term: dict[str, GlossaryEntry] = {}
         for source in sources:
             for entry in source:
@@ -82,19 +95,28 @@ class Glossary:
                     by_term[key] = entry
         self._by_term = by_term
         self._one_way = frozenset(_key(t) for t in one_way)
+        self._broader = {_key(t): subjects for t, subjects in (broader or {}).items()}
 
     def merged(self, extra: Iterable[GlossaryEntry]) -> Glossary:
         """Return a glossary with `extra` (the moderators' entries) on top of this one.
 
-        A moderator's entry for a one-way term makes it two-way: theirs is a plain entry.
+        A moderator's entry for a one-way term makes it two-way, and drops any broader subject
+        we shipped for it: theirs is a plain entry.
         """
         added = list(extra)
         replaced = {_key(e.term) for e in added}
-        return Glossary(self._by_term.values(), added, one_way=self._one_way - replaced)
+        broader = {t: s for t, s in self._broader.items() if t not in replaced}
+        return Glossary(
+            self._by_term.values(), added, one_way=self._one_way - replaced, broader=broader
+        )
 
     def is_one_way(self, term: str) -> bool:
         """True when `term` finds its expansion but the expansion does not find the term."""
         return _key(term) in self._one_way
+
+    def broader(self, term: str) -> tuple[str, ...]:
+        """The broader subjects offered for `term` when the bank has nothing for it (or none)."""
+        return split_alternatives(self._broader.get(_key(term), ""))
 
     def __iter__(self) -> Iterator[GlossaryEntry]:
         """Every entry, in the order first added."""
@@ -133,4 +155,5 @@ def load_shipped_glossary() -> Glossary:
     """Load the shipped glossary; add the database's entries with `.merged(repo.list_all())`."""
     items = _shipped_items()
     one_way = [item["term"] for item in items if item.get("kind") in ONE_WAY_KINDS]
-    return Glossary(load_shipped_entries(), one_way=one_way)
+    broader = {item["term"]: item["broader"] for item in items if item.get("broader")}
+    return Glossary(load_shipped_entries(), one_way=one_way, broader=broader)

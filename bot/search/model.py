@@ -41,6 +41,21 @@ class SearchFilters:
         )
 
 
+@dataclass(frozen=True)
+class FilterCounts:
+    """How many of a search's full matches have each rating and each focus.
+
+    Values no match has are left out, the rest come in the enums' order. Counted over the full
+    matches the asker may see, after the search's filters: what the chat's *Filter by* menus
+    offer. Partial matches (closest practices) are not counted; a filter picked from a menu still
+    applies to them too, so the filtered page lists the ones that pass it. A practice counts once
+    under each of its focuses, so focus counts may add up to more than the total.
+    """
+
+    effectiveness: tuple[tuple[Effectiveness, int], ...] = ()
+    focus: tuple[tuple[Focus, int], ...] = ()
+
+
 Match = Literal["full", "partial"]
 PARTIAL_HEADING = "Not an exact match — closest practices"
 """How chat and the command line introduce practices that match only part of a query."""
@@ -68,7 +83,8 @@ class SearchResult:
     then the partial ones, so every partial hit comes after every full one. `did_you_mean` is a
     corrected query when the words look misspelt and the correction finds something;
     `without_filters` is how many practices fully match the words if the filters are dropped;
-    `notices` explain anything ignored (an unknown filter, say) in plain words.
+    `notices` explain anything ignored (an unknown filter, say) in plain words; `counts` are
+    the ratings and focuses among the full matches (`FilterCounts`).
     """
 
     text: str
@@ -80,6 +96,7 @@ class SearchResult:
     without_filters: int | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
     partial_total: int = 0
+    counts: FilterCounts = field(default_factory=FilterCounts)
 
     @property
     def has_more(self) -> bool:

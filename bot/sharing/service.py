@@ -12,8 +12,9 @@ Any worker may take any answer: nothing here is per process, and `bot.sharing.dr
 compare-and-set, so an answer is applied once; a move that loses the race writes nothing and is
 answered with `conflict()`.
 
-Only real idleness (`resume_after`, an hour by default, `CoreSettings.draft_resume_after`) makes
-the next line an occasion to re-orient: `continue` or `discard` answer the offer, a dialogue
+Only real idleness (`resume_after`, an hour by default, `CoreSettings.draft_resume_after`), or the
+person opening a new session themselves (`Arrival`: the console starting), makes the next line an
+occasion to re-orient: `continue` or `discard` answer the offer, a dialogue
 word (`back`, `skip`, `keep`, ...) carries on where the person was, and any other line is read as
 usual (a search is answered) with the offer shown once after it; it stays open for later.
 """
@@ -284,6 +285,21 @@ class Sharing:
         if _is_form_word(words):
             return self.offer_form(actor)
         return self.start(actor)
+
+    def handle_arrival(self, actor: Actor) -> list[Reply]:
+        """A new session of the person's own (a terminal restarted): offer their open draft.
+
+        The offer is remembered as after idleness, so the next unrelated line is read as usual
+        and `continue`, `discard` or a dialogue word answer it; with no open draft, nothing.
+        """
+
+        def arrive(uow: UnitOfWork) -> list[Reply]:
+            found = find(uow, actor.key)
+            if not isinstance(found, OpenDraft):
+                return []
+            return _offer(uow, found)
+
+        return self._run(arrive)
 
     def offer_form(self, actor: Actor) -> list[Reply]:
         """`share form` or *Fill in a form instead*: the long answers in one form.

@@ -49,33 +49,30 @@ SHARING = text("Know a practice that belongs here? Type ", bold("share"), " to a
 SHARE_BUTTON = Buttons((Action("share", "Share a practice", ActionStyle.PRIMARY),))
 
 
-def filter_choices(search_id: int) -> tuple[Choices, Choices]:
-    """The two *Filter by* lists under a page of matches of search `search_id`."""
+def knife_filters(search_id: int) -> tuple[Choices]:
+    """The *Filter by* list under "knife" (both matches untested and prevention; one diversion)."""
+    return (
+        Choices("Filter by focus", (Choice(f"filter:{search_id}:f:diversion", "Diversion (1)"),)),
+    )
+
+
+def crime_filters(search_id: int) -> tuple[Choices, Choices]:
+    """The two *Filter by* lists under "crime": the values its 11 matches have, counted."""
+    ratings = [("promising", "Promising (2)"), ("untested", "Untested – new or innovative (9)")]
+    focuses = [
+        ("prevention", "Prevention (7)"),
+        ("diversion", "Diversion (3)"),
+        ("reoffending", "Reoffending (1)"),
+        ("organisational", "Organisational (3)"),
+    ]
     return (
         Choices(
             "Filter by effectiveness",
-            tuple(
-                Choice(f"filter:{search_id}:e:{value}", label)
-                for value, label in [
-                    ("worked", "Worked"),
-                    ("promising", "Promising"),
-                    ("untested", "Untested – new or innovative"),
-                    ("didnt_work", "Didn't work"),
-                ]
-            ),
+            tuple(Choice(f"filter:{search_id}:e:{v}", label) for v, label in ratings),
         ),
         Choices(
             "Filter by focus",
-            tuple(
-                Choice(f"filter:{search_id}:f:{value}", value.capitalize())
-                for value in [
-                    "prevention",
-                    "diversion",
-                    "reoffending",
-                    "organisational",
-                    "location",
-                ]
-            ),
+            tuple(Choice(f"filter:{search_id}:f:{v}", label) for v, label in focuses),
         ),
     )
 
@@ -131,7 +128,7 @@ def test_search_shows_cards_with_details_buttons(bank):
             Buttons((Action("show:PB017", "Details PB017"),)),
             PracticeCard(DEMO["PB058"], CardDetail.SUMMARY, rank=2),
             Buttons((Action("show:PB058", "Details PB058"),)),
-            *filter_choices(1),
+            *knife_filters(1),
         ),
         share_action="more:1:0",
     )
@@ -180,7 +177,7 @@ def test_first_page_offers_more_results(bank):
     assert reply.plain == "11 practices for “crime” (showing 1–5 of 11)."
     assert [c.rank for c in reply.blocks if isinstance(c, PracticeCard)] == [1, 2, 3, 4, 5]
     assert reply.blocks[-3] == Buttons((Action("more:1:5", "More results", ActionStyle.PRIMARY),))
-    assert reply.blocks[-2:] == filter_choices(1)
+    assert reply.blocks[-2:] == crime_filters(1)
 
 
 def test_more_results_shows_the_next_page(bank):
@@ -616,3 +613,27 @@ def test_someone_elses_click_does_not_move_where_the_searcher_stopped(world):
     say(bank, "crime")
     click(bank, "more:1:5", actor=CAROL)
     assert say(bank, "more").plain.startswith("11 practices for “crime” (showing 6–10 of 11)")
+
+
+def test_a_search_of_an_empty_bank_says_the_bank_is_empty():
+    """With no practice in the bank, a search says so and offers to share the first one."""
+    bank = PracticeBank(MemoryUnitOfWorkFactory(), FixedClock())
+    [reply] = bank.handle(Text(ALICE, ALICE_PLACE, "burglary"))
+    assert reply.plain == (
+        "No practices found for “burglary”.\n"
+        "The practice bank is empty: nobody has shared a practice yet. Type share to add the "
+        "first one."
+    )
+    assert button_ids(reply) == ["share"]
+
+
+def test_a_bank_of_restricted_practices_only_is_not_called_empty_to_the_public():
+    """A public asker over a bank holding only a restricted practice gets the usual answer:
+    "empty" would tell them something exists that they may not see, or mislead them."""
+    uows = MemoryUnitOfWorkFactory()
+    with uows() as uow:
+        uow.practices.upsert_many([RESTRICTED])
+        uow.commit()
+    [reply] = PracticeBank(uows, FixedClock()).handle(Text(ALICE, ALICE_PLACE, "burglary"))
+    assert reply.plain.startswith("No practices found for “burglary”.\nTry fewer or other words")
+    assert "empty" not in reply.plain

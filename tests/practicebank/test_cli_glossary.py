@@ -9,9 +9,13 @@ import pytest
 from bot.search.glossary import load_shipped_glossary
 from tests.practicebank.conftest import DEMO_BANK, Cli, database_line
 
-USAGE = "practicebank: A glossary term needs 1–60 characters and an expansion of 1–200.\n"
+# The same words as chat's `glossary add`: both read an entry with the core's one check.
+USAGE = (
+    "practicebank: A glossary term needs 1–60 characters and a meaning of 1–200, as plain text "
+    "with at least one letter or digit; separate alternative meanings with `;`.\n"
+)
 PLAIN = (
-    "practicebank: A glossary term and its expansion must be plain text, "
+    "practicebank: A glossary term and its meaning must be plain text, "
     "without control characters.\n"
 )
 
@@ -86,10 +90,12 @@ def test_search_for_an_unknown_word_finds_its_new_expansion(cli: Cli) -> None:
         ("x" * 61, "emergency response"),
         ("blue light", "y" * 201),
         ("x" * 100_000, "emergency response"),
+        ("🚔", "police car"),
     ],
 )
 def test_glossary_add_refuses_empty_or_too_long(cli: Cli, term: str, expansion: str) -> None:
-    """Empty or over-long terms and expansions exit 2 and store nothing."""
+    """Empty, over-long or wordless terms and meanings exit 2 with the chat's rule and store
+    nothing."""
     run = cli("glossary", "add", term, expansion)
     assert run.code == 2
     assert run.err == USAGE
@@ -111,7 +117,7 @@ def test_glossary_add_refuses_control_characters(cli: Cli, term: str, expansion:
 def test_glossary_keeps_emoji_rtl_sql_and_mentions_as_text(cli: Cli) -> None:
     """Emoji, right-to-left, SQL and mention text are stored and listed verbatim."""
     entries = [
-        ("🚔", "police car"),
+        ("🚔 car", "police car"),
         ("شرطة", "police"),
         ("'; drop table glossary; --", "<!channel> @everyone <@U123>"),
     ]

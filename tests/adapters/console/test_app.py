@@ -56,19 +56,8 @@ def test_misspelt_search_shows_knife_crime_cards(session):
         "2. PB017 · Habitual knife carrier index",
         "   Untested – new or innovative · Prevention, Diversion · Sussex Police",
     ]
-    assert lines[-11:] == [
-        "Filter by effectiveness",
-        "   [4] Worked",
-        "   [5] Promising",
-        "   [6] Untested – new or innovative",
-        "   [7] Didn't work",
-        "Filter by focus",
-        "   [8] Prevention",
-        "   [9] Diversion",
-        "   [10] Reoffending",
-        "   [11] Organisational",
-        "   [12] Location",
-    ]
+    # Both are untested and prevention: only Diversion narrows them.
+    assert lines[-2:] == ["Filter by focus", "   [4] Diversion (1)"]
 
 
 def test_number_presses_the_button_with_that_number(session):
@@ -105,7 +94,7 @@ def test_show_prints_the_full_card(session, line):
 def test_more_results_pages_through(session):
     """The More results button prints the next page, numbered on from the first."""
     first = session.push("crime")[0]
-    assert first.splitlines()[-12] == "   [6] More results"
+    assert first.splitlines()[-9] == "   [6] More results"
     second = session.push("6")[0].splitlines()
     assert second[0] == "11 practices for “crime” (showing 6–10 of 11)."
     assert second[1].startswith("6. PB")
@@ -219,7 +208,7 @@ def test_pressing_a_button_number_that_does_not_exist(world, line, number):
     """A number with no button says which numbers exist and sends nothing to the core."""
     session, uow_factory = world
     session.push("knife")
-    assert session.push(line) == [f"There is no button {number}: pick 1–11, or type a search."]
+    assert session.push(line) == [f"There is no button {number}: pick 1–3, or type a search."]
     with uow_factory() as uow:
         assert uow.searches.get(ADA, 2) is None
 

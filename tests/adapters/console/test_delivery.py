@@ -180,10 +180,10 @@ def test_buttons_in_mail_are_numbered_after_the_reply_printed_with_it(mo, queue)
     """Mail printed after a reply continues its numbering, so both stay pressable."""
     queue(_channel())
     reply, mail = mo.push("knife")
-    assert reply.splitlines()[-12] == "   [2] Details PB058"
-    assert reply.splitlines()[-1] == "   [11] Location"
-    assert mail.splitlines()[-1] == "   [12] Open PB046  [13] Help"
-    assert mo.push("12")[0].startswith("PB046 · ")
+    assert reply.splitlines()[-3] == "   [2] Details PB058"
+    assert reply.splitlines()[-1] == "   [3] Diversion (1)"
+    assert mail.splitlines()[-1] == "   [4] Open PB046  [5] Help"
+    assert mo.push("4")[0].startswith("PB046 · ")
 
 
 def test_mail_arriving_on_its_own_numbers_its_buttons_from_one(mo, queue):

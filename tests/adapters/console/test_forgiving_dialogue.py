@@ -67,7 +67,34 @@ def test_a_search_after_a_pause_is_answered_then_the_offer_at_the_terminal(sessi
     assert printed[-1] == (
         f"You were in the middle of your draft “{TITLE}”. Continue where you left off, or\n"
         "discard it?\n"
-        "   [13] Continue  [14] Discard"
+        "   [8] Continue  [9] Discard"
     )
     (resumed,) = session.push("continue")
     assert resumed.startswith("Welcome back. Here is where you were:")
+
+
+def test_a_restarted_terminal_offers_the_draft_and_searches_the_first_line(uow_factory, clock):
+    """Started again a minute later, the terminal offers the open draft before the first line;
+    `burglary` is then searched (not stored as the summary) and `continue` picks up."""
+    fill_bank(uow_factory, restricted=False)
+    first = ConsoleSession(PracticeBank(uow_factory, clock), ADA)
+    first.push("share")
+    first.push(TITLE)
+    clock.at += timedelta(minutes=1)
+    again = ConsoleSession(PracticeBank(uow_factory, clock), ADA)
+    assert again.arrive() == [
+        f"You were in the middle of your draft “{TITLE}”. Continue where you left off, or\n"
+        "discard it?\n"
+        "   [1] Continue  [2] Discard"
+    ]
+    printed = again.push("burglary")
+    assert printed[0].startswith("3 practices for “burglary”")
+    (resumed,) = again.push("continue")
+    assert resumed.startswith("Welcome back. Here is where you were:")
+    assert "Sum it up in a sentence or two" in resumed
+    assert "burglary" not in resumed
+
+
+def test_a_terminal_started_without_a_draft_offers_nothing(session):
+    """With no draft in progress, starting the terminal prints nothing beyond the greeting."""
+    assert session.arrive() == []

@@ -12,8 +12,7 @@ from tests.support.memory import FixedClock
 ADA = Actor("console", "local", "ada", "ada")
 FORM_INTRO = (
     "The long answers in one form: title, summary, problem and aim, what was done, and\n"
-    "learning. I'll ask the rest (focus, effectiveness, contact…) one at a time after.\n"
-    "   [1] Open the form"
+    "learning. I'll ask the rest (focus, effectiveness, contact…) one at a time after."
 )
 FORM_TITLE = (
     "Share a practice (5 questions; an empty line keeps the value in [brackets], `/cancel` "
@@ -42,6 +41,13 @@ def test_share_form_asks_its_five_fields_then_the_focus(session):
     assert session.push("Cycle theft; fewer thefts.") == ["(4/5) What was done (required):"]
     assert session.push("Officers marked bikes.") == ["(5/5) Learning (required):"]
     assert session.push("Pair it with racks.") == [FOCUS_ASKED]
+
+
+def test_share_form_asks_at_once_without_an_open_the_form_button(session):
+    """The terminal asks the form's questions straight away: no *Open the form* to press."""
+    out = session.push("share form")
+    assert "Open the form" not in "\n".join(out)
+    assert out[-1] == "(1/5) Title (required):"
 
 
 def test_share_form_again_shows_the_draft_answers_as_defaults(session):

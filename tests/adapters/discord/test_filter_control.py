@@ -6,13 +6,14 @@ import pytest
 
 from tests.adapters.discord.harness import click, play, sent_message, slash
 
-EFFECTIVENESS = [
-    ("Worked", "worked"),
-    ("Promising", "promising"),
-    ("Untested – new or innovative", "untested"),
-    ("Didn't work", "didnt_work"),
+# What a person sees under "crime": only the values its 11 matches have, each counted.
+CRIME_RATINGS = [("Promising (2)", "promising"), ("Untested – new or innovative (9)", "untested")]
+CRIME_FOCUSES = [
+    ("Prevention (7)", "prevention"),
+    ("Diversion (3)", "diversion"),
+    ("Reoffending (1)", "reoffending"),
+    ("Organisational (3)", "organisational"),
 ]
-FOCUS = ["prevention", "diversion", "reoffending", "organisational", "location"]
 UNKNOWN_BUTTON = "That button no longer works. Type what you are looking for, or \\`help\\`."
 
 
@@ -36,14 +37,15 @@ def _select(number, placeholder, options):
     }
 
 
-def _filter_rows(search_id, *, left_out=()):
-    ratings = [
-        (label, f"filter:{search_id}:e:{v}") for label, v in EFFECTIVENESS if v not in left_out
-    ]
-    focuses = [(v.capitalize(), f"filter:{search_id}:f:{v}") for v in FOCUS if v not in left_out]
+def _filter_rows(search_id, ratings, focuses):
+    """The select rows shown: effectiveness then focus, each only if it offers something."""
+    lists = [("Filter by effectiveness", "e", ratings), ("Filter by focus", "f", focuses)]
+    shown = [(placeholder, kind, options) for placeholder, kind, options in lists if options]
     return [
-        _select(0, "Filter by effectiveness", ratings),
-        _select(1, "Filter by focus", focuses),
+        _select(
+            number, placeholder, [(label, f"filter:{search_id}:{kind}:{v}") for label, v in options]
+        )
+        for number, (placeholder, kind, options) in enumerate(shown)
     ]
 
 
@@ -70,7 +72,50 @@ def test_results_end_with_the_two_filter_menus(world):
         ["dc:choice:0"],
         ["dc:choice:1"],
     ]
-    assert data["components"][2:] == _filter_rows(1)
+    assert data["components"][2:] == _filter_rows(1, CRIME_RATINGS, CRIME_FOCUSES)
+
+
+def test_filter_menu_offers_only_values_present_with_counts(world):
+    """ "burglary" (3 matches) offers menus with only the values they have, each counted."""
+
+    async def steps(fake, client):
+        return (await _search(fake, "burglary")).body["data"]
+
+    data = play(world, steps)
+    assert data["components"][1:] == _filter_rows(
+        1,
+        [("Promising (1)", "promising"), ("Untested – new or innovative (2)", "untested")],
+        [("Prevention (2)", "prevention"), ("Reoffending (1)", "reoffending")],
+    )
+
+
+def test_filter_menu_counts_ignore_restricted_practices(world):
+    """In a public server "knife" neither lists nor counts the restricted promising PB900:
+    only the focus menu is left, with Diversion (1)."""
+
+    async def steps(fake, client):
+        return (await _search(fake, "knife")).body["data"]
+
+    data = play(world, steps)
+    assert "PB900" not in str(data)
+    assert data["components"][1:] == _filter_rows(1, [], [("Diversion (1)", "diversion")])
+
+
+def test_a_filter_not_offered_is_answered_with_why(world):
+    """A forged pick of a rating no match has is answered with the reason, pinging no one."""
+
+    async def steps(fake, client):
+        results = sent_message(await _search(fake, "crime"))
+        pick = click(results, "dc:choice:0", values=["filter:1:e:worked"])
+        await fake.interact(pick)
+        return (await fake.callback(pick["id"])).body
+
+    data = play(world, steps)["data"]
+    assert data["content"] == (
+        "Worked is not a filter for “crime”: none of its 11 practices has it. "
+        "Pick one of the filters listed under its results, or type a new search."
+    )
+    assert data["allowed_mentions"] == {"parse": []}
 
 
 def test_a_full_page_with_a_suggestion_keeps_both_menus_within_five_rows(world):
@@ -103,11 +148,16 @@ def test_picking_a_filter_answers_with_the_filtered_list(world):
     data = answer["data"]
     assert data["flags"] == 64
     assert data["content"] == (
-        "**9 practices** for “crime rating:untested” (showing 1–5 of 9)."
-        "\nFilter by effectiveness\nFilter by focus"
+        "**9 practices** for “crime rating:untested” (showing 1–5 of 9).\nFilter by focus"
     )
     assert all(e["color"] == 0x1565C0 for e in data["embeds"])  # untested: blue
-    assert data["components"][2:] == _filter_rows(2, left_out=("untested",))
+    untested_focuses = [
+        ("Prevention (5)", "prevention"),
+        ("Diversion (2)", "diversion"),
+        ("Reoffending (1)", "reoffending"),
+        ("Organisational (3)", "organisational"),
+    ]
+    assert data["components"][2:] == _filter_rows(2, [], untested_focuses)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_search_with_inline_filters_answers_ephemeral_cards(slack):
         "section",
         "context",
         "actions",
-    ] * 3 + ["actions"] + ["section", "actions"] * 2
+    ] * 3 + ["actions"] + ["section", "actions"]  # focus is in force: the rating list alone
     assert body["blocks"][:4] == [
         {
             "type": "section",
@@ -81,7 +81,7 @@ def test_a_page_of_results_carries_one_share_in_channel_button_for_the_page(slac
     assert [e["action_id"] for e in share if e["action_id"].startswith("slack:post:")] == [
         "slack:post:more:1:0"
     ]
-    assert body["blocks"][-5] == {
+    assert body["blocks"][-3] == {  # then the one rating list (focus is in force)
         "type": "actions",
         "elements": [
             {

@@ -447,3 +447,17 @@ def test_the_approve_form_takes_a_topic_as_long_as_the_dialogue_does(world):
     topic = "t" * 100
     reply = send_form(world, MOIRA, f"mod:approve:{submission.id}", {**APPROVE, "topics": topic})
     assert reply.plain.startswith("Approved")
+
+
+@pytest.mark.parametrize("typed", ["cycle theft, transport", "cycle theft; transport"])
+def test_moderators_separate_topics_as_contributors_do(world, typed):
+    """The approve form takes `,` or `;` between topics, like the sharing dialogue's lists."""
+    submission = add_submission(world)
+    values = {**APPROVE, "topics": typed}
+    assert send_form(world, MOIRA, f"mod:approve:{submission.id}", values).plain.startswith(
+        "Approved S-0001"
+    )
+    with world.uows() as uow:
+        practice = uow.practices.get("PB064")
+    assert practice is not None
+    assert practice.topics == ("cycle theft", "transport")

@@ -54,7 +54,7 @@ def test_every_entry_has_exactly_a_term_an_expansion_and_a_known_kind():
     bad = [
         e
         for e in _entries()
-        if set(e) != {"term", "expansion", "kind"}
+        if set(e) - {"broader"} != {"term", "expansion", "kind"}
         or e["kind"] not in KINDS
         or not e["term"].strip()
         or not e["expansion"].strip()
@@ -180,3 +180,56 @@ def test_spelling_variant_finds_the_same_practices(search):
     variant = search.search("licenced premises", include_restricted=False, limit=10)
     usual = search.search("licensed premises", include_restricted=False, limit=10)
     assert refs(variant) == refs(usual) != []
+
+
+# --- broader subjects ----------------------------------------------------------------------------
+
+
+def test_every_broader_subject_is_searchable_and_not_a_meaning():
+    """A broader subject is non-empty text, not also listed among the term's meanings."""
+    with_broader = [e for e in _entries() if "broader" in e]
+    assert with_broader != []
+    for entry in with_broader:
+        broader = {_stems(b) for b in split_alternatives(entry["broader"])}
+        meanings = {_stems(m) for m in split_alternatives(entry["expansion"])}
+        assert broader and all(broader), entry
+        assert broader.isdisjoint(meanings), entry
+
+
+def test_a_word_the_bank_lacks_offers_its_broader_subject_as_partial_only(search):
+    """ "upskirting" (no such practice): no full match, the sexual-offences practices closest."""
+    result = search.search("upskirting", include_restricted=False, limit=10)
+    assert result.total == 0
+    assert {hit.match for hit in result.hits} == {"partial"}
+    assert set(refs(result)) == {"PB014", "PB016", "PB044"}
+
+
+def test_a_bank_with_the_practice_answers_with_it_alone():
+    """Once an upskirting practice exists it is the answer, and the broader ones are not shown."""
+    practice = Practice(
+        ref="PB801",
+        title="Upskirting awareness on the tram network",
+        summary="Posters and patrols against upskirting and voyeurism on trams.",
+        effectiveness=Effectiveness.UNTESTED,
+        focus=(Focus.PREVENTION,),
+    )
+    search = PracticeSearch([*load_demo_bank(), practice], load_shipped_glossary())
+    result = search.search("upskirting", include_restricted=False, limit=10)
+    assert [(hit.practice.ref, hit.match) for hit in result.hits] == [("PB801", "full")]
+
+
+def test_a_moderators_entry_replaces_the_broader_subject_too():
+    """A taught entry for the term is plain: no broader subject is kept from what we shipped."""
+    glossary = load_shipped_glossary()
+    assert glossary.broader("upskirting") == ("sexual offences",)
+    taught = glossary.merged([GlossaryEntry("upskirting", "up-skirt photos", "mod")])
+    assert taught.broader("upskirting") == ()
+    search = PracticeSearch(load_demo_bank(), taught)
+    assert refs(search.search("upskirting", include_restricted=False, limit=10)) == []
+
+
+def test_an_everyday_phrase_for_sexual_assault_finds_the_rasso_practices(search):
+    """ "sex attacks" reaches the practices written as rape and serious sexual offences."""
+    result = search.search("sex attacks", include_restricted=False, limit=10)
+    assert refs(result)[:2] == ["PB043", "PB044"]
+    assert {"PB014", "PB016"} <= set(refs(result))

@@ -455,8 +455,9 @@ def test_similar_titles_are_shown_once_before_submitting(bank, uows):
     assert submission(uows).state is SubmissionState.SUBMITTED
 
 
-def test_offering_an_update_instead_keeps_the_answers(bank, uows):
-    """Update instead turns the draft into an update of that practice, then submits it."""
+def test_update_instead_keeps_the_answers_and_shows_moderators_each_change_old_to_new(bank, uows):
+    """Update instead turns the draft into an update of that practice; its card shows who
+    proposes it (not the original contributor) and each changed field as old → new."""
     fill(bank, uows, title="Nudging burglary down")
     say(bank, "submit")
     converted = click(bank, "share:update:PB032")
