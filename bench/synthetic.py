@@ -7,11 +7,15 @@ evaluation, learning) of about 100 words each, which is what makes a real bank's
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
+from bench.common import load_demo_bank
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility, format_ref
 
 _WORD = re.compile(r"[\w'’-]+")
@@ -90,3 +94,46 @@ def synthetic_queries(
             picked[0] = word[:cut] + word[cut + 1 :]
         queries.append(" ".join(picked))
     return queries
+
+
+BANK_FORMAT = 1
+"""Bumped when `synthetic_bank` or the schema changes, so a cached bank file is not reused."""
+
+
+def bank_cache_dir() -> Path:
+    """Where generated bank files are kept between runs (safe to delete)."""
+    return Path(os.environ.get("PRACTICEBANK_BENCH_CACHE") or tempfile.gettempdir()) / (
+        "practicebank-bench"
+    )
+
+
+def bank_file(kind: str, size: int, seed: int = 7) -> Path:
+    """A SQLite bank file holding `synthetic_bank(size, seed, kind)`, generated once and cached.
+
+    Generating and importing a large realistic bank takes minutes, and the process that does it
+    holds the whole bank in memory, so it is done once here and every measured worker starts
+    in a fresh process from the file. The file is written under a temporary name and renamed,
+    so an interrupted run leaves no half bank behind. The schema is migrated to head on every
+    call (a no-op when current), so an older cached file still opens.
+    """
+    from store.engine import make_engine
+    from store.migrate import upgrade
+    from store.repositories import SqlUnitOfWorkFactory
+
+    folder = bank_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"bank-{kind}-{size}-{seed}-v{BANK_FORMAT}.db"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{partial}")
+        upgrade(engine)
+        bank = synthetic_bank(load_demo_bank(), size, seed, kind=kind)
+        factory = SqlUnitOfWorkFactory(engine)
+        for start in range(0, len(bank), 5000):
+            with factory() as uow:
+                uow.practices.upsert_many(bank[start : start + 5000])
+                uow.commit()
+        engine.dispose()
+        partial.rename(path)
+    return path

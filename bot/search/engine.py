@@ -242,7 +242,7 @@ class PracticeSearch:
         )
 
     def _practice(self, doc: int) -> Practice:
-        return self._index.practices[doc]
+        return self._index.practice(doc)
 
     def _filtered(self, filters: SearchFilters) -> set[int]:
         """Practices passing every filter (values within one filter are OR-ed)."""
@@ -373,7 +373,7 @@ class PracticeSearch:
 
     def _bonus(self, doc: int, concepts: list[Concept]) -> float:
         """Boost query words side by side in title or summary, and all of them in the title."""
-        text = self._index.phrases[doc]
+        text = self._index.phrase(doc)
         title = text[: text.index("|") + 1] if "|" in text else text
         term_sets = [{t for a in c.alternatives for t in a.terms} for c in concepts]
         adjacent = sum(

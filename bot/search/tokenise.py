@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -230,30 +231,43 @@ def _word(surface: str) -> Word:
 
 def words(text: str) -> list[Word]:
     """Split text into words, keeping hyphenated compounds as one word (anti-social)."""
-    folded = _APOSTROPHES.sub("", _AMPERSAND_WORD.sub("", fold(text)))
-    return [_word(surface) for surface in _WORD.findall(folded)]
+    return [_word(surface) for surface in _WORD.findall(_folded(text))]
+
+
+def _folded(text: str) -> str:
+    return _APOSTROPHES.sub("", _AMPERSAND_WORD.sub("", fold(text)))
 
 
 def index_terms(text: str) -> list[str]:
-    """Stems to index for a document field, stopwords dropped (see `terms_of`)."""
-    return terms_of(words(text))
+    """Stems to index for a document field, stopwords dropped (see `word_terms`)."""
+    return [term for surface in _WORD.findall(_folded(text)) for term in word_terms(surface)]
 
 
 def terms_of(text_words: list[Word]) -> list[str]:
-    """Stems to index for already split words, stopwords dropped.
+    """Stems to index for already split words, stopwords dropped (see `word_terms`)."""
+    return [term for word in text_words for term in word_terms(word.surface)]
+
+
+@lru_cache(maxsize=1 << 16)
+def word_terms(surface: str) -> tuple[str, ...]:
+    """Stems to index for one folded word: none for a stopword, one for a plain word.
 
     A hyphenated compound yields its joined form and then its parts ("anti-social" ->
     antisocial, anti, social), so both spellings a person might type find it.
     """
-    terms: list[str] = []
-    for word in text_words:
-        if "-" in word.surface:
-            parts = [p for p in word.surface.split("-") if p and p not in STOPWORDS]
-            terms.append(stem(word.surface.replace("-", "")))
-            terms.extend(stem(part) for part in parts)
-        elif word.surface not in STOPWORDS:
-            terms.append(word.stem)
-    return terms
+    if "-" in surface:
+        parts = [p for p in surface.split("-") if p and p not in STOPWORDS]
+        return (stem(surface.replace("-", "")), *(stem(part) for part in parts))
+    return () if surface in STOPWORDS else (stem(surface),)
+
+
+def surface_counts(text: str) -> Counter[str]:
+    """How often each folded word occurs in `text`, in order of first occurrence.
+
+    What `words` gives, counted: for a long field, indexing needs each distinct word once
+    with its count, not every occurrence.
+    """
+    return Counter(_WORD.findall(_folded(text)))
 
 
 def query_words(text: str) -> list[Word]:
