@@ -44,6 +44,20 @@ class FixedClock:
         self.moment = moment
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _data_folder_of_the_tests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point `XDG_DATA_HOME` at a folder of the test run, so no test (nor a process it starts)
+    leaves a database, an index cache or a Slack inbox in the user's own data folder.
+    Tests about the data folder set or remove the variable themselves."""
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 

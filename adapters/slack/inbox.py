@@ -35,9 +35,14 @@ a persistent folder (`SLACK_INBOX_DIR`) where that matters. An answer can be sen
 a worker dies after posting it and before marking the request done.
 
 A request whose work raised is logged and deleted (retrying a bug every few seconds would repeat
-its half-sent answers); one whose claim could not even be read (the database unreachable) stays
-and is worked again once the database is back. Files older than `GIVE_UP_AGE` are moved to
-`failed/` and logged rather than worked an hour late.
+its half-sent answers). One whose claim cannot be read (the database stalled or away) is worked
+all the same and then deleted: the core, finding the database away too, answers "try again in a
+moment" at once rather than the person waiting in silence for an outage to end (the issue's
+rule). Without the claim a replay is not recognised: a request whose first try committed but
+whose file outlived it is answered "try again" once more during an outage, or, should the
+database come back between the claim and the core, applied again — the same narrow window as a
+death between commit and done. Files older than `GIVE_UP_AGE` are moved to `failed/` and logged
+rather than worked an hour late.
 """
 
 from __future__ import annotations
@@ -358,12 +363,11 @@ class InboxWorker:
     def _work_letter(self, letter: Letter) -> None:
         key = letter.request.key
         try:
-            fresh = self._state.begin(key, self._clock.now(), lease=NO_LEASE)
+            fresh: bool | None = self._state.begin(key, self._clock.now(), lease=NO_LEASE)
         except Exception:
-            log.warning("inbox: cannot claim %s now; kept for a later try", letter.path.name)
-            letter.release()
-            return
-        if not fresh:
+            log.warning("inbox: cannot claim %s (database away); answered unclaimed", key[:72])
+            fresh = None
+        if fresh is False:
             log.info("inbox: %s already done", key[:72])
             letter.done()
             return
@@ -377,6 +381,9 @@ class InboxWorker:
             CURRENT_ANSWERS.reset(token)
         if not finished:
             log.warning("inbox: %s failed; dropped (not retried)", key[:72])
+        if fresh is None:  # never claimed, so nothing to mark done
+            letter.done()
+            return
         try:
             self._state.finish(key, self._clock.now())
         except Exception:
