@@ -52,7 +52,16 @@ def test_unusable_values_are_refused_by_name(raw):
 def test_the_cli_reports_a_bad_setting_as_a_usage_error(monkeypatch, capsys):
     """A bad setting stops a command with exit 2 and one line, not a traceback."""
     monkeypatch.setenv("REMINDER_INTERVAL_DAYS", "soon")
-    assert main(["search", "knife"]) == 2
+    assert main(["config"]) == 2
     err = capsys.readouterr().err
     assert "practicebank: REMINDER_INTERVAL_DAYS must be a whole number of days" in err
     assert "Traceback" not in err
+
+
+def test_search_is_not_stopped_by_a_bad_setting_it_does_not_use(monkeypatch, capsys):
+    """`search` reads only where the bank is (`practicebank.read_settings`): it still answers."""
+    monkeypatch.setenv("REMINDER_INTERVAL_DAYS", "soon")
+    assert main(["search", "knife"]) == 1  # an empty bank: nothing found, not a usage error
+    said = capsys.readouterr()
+    assert "REMINDER_INTERVAL_DAYS" not in said.err
+    assert "empty" in said.out.lower()
