@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,7 +28,7 @@ from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, quote, quote_plus, unquote
 
 from bot.kernel.domain import DATE_FIELDS, TEXT_LIST_FIELDS, TIMESTAMP_FIELDS, Practice
-from bot.kernel.ports import BankChanges, GlossaryEntry
+from bot.kernel.ports import STREAM_PAGE, BankChanges, GlossaryEntry
 from store.conversion import practice_from_values, ref_key, utc
 from store.engine import (
     DEFAULT_BUSY_TIMEOUT_S,
@@ -55,6 +55,9 @@ FROM (
 ) AS g
 LEFT OUTER JOIN practices AS p ON p.change_seq > ?
 """
+
+# One page of `live_practices`: the live practices after a row id, by id.
+_LIVE_PAGE = "SELECT * FROM practices WHERE archived_at IS NULL AND id > ? ORDER BY id LIMIT ?"
 
 
 class _Rows(Protocol):
@@ -175,6 +178,18 @@ class ReadPractices:
             practices.append(practice_from_values(self._rows.stored(row)))
             latest = max(latest, int(row["change_seq"]))
         return BankChanges(seq=latest, practices=tuple(practices), glossary_version=token)
+
+    def live_practices(self, page_size: int = STREAM_PAGE) -> Iterator[Practice]:
+        """Every live practice in keyset pages by row id, as `SqlPracticeRepository` reads it."""
+        size, last = max(page_size, 1), 0
+        while True:
+            page = self._rows.rows(_LIVE_PAGE, (last, size))
+            for row in page:
+                yield practice_from_values(self._rows.stored(row))
+            if len(page) < size:
+                return
+            last = int(page[-1]["id"])
+            del page
 
 
 class ReadGlossary:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from bot.kernel.domain import REF_PATTERN, TIMESTAMP_FIELDS, Practice, format_ref
 from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
+    STREAM_PAGE,
     BankChanges,
     Clock,
     GlossaryEntry,
@@ -115,6 +116,12 @@ def _changes_statement(since: bool) -> Any:
     return select(glossary, _PRACTICES).select_from(glossary.outerjoin(_PRACTICES, wanted))
 
 
+_LIVE_PAGE = (
+    select(_PRACTICES)
+    .where(_PRACTICES.c.archived_at.is_(None), _PRACTICES.c.id > bindparam("after"))
+    .order_by(_PRACTICES.c.id)
+    .limit(bindparam("size"))
+)
 _CHANGES_ALL = _changes_statement(since=False)
 _CHANGES_SINCE = _changes_statement(since=True)
 # What a practice says, as opposed to its bookkeeping (ref, version and the four timestamps): a
@@ -261,6 +268,29 @@ class SqlPracticeRepository:
             practices.append(practice_from_values(row))
             latest = max(latest, int(row["change_seq"]))
         return BankChanges(seq=latest, practices=tuple(practices), glossary_version=token)
+
+    def live_practices(self, page_size: int = STREAM_PAGE) -> Iterator[Practice]:
+        """Every live practice, in keyset pages by row id: one round trip per `page_size`.
+
+        Each page is one indexed range read (`id > last`) fetched whole, and its rows are
+        turned into practices one at a time as the caller takes them, so no more than a page
+        of rows and one practice are held here. The same on PostgreSQL and SQLite, and no
+        cursor stays open between pages (nothing to hold a lock or a snapshot while the caller
+        indexes). Archived practices are not read at all.
+        """
+        last = 0
+        while True:
+            page = (
+                self._session.execute(_LIVE_PAGE, {"after": last, "size": max(page_size, 1)})
+                .mappings()
+                .all()
+            )
+            for row in page:
+                yield practice_from_values(row)
+            if len(page) < max(page_size, 1):
+                return
+            last = int(page[-1]["id"])
+            del page
 
     def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
         """Up to `limit` live practices whose title or summary holds one of the words.

@@ -278,31 +278,45 @@ class PracticeIndex:
     def _build(self, practices: Iterable[Practice]) -> None:
         """Index many practices at once: gather every posting, then sort each term's once.
 
-        The result is what adding them one by one gives (`add` places each posting where this
-        sort would), only without a bisection per posting.
+        The practices are taken one at a time and not kept (a stream of the whole bank is
+        never held whole). The result is what adding them one by one gives (`add` places each
+        posting where this sort would), only without a bisection per posting: postings are
+        ordered by weight, then by ref order, whatever order the practices came in. A ref that
+        comes again replaces the first one's entry, as `add` does, once the rest is built.
         """
         gathered: dict[str, tuple[array[int], array[float]]] = {}
-        latest = {p.ref.upper(): p for p in practices}  # a ref given twice: the last one wins
-        for practice in sorted(latest.values(), key=lambda p: ref_order(p.ref)):
+        again: list[Practice] = []
+        keys = self.order_keys
+        in_ref_order = True
+        for practice in practices:
+            if practice.ref.upper() in self._doc_by_ref:
+                again.append(practice)
+                continue
             if practice.archived_at is not None:
                 continue
             doc, weights = self._register(practice)
+            if doc and keys[doc] < keys[doc - 1]:
+                in_ref_order = False
             for term, weight in weights.items():
                 docs, negated = gathered.setdefault(term, (array("i"), array("f")))
                 docs.append(doc)
                 negated.append(-weight)
-        latest.clear()
-        # Docs were numbered in ref order and a stable sort keeps that order among equal
-        # weights, so this is the order `add` would have placed them in. Each term's gathered
-        # arrays are let go as soon as its sorted ones exist, so the postings are never held
-        # twice over.
+        # A stable sort by weight keeps the order among equal weights, so with docs in ref
+        # order this is the order `add` would have placed them in; otherwise ref order is
+        # sorted first. Each term's gathered arrays are let go as soon as its sorted ones
+        # exist, so the postings are never held twice over.
         while gathered:
             term, (docs, negated) = gathered.popitem()
-            order = sorted(range(len(docs)), key=negated.__getitem__)
+            order = list(range(len(docs)))
+            if not in_ref_order:
+                order.sort(key=lambda i: keys[docs[i]])
+            order.sort(key=negated.__getitem__)
             self._postings[term] = (
                 array("i", (docs[i] for i in order)),
                 array("f", (negated[i] for i in order)),
             )
+        for practice in again:
+            self.add(practice)
 
     # -- changes -------------------------------------------------------------------------
 

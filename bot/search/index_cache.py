@@ -1,6 +1,7 @@
 """Keeps one search index over the bank per worker, fresh without rebuilding it.
 
-The index is built once, from one read of the whole bank (`changed_since(None)`). After that,
+The index is built once, from one streamed read of the live bank (`live_practices`, taken
+after the change number it covers). After that,
 before each query, the worker asks the store for the practices written since the change number
 it last saw (`changed_since(seq)`: one indexed read, empty when nothing changed, that also
 carries the glossary's version token) and applies them to the index in place: a published,
@@ -199,14 +200,23 @@ class SearchService:
             return search
 
     def _build(self, uow: UnitOfWork) -> PracticeSearch:
-        """Index the whole bank, read once; archived practices stay in the store, not in search."""
-        changes = uow.practices.changed_since(None)
+        """Index the whole bank, streamed once; archived practices stay in the store.
+
+        The change number is read *first*, then the live practices are streamed in pages and
+        each is let go once indexed, so the whole bank is never held at once (at 100,000
+        practices with narrative fields that was some 400 MB, which the process then kept).
+        A practice written while the stream runs is covered either way: it is in the stream
+        or not, and as its number is past the one read it is applied again on the next query,
+        which replaces its postings rather than adding to them.
+        """
+        seen = int(uow.practices.bank_version())
+        glossary_version = uow.practices.changed_since(seen).glossary_version
         glossary = self._shipped_glossary().merged(uow.glossary.list_all())
-        self._search = PracticeSearch(changes.practices, glossary)
-        self._seq, self._glossary_version = changes.seq, changes.glossary_version
+        self._search = PracticeSearch(uow.practices.live_practices(), glossary)
+        self._seq, self._glossary_version = seen, glossary_version
         self._builds += 1
         self._built.set()
-        _log.info("search index: built from %d practices", len(changes.practices))
+        _log.info("search index: built from %d practices", len(self._search))
         return self._search
 
     def _shipped_glossary(self) -> Glossary:

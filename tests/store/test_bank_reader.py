@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -13,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.bankfile.demo import load_demo_practices
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 from bot.kernel.ports import GlossaryEntry
-from store.bank_reader import SCHEMA_HEAD, BankReader, open_bank_reader
+from store.bank_reader import SCHEMA_HEAD, BankReader, ReadPractices, open_bank_reader
 from store.engine import DatabaseUnavailable, make_engine
 from store.migrate import downgrade, head_revision, upgrade
 from store.repositories import SqlUnitOfWorkFactory
@@ -180,3 +182,37 @@ def test_a_read_never_waits_for_sqlite_write_lock(tmp_path: Path) -> None:
                 assert reader.practices.bank_version() == "0"  # not the uncommitted write
     finally:
         engine.dispose()
+
+
+class _CountingRows:
+    """The reader's own row source, counting the reads of practices made through it."""
+
+    def __init__(self, rows: Any) -> None:
+        self._rows = rows
+        self.reads = 0
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Mapping[str, Any]]:
+        self.reads += "FROM practices" in sql
+        return self._rows.rows(sql, params)
+
+    def stored(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return self._rows.stored(row)
+
+    def close(self) -> None:
+        self._rows.close()
+
+
+def test_reader_streams_the_live_practices_a_page_at_a_time(
+    database_url: str, filled: SqlUnitOfWorkFactory
+) -> None:
+    """`search` builds from the same stream as a worker: pages read only as they are used up."""
+    with filled() as uow, _reader(database_url) as reader:
+        counting = _CountingRows(reader._rows)
+        stream = ReadPractices(counting).live_practices(page_size=10)
+        assert counting.reads == 0
+        first = [next(stream) for _ in range(10)]
+        assert counting.reads == 1
+        rest = list(stream)
+        assert counting.reads == 7  # 64 live practices: six pages of 10 and one of 4
+        assert first + rest == list(uow.practices.live_practices())
+        assert len(first + rest) == 64

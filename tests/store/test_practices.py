@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
@@ -422,3 +422,39 @@ def test_glossary_version_moves_when_a_term_is_added(uow_factory):
     with uow_factory() as uow:
         after = uow.practices.changed_since(0).glossary_version
     assert after != before
+
+
+def test_live_practices_are_read_a_page_at_a_time(uow_factory, engine):
+    """A full index build streams the bank: one statement per page, each read only when needed.
+
+    So the whole bank (narrative fields and all) is never held at once; archived practices
+    are not read at all.
+    """
+    refs = [f"PB{n:03d}" for n in range(1, 9)]
+    with uow_factory() as uow:
+        uow.practices.upsert_many([minimal_practice(ref) for ref in refs])
+        uow.practices.upsert_many(
+            [replace(minimal_practice("PB004"), archived_at=datetime(2025, 1, 1, tzinfo=UTC))]
+        )
+        uow.commit()
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM practices" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with uow_factory() as uow:
+            stream = uow.practices.live_practices(page_size=2)
+            assert reads == []
+            assert next(stream).ref == "PB001"
+            assert len(reads) == 1
+            assert next(stream).ref == "PB002"
+            assert len(reads) == 1  # the first page is used up before the next is asked for
+            assert next(stream).ref == "PB003"
+            assert len(reads) == 2
+            assert [p.ref for p in stream] == ["PB005", "PB006", "PB007", "PB008"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 4  # pages of 2, 2, 2 and 1 of the 7 live practices

@@ -11,7 +11,7 @@ real concurrency).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -21,6 +21,7 @@ from bot.kernel.delivery import priority_of
 from bot.kernel.domain import REF_PATTERN, Practice, format_ref
 from bot.kernel.events import Actor, Workspace
 from bot.kernel.ports import (
+    STREAM_PAGE,
     BankChanges,
     CallRepository,
     Clock,
@@ -199,6 +200,13 @@ class MemoryPractices:
         latest = max([seq or 0, *(self._state.change_seqs[k] for k in keys)])
         glossary = repr(sorted(self._state.glossary.items()))
         return BankChanges(latest, tuple(self._state.practices[k] for k in keys), glossary)
+
+    def live_practices(self, page_size: int = STREAM_PAGE) -> Iterator[Practice]:
+        # Lazily, as the store does; the keys are taken first, as a page would be read.
+        for key in list(self._state.practices):
+            practice = self._state.practices.get(key)
+            if practice is not None and practice.archived_at is None:
+                yield practice
 
     def matching(self, words: Sequence[str], limit: int) -> list[Practice]:
         wanted = [w.lower() for w in words]

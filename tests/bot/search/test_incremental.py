@@ -92,3 +92,30 @@ def test_index_after_random_changes_answers_as_a_fresh_one(seed):
             for restricted in (False, True):
                 assert answers(search, query, restricted) == answers(fresh, query, restricted)
     assert len(search) == len(live)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_stream_in_any_order_builds_the_index_the_sorted_bank_does(seed):
+    """The build takes the bank as it streams (by row id, not ref), one practice at a time.
+
+    A shuffled stream, with a ref repeated (the last one wins, as the store's upsert does)
+    and an archived one, answers every query exactly as the bank given in ref order does.
+    """
+    rng = random.Random(seed)
+    bank = load_demo_practices()
+    shuffled = rng.sample(bank, len(bank))
+    first, gone = shuffled[0], shuffled[1]
+    stream = iter(
+        [
+            replace(first, title="A title the later copy replaces"),
+            *shuffled[1:],
+            replace(gone, archived_at=RETIRED_AT),
+            first,
+        ]
+    )
+    streamed = PracticeSearch(stream, GLOSSARY)
+    sorted_bank = PracticeSearch([p for p in bank if p.ref != gone.ref], GLOSSARY)
+    assert len(streamed) == len(sorted_bank) == len(bank) - 1
+    for query in (*QUERIES, first.title, gone.title):
+        for restricted in (False, True):
+            assert answers(streamed, query, restricted) == answers(sorted_bank, query, restricted)
