@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import NoReturn
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.kernel.ports import UnitOfWorkFactory
 from store.engine import make_engine
@@ -89,10 +90,26 @@ def _postgres_schema_url() -> Iterator[str]:
             hide_password=False
         )
     finally:
-        with admin.connect() as connection:
-            connection.execute(text("SET lock_timeout = '10s'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    """Drop the test's schema, again if a straggler (a killed test's last process) deadlocks it.
+
+    Crash tests kill real processes; one still finishing its last statement can take locks in
+    the opposite order to DROP SCHEMA, and PostgreSQL then cancels one of the two.
+    """
+    for attempt in range(5):
+        try:
+            with admin.connect() as connection:
+                connection.execute(text("SET lock_timeout = '10s'"))
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(1.0)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -27,12 +27,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice, pairwise
+from itertools import chain, islice, pairwise, repeat
 
 from bot.kernel.domain import Effectiveness, Focus, Practice, format_ref
 from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
-from bot.search.index import PracticeIndex
+from bot.search.index import WEIGHT_UNIT, PracticeIndex
 from bot.search.model import FilterCounts, Hit, SearchFilters, SearchResult
 from bot.search.query import MAX_QUERY_CHARS, blank_invisible, parse_query, strip_chat_markup
 
@@ -232,13 +232,11 @@ class PracticeSearch:
         return [Hit(self._practice(d), 0.0) for d in page], docs
 
     def _counts(self, full: set[int]) -> FilterCounts:
-        """How many of the full matches have each rating and focus (set intersections in C)."""
-        index = self._index
-        ratings = ((e, len(full & index.by_effectiveness.get(e, set()))) for e in Effectiveness)
-        focuses = ((f, len(full & index.by_focus.get(f, set()))) for f in Focus)
+        """How many of the full matches have each rating and focus."""
+        ratings, focuses = self._index.facet_counts(full)
         return FilterCounts(
-            effectiveness=tuple((e, n) for e, n in ratings if n),
-            focus=tuple((f, n) for f, n in focuses if n),
+            effectiveness=tuple((e, ratings[e]) for e in Effectiveness if ratings[e]),
+            focus=tuple((f, focuses[f]) for f in Focus if focuses[f]),
         )
 
     def _practice(self, doc: int) -> Practice:
@@ -249,17 +247,15 @@ class PracticeSearch:
         index = self._index
         groups: list[set[int]] = []
         if filters.effectiveness:
-            groups.append(
-                set().union(*(index.by_effectiveness.get(e, set()) for e in filters.effectiveness))
-            )
+            groups.append(index.rated(filters.effectiveness))
         if filters.focus:
-            groups.append(set().union(*(index.by_focus.get(f, set()) for f in filters.focus)))
+            groups.append(index.with_focus(filters.focus))
         if filters.linked_to:
-            groups.append(set().union(*(index.by_linked.get(x, set()) for x in filters.linked_to)))
+            groups.append(index.linked(filters.linked_to))
         if filters.topics:
             groups.append(set().union(*(self._topic_docs(t) for t in filters.topics)))
         if filters.organisation:
-            groups.append(index.docs_with_words(filters.organisation, index.by_org_word))
+            groups.append(index.docs_with_words(filters.organisation, "organisation"))
         groups.sort(key=len)
         allowed = set(groups[0])
         for group in groups[1:]:
@@ -268,9 +264,9 @@ class PracticeSearch:
 
     def _topic_docs(self, topic: str) -> set[int]:
         """Practices tagged with the topic's words, or with its glossary expansion's ("VAWG")."""
-        docs = self._index.docs_with_words(topic, self._index.by_topic_word)
+        docs = self._index.docs_with_words(topic, "topics")
         for expansion in self._glossary.expansions(topic):
-            docs |= self._index.docs_with_words(expansion, self._index.by_topic_word)
+            docs |= self._index.docs_with_words(expansion, "topics")
         return docs
 
     def _coverage(self, concepts: list[Concept]) -> tuple[set[int], set[int]]:
@@ -348,15 +344,16 @@ class PracticeSearch:
             summed: dict[int, float] = {}
             hits: dict[int, int] = {}
             for term in alternative.terms:
-                docs, negated = self._index.postings(term)
-                idf = -self._index.idf(term)
+                docs, values, counts = self._index.postings(term)
+                unit = self._index.idf(term) * WEIGHT_UNIT
+                weights = chain.from_iterable(map(repeat, values, counts))
                 taken = 0
                 # Read at most POSTINGS_SCAN postings, so a selective filter cannot make a
                 # common term walk the whole bank.
-                for doc, weight in islice(zip(docs, negated, strict=True), POSTINGS_SCAN):
+                for doc, weight in islice(zip(docs, weights, strict=True), POSTINGS_SCAN):
                     if (allowed is not None and doc not in allowed) or doc in excluded:
                         continue
-                    summed[doc] = summed.get(doc, 0.0) + idf * weight
+                    summed[doc] = summed.get(doc, 0.0) + unit * weight
                     hits[doc] = hits.get(doc, 0) + 1
                     taken += 1
                     if taken >= POSTINGS_CAP:

@@ -11,10 +11,20 @@ long, rather than the bank's measured average, which every change would move); t
 does depend on the bank, is computed at query time from exact counts. Postings stay sorted
 strongest first (ties in ref order), so a new posting is placed by bisection. An index after
 any sequence of changes is therefore identical to one freshly built from the same practices.
+
+Memory decides how big a bank one worker can serve (a realistic bank of 100,000 practices has
+22 million postings), so a weight is stored as a whole number of `WEIGHT_UNIT`s (1/29,789:
+two bytes, where a float32 took four), and each term's postings keep their weights as runs —
+one value and how many postings share it — beside the doc ids. Postings are sorted by weight, so
+equal ones sit together: a realistic bank's 22 million postings have under four million runs.
+Rounding moves a score by at most 0.002 % of the term's idf, far below any difference ranking
+cares about (the relevance figures are unchanged), and the rounding is part of the weight
+itself, so the index stays exact under changes.
 """
 
 from __future__ import annotations
 
+import marshal
 import math
 import operator
 import re
@@ -22,12 +32,14 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from enum import Enum
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
+from typing import Literal, NamedTuple
 
-from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 from bot.search.tokenise import STOPWORDS, index_terms, stem, surface_counts, word_terms, words
 
 # (field weight, length normalisation b, reference length in terms). The title says what the
@@ -51,9 +63,12 @@ FIELD_WEIGHTS: dict[str, tuple[float, float, float]] = {
 K1 = 1.2
 _FIELD_NAMES = tuple(FIELD_WEIGHTS)
 _WEIGHTS = tuple(FIELD_WEIGHTS[name] for name in _FIELD_NAMES)
+WEIGHT_SCALE = 65535 / (K1 + 1.0)
+"""Stored weights are whole numbers: the saturated frequency (below K1 + 1) times this."""
+WEIGHT_UNIT = 1.0 / WEIGHT_SCALE
+"""What one stored weight step is worth: a posting weighs its stored value times this."""
 _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
-_EMPTY: tuple[array[int], array[float]] = (array("i"), array("f"))
-_FORMAT = 2
+_FORMAT = 3
 """Bumped when the stored shape changes, so an older pickled index is refused, not misread."""
 # What a result shows of a practice: its card in summary (title, summary and the facts marked
 # `in_summary`), the command line's list and JSON, and what filters and visibility need. The
@@ -72,6 +87,28 @@ LISTED = (
     "linked_to",
     "visibility",
 )
+# The enum-valued listing fields, kept as their string values (see `_listing`).
+_ENUMS: dict[str, type[Enum]] = {
+    "effectiveness": Effectiveness,
+    "focus": Focus,
+    "linked_to": LinkedTo,
+    "visibility": Visibility,
+}
+
+
+class Postings(NamedTuple):
+    """One term's postings: doc ids, strongest first (ties in ref order), and their weights.
+
+    The weights are runs: `values[k]` (descending, in `WEIGHT_UNIT`s) is the weight of the next
+    `counts[k]` docs.
+    """
+
+    docs: array[int]
+    values: array[int]
+    counts: array[int]
+
+
+_EMPTY = Postings(array("i"), array("H"), array("i"))
 
 
 def ref_order(ref: str) -> tuple[str, int, str]:
@@ -126,8 +163,8 @@ class _Analysis:
             lengths.append(length)
         self.lengths = tuple(lengths)
 
-    def weights(self) -> dict[str, float]:
-        """Each term's BM25F saturated frequency in this practice (as stored, in float32).
+    def weights(self) -> dict[str, int]:
+        """Each term's BM25F saturated frequency in this practice, in `WEIGHT_UNIT`s (at least 1).
 
         Occurrences are added one by one in field order, so the sum is the same float whenever
         the practice is analysed (and as when every occurrence was visited in text order:
@@ -145,8 +182,10 @@ class _Analysis:
                     for _ in range(count):
                         tf += norm
                     pseudo[term] = tf
-        stored = array("f", (tf * (K1 + 1.0) / (tf + K1) for tf in pseudo.values()))
-        return dict(zip(pseudo, stored, strict=True))
+        return {
+            term: max(1, round(tf * (K1 + 1.0) / (tf + K1) * WEIGHT_SCALE))
+            for term, tf in pseudo.items()
+        }
 
 
 @lru_cache(maxsize=1 << 16)
@@ -188,35 +227,89 @@ class _Vocabulary:
                 del self.surfaces[surface]
 
 
+def _plain(value: object) -> object:
+    """A listing field as `marshal` keeps it: enums (also inside tuples) by their values."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
 def _listing(practice: Practice) -> tuple[object, ...]:
-    """The practice's `LISTED` field values.
+    """The practice's `LISTED` field values, enums by value."""
+    return tuple(_plain(getattr(practice, name)) for name in LISTED)
 
-    A tuple rather than a `Practice`: a dataclass instance carries a dict of its 30 fields,
-    which at 100,000 practices is more memory than their titles and summaries.
+
+def _listed(listing: tuple[object, ...]) -> Practice:
+    """The practice a listing was made from, with its `LISTED` fields only."""
+    fields = dict(zip(LISTED, listing, strict=True))
+    for name, kind in _ENUMS.items():
+        value = fields[name]
+        fields[name] = tuple(map(kind, value)) if isinstance(value, tuple) else kind(value)
+    return Practice(**fields)  # type: ignore[arg-type]
+
+
+def _ids(ids: list[int]) -> tuple[str, bytes]:
+    """Ids sorted and delta-coded, in two bytes each when every gap fits (it nearly always does)."""
+    ordered = sorted(ids)
+    deltas = [ordered[0], *map(operator.sub, ordered[1:], ordered)] if ordered else []
+    code = "H" if not deltas or max(deltas) < 1 << 16 else "I"
+    return code, array(code, deltas).tobytes()
+
+
+def _from_ids(code: str, raw: bytes) -> list[int]:
+    deltas = array(code)
+    deltas.frombytes(raw)
+    return list(accumulate(deltas))
+
+
+class _Stored(NamedTuple):
+    """What the index keeps of one live practice, beyond its postings (see `_pack`)."""
+
+    listing: tuple[object, ...]
+    phrase: str
+    term_ids: list[int]
+    surface_ids: list[int]
+
+
+def _pack(practice: Practice, term_ids: list[int], surface_ids: list[int]) -> bytes:
+    """A practice's listing, phrase text, and term and spelling ids, in one compressed blob.
+
+    A dataclass `Practice` carries a dict of its 30 fields, and each kept field is a Python
+    object of its own; at 100,000 practices that was 150 MB, and this is about a third of it.
+    A result's few practices, the phrase texts of the forty it reranks and a removal are all
+    that unpack it, at a few microseconds each. The ids are all that taking the practice out
+    of the index again needs.
     """
-    return tuple(getattr(practice, name) for name in LISTED)
+    phrase = phrase_text(index_terms(field_text(practice, "title")), index_terms(practice.summary))
+    kept = (_listing(practice), phrase, *_ids(term_ids), *_ids(surface_ids))
+    return zlib.compress(marshal.dumps(kept))  # type: ignore[arg-type]
 
 
-def _deltas(ids: list[int]) -> list[int]:
-    return [ids[0], *map(operator.sub, ids[1:], ids)] if ids else []
+def _unpack(blob: bytes) -> _Stored:
+    kept = marshal.loads(zlib.decompress(blob))  # noqa: S302 - our own blob, made by _pack
+    listing, phrase, term_code, terms, surface_code, surfaces = kept
+    return _Stored(listing, phrase, _from_ids(term_code, terms), _from_ids(surface_code, surfaces))
 
 
-def _pack(term_ids: list[int], surface_ids: list[int]) -> bytes:
-    """A practice's term and spelling ids, sorted, delta-coded and compressed.
-
-    A few hundred bytes, and all that taking the practice out of the index again needs.
-    """
-    values = array("I", [len(term_ids)])
-    values.extend(_deltas(sorted(term_ids)))
-    values.extend(_deltas(sorted(surface_ids)))
-    return zlib.compress(values.tobytes(), 1)
+_RATINGS = tuple(Effectiveness)
+_FOCI = tuple(Focus)
+_LINKS = tuple(LinkedTo)
+_NO_DOCS: array[int] = array("i")
 
 
-def _unpack(record: bytes) -> tuple[list[int], list[int]]:
-    values = array("I")
-    values.frombytes(zlib.decompress(record))
-    count = values[0]
-    return list(accumulate(values[1 : count + 1])), list(accumulate(values[count + 1 :]))
+def _mask(values: Iterable[Enum], members: tuple[Enum, ...]) -> int:
+    """A bit mask of the values' places among `members` (at most eight)."""
+    mask = 0
+    for value in values:
+        mask |= 1 << members.index(value)
+    return mask
+
+
+def _chosen(codes: bytearray, chosen: list[bool]) -> set[int]:
+    """The docs whose code (a byte) is one `chosen` marks, read in C over every doc."""
+    return set(compress(range(len(codes)), codes.translate(bytes(chosen))))
 
 
 def _find(docs: array[int], doc: int) -> int:
@@ -239,34 +332,33 @@ class PracticeIndex:
     every tie breaks by; `practice(doc)` is a live practice's listing.
 
     Memory is what limits a worker at 100,000 practices, so what is kept is compact: postings
-    are two typed arrays per term (4-byte doc ids and float32 weights), every term and spelling
-    is one interned string with an id, a practice is kept as a tuple of its listing fields (the
-    narrative fields are indexed but not kept: the store holds them), and what removing it
-    needs is one compressed record of its term and spelling ids rather than its text.
+    are typed arrays per term (4-byte doc ids and runs of 2-byte weights, see `Postings`), every
+    term and spelling is one interned string with an id, and a practice is one compressed blob
+    of its listing fields, its phrase text and its term and spelling ids (`_pack`; the narrative
+    fields are indexed but not kept: the store holds them).
     """
 
     def __init__(self, practices: Iterable[Practice] = ()) -> None:
         self._format = _FORMAT
-        self._listings: dict[int, tuple[object, ...]] = {}
-        self._records: dict[int, bytes] = {}
-        self._phrases: dict[int, str] = {}
+        self._blobs: list[bytes | None] = []  # doc -> `_pack`ed practice, None once removed
         self.order_keys: list[tuple[str, int, str]] = []
         self.live: set[int] = set()
         self.restricted: set[int] = set()
         self.restricted_df: Counter[str] = Counter()
-        self.by_effectiveness: dict[Effectiveness, set[int]] = defaultdict(set)
-        self.by_focus: dict[Focus, set[int]] = defaultdict(set)
-        self.by_linked: dict[LinkedTo, set[int]] = defaultdict(set)
-        self.by_topic_word: dict[str, set[int]] = defaultdict(set)
-        self.by_org_word: dict[str, set[int]] = defaultdict(set)
+        # What filters read, one byte a doc (0 once removed): 1 + the rating's place in
+        # `_RATINGS`, and bit masks of the focuses and links; a set of doc ids cost 50 bytes
+        # an entry. Topic and organisation words keep each word's docs, ascending.
+        self._rating = bytearray()
+        self._focus = bytearray()
+        self._linked = bytearray()
+        self._words: dict[str, dict[str, array[int]]] = {"topics": {}, "organisation": {}}
         self._all_words = _Vocabulary()
         self._public_words = _Vocabulary()
         self._doc_by_ref: dict[str, int] = {}
         self._df: Counter[str] = Counter()
         self._ids: dict[str, int] = {}  # term or spelling -> id; ids are never reused
         self._names: list[str] = []  # id -> the one interned string
-        # term -> (docs, negated weights): sorted by weight descending, then ref order.
-        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        self._postings: dict[str, Postings] = {}
         self._build(practices)
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -284,7 +376,7 @@ class PracticeIndex:
         ordered by weight, then by ref order, whatever order the practices came in. A ref that
         comes again replaces the first one's entry, as `add` does, once the rest is built.
         """
-        gathered: dict[str, tuple[array[int], array[float]]] = {}
+        gathered: dict[str, tuple[array[int], array[int]]] = {}
         again: list[Practice] = []
         keys = self.order_keys
         in_ref_order = True
@@ -298,22 +390,25 @@ class PracticeIndex:
             if doc and keys[doc] < keys[doc - 1]:
                 in_ref_order = False
             for term, weight in weights.items():
-                docs, negated = gathered.setdefault(term, (array("i"), array("f")))
+                docs, values = gathered.setdefault(term, (array("i"), array("H")))
                 docs.append(doc)
-                negated.append(-weight)
-        # A stable sort by weight keeps the order among equal weights, so with docs in ref
-        # order this is the order `add` would have placed them in; otherwise ref order is
-        # sorted first. Each term's gathered arrays are let go as soon as its sorted ones
-        # exist, so the postings are never held twice over.
+                values.append(weight)
+        # A stable sort by weight keeps the order among equal weights (`reverse` keeps it
+        # too), so with docs in ref order this is the order `add` would have placed them in;
+        # otherwise ref order is sorted first. Each term's gathered arrays are let go as soon
+        # as its sorted ones exist, so the postings are never held twice over.
         while gathered:
-            term, (docs, negated) = gathered.popitem()
+            term, (docs, values) = gathered.popitem()
             order = list(range(len(docs)))
             if not in_ref_order:
                 order.sort(key=lambda i: keys[docs[i]])
-            order.sort(key=negated.__getitem__)
-            self._postings[term] = (
-                array("i", (docs[i] for i in order)),
-                array("f", (negated[i] for i in order)),
+            order.sort(key=values.__getitem__, reverse=True)
+            counts = Counter(values)
+            runs = sorted(counts, reverse=True)
+            self._postings[term] = Postings(
+                array("i", map(docs.__getitem__, order)),
+                array("H", runs),
+                array("i", map(counts.__getitem__, runs)),
             )
         for practice in again:
             self.add(practice)
@@ -326,11 +421,21 @@ class PracticeIndex:
         if practice.archived_at is not None:
             return
         doc, weights = self._register(practice)
+        keys = self.order_keys
         for term, weight in weights.items():
-            docs, negated = self._postings.setdefault(term, (array("i"), array("f")))
-            at = self._position(docs, negated, doc, -weight)
+            docs, values, counts = self._postings.setdefault(
+                term, Postings(array("i"), array("H"), array("i"))
+            )
+            run = bisect_left(values, -weight, key=operator.neg)  # values descend
+            start = sum(counts[:run])
+            if run < len(values) and values[run] == weight:
+                at = bisect_left(docs, keys[doc], start, start + counts[run], key=keys.__getitem__)
+                counts[run] += 1
+            else:
+                at = start
+                values.insert(run, weight)
+                counts.insert(run, 1)
             docs.insert(at, doc)
-            negated.insert(at, -weight)
 
     def _ids_of(self, names: Iterable[str]) -> list[int]:
         """The ids of terms or spellings, giving one to each name on first sight."""
@@ -342,7 +447,7 @@ class PracticeIndex:
                 self._names.append(names[at])
         return found  # type: ignore[return-value]
 
-    def _register(self, practice: Practice) -> tuple[int, dict[str, float]]:
+    def _register(self, practice: Practice) -> tuple[int, dict[str, int]]:
         """Give a live practice its doc id, index all of it but its postings, return weights."""
         analysis = _Analysis(practice)
         weights = analysis.weights()
@@ -350,11 +455,7 @@ class PracticeIndex:
         surface_ids = self._ids_of(analysis.surfaces)
         surfaces = analysis.surfaces
         doc = len(self.order_keys)
-        self._listings[doc] = _listing(practice)
-        self._records[doc] = _pack(term_ids, surface_ids)
-        self._phrases[doc] = phrase_text(
-            index_terms(field_text(practice, "title")), index_terms(practice.summary)
-        )
+        self._blobs.append(_pack(practice, term_ids, surface_ids))
         self.order_keys.append(ref_order(practice.ref))
         key = practice.ref.upper()
         self._doc_by_ref[practice.ref if key == practice.ref else key] = doc
@@ -375,12 +476,11 @@ class PracticeIndex:
         doc = self._doc_by_ref.pop(ref.upper(), None)
         if doc is None:
             return False
-        practice = self.practice(doc)
-        del self._listings[doc]
-        term_ids, surface_ids = _unpack(self._records.pop(doc))
-        del self._phrases[doc]
-        terms = [self._names[i] for i in term_ids]
-        surfaces = [self._names[i] for i in surface_ids]
+        stored = self._stored(doc)
+        practice = _listed(stored.listing)
+        self._blobs[doc] = None
+        terms = [self._names[i] for i in stored.term_ids]
+        surfaces = [self._names[i] for i in stored.surface_ids]
         self.live.discard(doc)
         self._filters(doc, practice, add=False)
         self._all_words.remove(surfaces)
@@ -396,40 +496,47 @@ class PracticeIndex:
         for term in terms:
             if self._df[term] <= 0:
                 del self._df[term]
-            docs, negated = self._postings[term]
+            docs, values, counts = self._postings[term]
             at = _find(docs, doc)
             if at >= 0:
+                run = bisect_right(list(accumulate(counts)), at)
                 del docs[at]
-                del negated[at]
+                counts[run] -= 1
+                if not counts[run]:
+                    del counts[run]
+                    del values[run]
             if not docs:
                 del self._postings[term]
         return True
 
-    def _position(self, docs: array[int], negated: array[float], doc: int, key: float) -> int:
-        """Where `doc` with negated weight `key` sits in a term's sorted postings."""
-        low, high = bisect_left(negated, key), bisect_right(negated, key)
-        if low == high:
-            return low
-        keys = self.order_keys
-        return bisect_left(docs, keys[doc], low, high, key=keys.__getitem__)
+    def _stored(self, doc: int) -> _Stored:
+        blob = self._blobs[doc]
+        if blob is None:
+            raise KeyError(doc)
+        return _unpack(blob)
 
     def _filters(self, doc: int, practice: Practice, *, add: bool) -> None:
-        def mark(docs: set[int]) -> None:
-            if add:
-                docs.add(doc)
-            else:
-                docs.discard(doc)
-
-        mark(self.by_effectiveness[practice.effectiveness])
-        for focus in practice.focus:
-            mark(self.by_focus[focus])
-        for linked in practice.linked_to:
-            mark(self.by_linked[linked])
-        for topic in practice.topics:
-            for word in words(topic):
-                mark(self.by_topic_word[word.stem])
-        for word in words(practice.organisation or ""):
-            mark(self.by_org_word[word.stem])
+        """Mark what the filters read for a new doc (the highest yet), or clear a removed one."""
+        if add:
+            self._rating.append(1 + _RATINGS.index(practice.effectiveness))
+            self._focus.append(_mask(practice.focus, _FOCI))
+            self._linked.append(_mask(practice.linked_to, _LINKS))
+        else:
+            self._rating[doc] = self._focus[doc] = self._linked[doc] = 0
+        tagged = {
+            "topics": {w.stem for topic in practice.topics for w in words(topic)},
+            "organisation": {w.stem for w in words(practice.organisation or "")},
+        }
+        for field, stems in tagged.items():
+            by_word = self._words[field]
+            for word in stems:
+                docs = by_word.setdefault(word, array("i"))
+                if add:
+                    docs.append(doc)
+                else:
+                    del docs[bisect_left(docs, doc)]
+                    if not docs:
+                        del by_word[word]
 
     # -- queries -------------------------------------------------------------------------
 
@@ -443,15 +550,15 @@ class PracticeIndex:
 
     def practice(self, doc: int) -> Practice:
         """The live practice `doc` as a result shows it: its `LISTED` fields, the rest unset."""
-        return Practice(**dict(zip(LISTED, self._listings[doc], strict=True)))  # type: ignore[arg-type]
+        return _listed(self._stored(doc).listing)
 
     def phrase(self, doc: int) -> str:
         """The live practice's title and summary terms, for adjacency checks (`phrase_text`).
 
         Kept rather than worked out when asked: tokenising forty candidates' titles and
-        summaries was a third of a query's time, for about 3 MB per 10,000 practices.
+        summaries was a third of a query's time; unpacking it is a few microseconds.
         """
-        return self._phrases[doc]
+        return self._stored(doc).phrase
 
     def order_key(self, doc: int) -> tuple[str, int, str]:
         """What ties break by: the practice's ref order."""
@@ -466,11 +573,10 @@ class PracticeIndex:
         count = self._df.get(term, 0)
         return count if include_restricted else count - self.restricted_df.get(term, 0)
 
-    def postings(self, term: str) -> tuple[array[int], array[float]]:
-        """The term's postings as (docs, negated weights), strongest first, ties by ref.
+    def postings(self, term: str) -> Postings:
+        """The term's postings, strongest first, ties by ref.
 
-        A posting's score is `idf(term)` times its weight; the weight is stored negated so the
-        array is ascending, as bisection wants.
+        A posting's score is `idf(term)` times its weight, its run's value times `WEIGHT_UNIT`.
         """
         return self._postings.get(term, _EMPTY)
 
@@ -484,12 +590,37 @@ class PracticeIndex:
         """Spellings of the indexed words (surface to stem) a person may be offered back."""
         return (self._all_words if include_restricted else self._public_words).surfaces
 
-    def docs_with_words(self, text: str, by_word: dict[str, set[int]]) -> set[int]:
+    def docs_with_words(self, text: str, field: Literal["topics", "organisation"]) -> set[int]:
         """Practices whose field (topics or organisation) holds every word of `text`."""
-        stems = [w.stem for w in words(text)]
-        if not stems:
+        by_word = self._words[field]
+        found = sorted((by_word.get(w.stem, _NO_DOCS) for w in words(text)), key=len)
+        if not found:
             return set()
-        result = set(by_word.get(stems[0], ()))
-        for term in stems[1:]:
-            result &= by_word.get(term, set())
+        result = set(found[0])
+        for docs in found[1:]:
+            result.intersection_update(docs)
         return result
+
+    def rated(self, ratings: Iterable[Effectiveness]) -> set[int]:
+        """Live practices with one of these ratings."""
+        wanted = {1 + _RATINGS.index(r) for r in ratings}
+        return _chosen(self._rating, [code in wanted for code in range(256)])
+
+    def with_focus(self, focuses: Iterable[Focus]) -> set[int]:
+        """Live practices with at least one of these focuses."""
+        bits = _mask(focuses, _FOCI)
+        return _chosen(self._focus, [bool(m & bits) for m in range(256)])
+
+    def linked(self, links: Iterable[LinkedTo]) -> set[int]:
+        """Live practices linked to at least one of these schemes."""
+        bits = _mask(links, _LINKS)
+        return _chosen(self._linked, [bool(m & bits) for m in range(256)])
+
+    def facet_counts(self, docs: set[int]) -> tuple[dict[Effectiveness, int], dict[Focus, int]]:
+        """How many of `docs` have each rating and each focus (every one, zeros included)."""
+        ratings = Counter(map(self._rating.__getitem__, docs))
+        masks = Counter(map(self._focus.__getitem__, docs))
+        return (
+            {r: ratings[1 + at] for at, r in enumerate(_RATINGS)},
+            {f: sum(n for m, n in masks.items() if m >> at & 1) for at, f in enumerate(_FOCI)},
+        )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.bankfile.demo import load_demo_practices
-from bot.kernel.domain import Practice, Visibility
+from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
 from bot.search.engine import PracticeSearch
 from bot.search.glossary import load_shipped_glossary
 from bot.search.model import SearchFilters, SearchResult
@@ -119,3 +119,58 @@ def test_a_stream_in_any_order_builds_the_index_the_sorted_bank_does(seed):
     for query in (*QUERIES, first.title, gone.title):
         for restricted in (False, True):
             assert answers(streamed, query, restricted) == answers(sorted_bank, query, restricted)
+
+
+def refiled(rng: random.Random, practice: Practice, bank: list[Practice]) -> Practice:
+    """The practice with its rating, focuses, links, topics and organisation taken from others."""
+    return replace(
+        practice,
+        effectiveness=rng.choice(list(Effectiveness)),
+        focus=tuple(rng.sample(list(Focus), k=rng.randint(0, 2))),
+        linked_to=tuple(rng.sample(list(LinkedTo), k=rng.randint(0, 2))),
+        topics=rng.choice(bank).topics,
+        organisation=rng.choice(bank).organisation,
+    )
+
+
+FILTER_QUERIES = (
+    ("", SearchFilters(effectiveness=frozenset({Effectiveness.WORKED}))),
+    ("youth", SearchFilters(focus=frozenset({Focus.PREVENTION, Focus.DIVERSION}))),
+    ("", SearchFilters(linked_to=frozenset({LinkedTo.TILLEY_AWARD}))),
+    ("crime", SearchFilters(topics=frozenset({"Serious violence and homicide", "VAWG"}))),
+    ("", SearchFilters(organisation="police")),
+    ("knife crime", SearchFilters()),
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_filters_and_their_counts_after_changes_answer_as_a_fresh_build(seed):
+    """Re-rated, re-tagged and retired practices leave and join each filter and count exactly."""
+    rng = random.Random(seed)
+    bank = load_demo_practices()
+    live = {p.ref: p for p in bank}
+    search = PracticeSearch(live.values(), GLOSSARY)
+    for _ in range(8):
+        batch = []
+        for ref in rng.sample(sorted(live), 5):
+            if rng.random() < 0.2:
+                batch.append(replace(live.pop(ref), archived_at=RETIRED_AT))
+            else:
+                live[ref] = refiled(rng, live[ref], bank)
+                batch.append(live[ref])
+        search.apply(batch)
+        fresh = PracticeSearch(live.values(), GLOSSARY)
+        for text, filters in FILTER_QUERIES:
+            for restricted in (False, True):
+                got, want = (
+                    s.search(text, filters, include_restricted=restricted, limit=50)
+                    for s in (search, fresh)
+                )
+                assert [h.practice.ref for h in got.hits] == [h.practice.ref for h in want.hits]
+                assert (got.total, got.counts) == (want.total, want.counts)
+    rated = search.search(
+        "", SearchFilters(effectiveness=frozenset({Effectiveness.WORKED})), include_restricted=False
+    )
+    assert rated.total == sum(
+        1 for p in live.values() if p.effectiveness is Effectiveness.WORKED and not p.is_restricted
+    )
