@@ -14,26 +14,32 @@ card waited.
 
     python -m bench.load --bank 10000 --levels 1,10,50,100,500
 
-The client is Python threads on a shared 2-core machine: at 500 its own scheduling adds to the
-figures, so they are upper bounds on what the server needs.
+The client is a separate process (`client_process`, spawned before anything is timed, in a
+scheduling group of its own) that does nothing but send: asyncio, raw HTTP/1.1 over a new
+connection per request, requests signed beforehand by the main process. An ack is the time from
+opening the connection to reading the status line; the headers and body are then read and the
+socket closed, as an HTTP client does. The fake Slack (receiving every answer) stays in the main
+process, so neither its work nor a GIL shared with it is inside the ack times, as it was when
+the client was threads in this process. "server" columns are the web process's own time per
+request (gunicorn's access log `%(D)s`): what the ack costs inside the server.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
+import multiprocessing
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -53,6 +59,8 @@ from practicebank.bootstrap import open_store
 SECRET = "bench-signing-secret"  # noqa: S105 - signs requests to our own local server
 TEAM = "T0PUBLIC"
 ACK_DEADLINE = 3.0
+CLIENT_TIMEOUT = 30.0  # a request not answered by then counts as not acked
+EVENTS = "/slack/events"
 QUERIES = ("knife crime", "domestic abuse", "burglary", "youth diversion", "antisocial behaviour")
 
 
@@ -66,6 +74,7 @@ class Level:
     acks: list[float]
     answers: list[float]
     seconds: float
+    server: list[float]  # the web process's own time for each request (its access log)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -118,7 +127,9 @@ def publish(database_url: str, number: int) -> None:
     store.engine.dispose()
 
 
-def start_web(fake: Any, database_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_web(
+    fake: Any, database_url: str, port: int, log: Path, extra: dict[str, str]
+) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PRACTICEBANK_"))},
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -128,14 +139,16 @@ def start_web(fake: Any, database_url: str, port: int) -> subprocess.Popen[bytes
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.url,
         "DATABASE_URL": database_url,
+        **extra,
     }
-    process = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
-        [str(Path(sys.executable).parent / "practicebank"), "run", "slack", "--no-sweeps"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with log.open("wb") as access:  # gunicorn's access log goes to its standard output
+        process = subprocess.Popen(  # noqa: S603 - our own entry point, fixed arguments
+            [str(Path(sys.executable).parent / "practicebank"), "run", "slack", "--no-sweeps"],
+            env=env,
+            stdout=access,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -146,7 +159,8 @@ def start_web(fake: Any, database_url: str, port: int) -> subprocess.Popen[bytes
     raise SystemExit("the web process did not start listening")
 
 
-def command(fake: Any, query: str, name: str) -> tuple[bytes, dict[str, str]]:
+def command(fake: Any, query: str, name: str, port: int) -> bytes:
+    """One signed `/practice <query>` as the raw HTTP/1.1 request Slack would send."""
     body = urlencode(
         {
             "team_id": TEAM,
@@ -160,81 +174,176 @@ def command(fake: Any, query: str, name: str) -> tuple[bytes, dict[str, str]]:
             "response_url": fake.response_url(name),
             "trigger_id": "1.2.trigger",
         }
-    )
+    ).encode()
     stamp = str(int(time.time()))
     signature = str(SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body))
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": stamp,
-        "x-slack-signature": signature,
-    }
-    return body.encode(), headers
+    head = (
+        f"POST {EVENTS} HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Slack-Request-Timestamp: {stamp}\r\n"
+        f"X-Slack-Signature: {signature}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
 
 
-def run_level(fake: Any, url: str, concurrency: int, total: int, tag: str) -> Level:
-    """`total` requests from `concurrency` threads at once; acks and answers timed."""
-    sent_at: dict[str, float] = {}
-    acks: list[float] = []
-    lock = threading.Lock()
-    acked = 0
-    start = threading.Barrier(concurrency)
+Sent = tuple[str, float, float, int]
+"""One request as the client saw it: name, sent at, status line read at (monotonic), status."""
 
-    def one(n: int) -> None:
-        nonlocal acked
-        name = f"{tag}-{n}"
-        body, headers = command(fake, QUERIES[n % len(QUERIES)], name)
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - 127.0.0.1
-        began = time.monotonic()
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1
-                response.read()
-                ok = response.status == 200
-        except (urllib.error.URLError, OSError):
-            ok = False
-        took = time.monotonic() - began
-        with lock:
-            sent_at[name] = began
-            if ok:
-                acks.append(took)
-                if took <= ACK_DEADLINE:
-                    acked += 1
 
-    def worker(first: int) -> None:
-        start.wait()
-        for n in range(first, total, concurrency):
-            one(n)
+def client_process(jobs: Connection) -> None:
+    """The sending process: each job is `(port, concurrency, requests)`, answered with `Sent`s.
 
+    It does nothing else (no fake, no signing, no database): see the module docstring.
+    """
+    os.setsid()  # a scheduling group of its own (autogroup): its clock reads are not delayed
+    while True:
+        job = jobs.recv()
+        if job is None:
+            return
+        port, concurrency, requests = job
+        jobs.send(asyncio.run(send_all(port, concurrency, requests)))
+
+
+async def send_all(port: int, concurrency: int, requests: list[tuple[str, bytes]]) -> list[Sent]:
+    """Send `requests` over `concurrency` connections at a time, each on a new connection."""
+    pending = iter(requests)
+    sent: list[Sent] = []
+
+    async def sender() -> None:
+        for name, raw in pending:
+            sent.append(await send_one(port, name, raw))
+
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return sent
+
+
+async def send_one(port: int, name: str, raw: bytes) -> Sent:
+    """Connect, write the request, time the status line; then read the rest and close."""
     began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(worker, range(concurrency)))
-    seconds = time.monotonic() - began
+    status = 0
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection("127.0.0.1", port), timeout=CLIENT_TIMEOUT
+        )
+        writer.write(raw)
+        line = await asyncio.wait_for(reader.readline(), timeout=CLIENT_TIMEOUT)
+        acked = time.monotonic()
+        status = int(line.split()[1]) if line.startswith(b"HTTP/1.") else 0
+        await asyncio.wait_for(read_rest(reader), timeout=CLIENT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, IndexError):
+        acked = time.monotonic()
+    finally:
+        if writer is not None:
+            writer.close()
+    return name, began, acked, status
+
+
+async def read_rest(reader: asyncio.StreamReader) -> None:
+    """The headers and the `Content-Length` body, as an HTTP client does, not waiting for EOF.
+
+    Waiting for the server's close instead would hold gunicorn's main thread, which lingers
+    on each closed connection until the client's own close arrives (`util.close_graceful`).
+    """
+    length = 0
+    while (header := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = header.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+
+
+class Client:
+    """The sending process, started once (before the timed sections) and fed a level at a time."""
+
+    def __init__(self) -> None:
+        self._jobs, theirs = multiprocessing.get_context("spawn").Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=client_process, args=(theirs,), daemon=True
+        )
+        self._process.start()
+
+    def send(self, port: int, concurrency: int, requests: list[tuple[str, bytes]]) -> list[Sent]:
+        self._jobs.send((port, concurrency, requests))
+        return list(self._jobs.recv())
+
+    def stop(self) -> None:
+        self._jobs.send(None)
+        self._process.join(timeout=10)
+
+
+class ServerLog:
+    """The web process's access log (gunicorn, last field `%(D)s`): its own time per request."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._read = 0
+
+    def times(self) -> list[float]:
+        """Seconds each `POST /slack/events` logged since the last call took inside the server."""
+        with self._path.open("rb") as log:
+            log.seek(self._read)
+            lines = log.read().splitlines(keepends=True)
+        whole = [line for line in lines if line.endswith(b"\n")]
+        self._read += sum(len(line) for line in whole)
+        marker = f'"POST {EVENTS} '.encode()
+        return [int(line.split()[-1]) / 1e6 for line in whole if marker in line]
+
+
+def run_level(
+    fake: Any, client: Client, server: ServerLog, port: int, concurrency: int, total: int, tag: str
+) -> Level:
+    """`total` requests, `concurrency` at a time, from the client process; acks, answers timed."""
+    requests = [
+        (f"{tag}-{n}", command(fake, QUERIES[n % len(QUERIES)], f"{tag}-{n}", port))
+        for n in range(total)
+    ]
+    sent = client.send(port, concurrency, requests)
+    began = min(s[1] for s in sent)
+    seconds = max(s[2] for s in sent) - began
+    acks = [acked - at for _, at, acked, status in sent if status == 200]
+    in_time = sum(1 for a in acks if a <= ACK_DEADLINE)
+    sent_at = {name: at for name, at, _, status in sent if status == 200}
     deadline = time.monotonic() + 120
-    answers: list[float] = []
+    arrived: dict[str, float] = {}
     while time.monotonic() < deadline:
         arrived = {c.method: c.at for c in fake.calls if c.method.startswith(f"respond/{tag}-")}
         if len(arrived) >= len(acks):
             break
         time.sleep(0.2)
-    for method, at in arrived.items():
-        name = method.removeprefix("respond/")
-        if name in sent_at:
-            answers.append(at - sent_at[name])
-    return Level(concurrency, total, acked, acks, answers, seconds)
+    answers = [
+        at - sent_at[name]
+        for method, at in arrived.items()
+        if (name := method.removeprefix("respond/")) in sent_at
+    ]
+    return Level(concurrency, total, in_time, acks, answers, seconds, server.times())
+
+
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes), to print beside every figure."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def show(title: str, levels: list[Level]) -> None:
-    print(f"\n{title}")
+    print(f"\n{title} (load average {load()})")
     print(
         f"{'conc':>5} {'sent':>5} {'acked<3s':>8} {'ack p50':>8} {'p95':>8} {'p99':>8}"
-        f" {'req/s':>7} {'answer p50':>10} {'p95':>8} {'answered':>8}"
+        f" {'server p50':>10} {'p95':>7} {'req/s':>7} {'answer p50':>10} {'p95':>7}"
+        f" {'answered':>8}"
     )
     for level in levels:
         ms = [a * 1000 for a in level.acks]
+        inside = [a * 1000 for a in level.server]
         print(
             f"{level.concurrency:>5} {level.sent:>5} {level.acked:>8} "
-            f"{percentile(ms, 0.5):>7.1f}ms {percentile(ms, 0.95):>6.1f}ms "
-            f"{percentile(ms, 0.99):>6.1f}ms {len(level.acks) / level.seconds:>7.1f} "
-            f"{percentile(level.answers, 0.5):>9.2f}s {percentile(level.answers, 0.95):>7.2f}s "
+            f"{percentile(ms, 0.5):>6.1f}ms {percentile(ms, 0.95):>6.1f}ms "
+            f"{percentile(ms, 0.99):>6.1f}ms "
+            f"{percentile(inside, 0.5):>8.1f}ms {percentile(inside, 0.95):>5.1f}ms "
+            f"{len(level.acks) / max(level.seconds, 1e-9):>7.1f} "
+            f"{percentile(level.answers, 0.5):>9.2f}s {percentile(level.answers, 0.95):>6.2f}s "
             f"{len(level.answers):>8}"
         )
     good = [lv.concurrency for lv in levels if lv.acked == lv.sent]
@@ -304,35 +413,55 @@ def main() -> None:
         default=os.environ.get("TEST_DATABASE_URL")
         or "postgresql+psycopg://postgres@127.0.0.1:5432/test",
     )
+    parser.add_argument(
+        "--web-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the web process (e.g. SLACK_THREADS=4); may be repeated",
+    )
     args = parser.parse_args()
+    extra = dict(pair.split("=", 1) for pair in args.web_env)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    print(f"load average at the start: {load()}")
+    client = Client()  # the sending process, up before anything is timed
     fake = importlib.import_module("tests.adapters.slack.fake_slack").FakeSlack().start()
     database_url, schema = schema_url(args.database)
     port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="pb-bench-"))
+    server = ServerLog(folder / "access.log")
     web = None
     try:
         began = time.monotonic()
         fill(database_url, args.bank)
         print(f"bank of {args.bank} practices loaded in {time.monotonic() - began:.1f} s")
-        web = start_web(fake, database_url, port)
-        url = f"http://127.0.0.1:{port}/slack/events"
-        run_level(fake, url, 2, 4, "warm")  # each worker builds its index once
-        steady = [
-            run_level(fake, url, c, args.per_level or max(20, 2 * c), f"s{c}") for c in levels
-        ]
-        show(f"steady, {args.bank} practices, 2 workers:", steady)
+        web = start_web(fake, database_url, port, folder / "access.log", extra)
+        # Both work processes build their search index before anything is timed.
+        run_level(fake, client, server, port, 10, 10, "warm")
+
+        def level(concurrency: int, tag: str) -> Level:
+            total = args.per_level or max(20, 2 * concurrency)
+            return run_level(fake, client, server, port, concurrency, total, tag)
+
+        steady = [level(c, f"s{n}x{c}") for n, c in enumerate(levels)]
+        show(f"steady, {args.bank} practices, 2 workers", steady)
         after = []
-        for number, c in enumerate(levels, start=args.bank + 1):
-            publish(database_url, number)
-            after.append(run_level(fake, url, c, args.per_level or max(20, 2 * c), f"p{c}"))
-        show("right after a publication (index rebuilt by the next search):", after)
+        for n, c in enumerate(levels):
+            publish(database_url, args.bank + 1 + n)
+            after.append(level(c, f"p{n}x{c}"))
+        show("right after a publication (index rebuilt by the next search)", after)
         delivery(fake, database_url, args.reminders, args.rate)
+        print(f"\nload average at the end: {load()}")
     finally:
+        client.stop()
         if web is not None:
             os.killpg(web.pid, signal.SIGTERM)
             web.wait(timeout=60)
         fake.stop()
         drop_schema(args.database, schema)
+        for leftover in folder.iterdir():
+            leftover.unlink()
+        folder.rmdir()
 
 
 if __name__ == "__main__":
