@@ -75,12 +75,21 @@ def accepted_by(sock: socket.socket, port: int, workers: list[int]) -> int:
 
 
 def connect_to_worker(port: int, worker: int, workers: list[int]) -> socket.socket:
-    """A connection accepted by `worker` (others are closed unused, as a client may)."""
-    for _ in range(200):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        if accepted_by(sock, port, workers) == worker:
-            return sock
-        sock.close()
+    """A connection accepted by `worker` (others are closed unused, as a client may).
+
+    The unwanted ones are held open until then: closing each at once let the worker that took
+    it take the next one too (it is the one awake in accept), so `worker` could lose 200 times.
+    """
+    held: list[socket.socket] = []
+    try:
+        for _ in range(200):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            if accepted_by(sock, port, workers) == worker:
+                return sock
+            held.append(sock)
+    finally:
+        for sock in held:
+            sock.close()
     raise AssertionError(f"worker {worker} never accepted a connection")
 
 
