@@ -1,16 +1,20 @@
 """Load benchmark: signed slash commands against the real `web` process, and bulk delivery.
 
-Not a test. It starts the Procfile's web process (`practicebank run slack --no-sweeps`, gunicorn,
-two web workers that verify, spool and ack, beside its two inbox work processes) on PostgreSQL
-with a synthetic bank (`bench.synthetic`, 10k by default) against the
-fake Slack in this process, then sends signed `/practice <query>` requests from this (second)
-process on threads at each concurrency level, steady and right after a publication (a practice
-added, so every worker rebuilds its index on the next search). It prints ack p50/p95/p99,
-throughput, time to the answer (the `response_url` post reaching the fake), and the highest
-concurrency at which every request was acked within 3 s. Then delivery: `--reminders` reminder
-notifications and, queued after them, one moderation card, drained at the fake's rate limit
-(`--rate` posts a second, 429 `Retry-After: 1` beyond it): time to drain, 429s, and how long the
-card waited.
+Not a test. First the floor: the same client and requests against bare gunicorn with the web
+process's workers and threads (`bench.bare_app`, answering 200 and nothing else), so what the
+sender, gunicorn and this machine cost on their own is printed beside what the bot costs. Then
+it starts the Procfile's web process (`practicebank run slack --no-sweeps`, gunicorn, two web
+workers that verify, spool and ack, beside its two inbox work processes) on PostgreSQL with a
+synthetic bank (`bench.synthetic`, 10k by default) against the fake Slack in this process, and
+sends signed `/practice <query>` requests from a second process at each concurrency level,
+steady and right after a publication (a practice added, which every worker applies on its next
+search). Each level is run `--repeat` times (2×conc requests each, the answers awaited before
+the next run) and the samples pooled; a level's steady runs and its after-publication runs are
+measured back to back, so both see the same machine. It prints ack p50/p95/p99, throughput, time
+to the answer (the `response_url` post reaching the fake), and the highest concurrency at which
+every request was acked within 3 s. Then delivery: `--reminders` reminder notifications and,
+queued after them, one moderation card, drained at the fake's rate limit (`--rate` posts a
+second, 429 `Retry-After: 1` beyond it): time to drain, 429s, and how long the card waited.
 
     python -m bench.load --bank 10000 --levels 1,10,50,100,500
 
@@ -19,9 +23,9 @@ scheduling group of its own) that does nothing but send: asyncio, raw HTTP/1.1 o
 connection per request, requests signed beforehand by the main process. An ack is the time from
 opening the connection to reading the status line; the headers and body are then read and the
 socket closed, as an HTTP client does. The fake Slack (receiving every answer) stays in the main
-process, so neither its work nor a GIL shared with it is inside the ack times, as it was when
-the client was threads in this process. "server" columns are the web process's own time per
-request (gunicorn's access log `%(D)s`): what the ack costs inside the server.
+process, so neither its work nor a GIL shared with it is inside the ack times. "server" columns
+are the web process's own time per request (gunicorn's access log `%(D)s`): what the ack costs
+inside the server.
 """
 
 from __future__ import annotations
@@ -149,14 +153,42 @@ def start_web(
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+    wait_listening(port)
+    return process
+
+
+def start_floor(port: int, extra: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Bare gunicorn (`bench.bare_app`) with the web process's workers and threads."""
+    from adapters.slack.settings import DEFAULT_THREADS
+
+    workers = extra.get("WEB_CONCURRENCY", "2")
+    threads = extra.get("SLACK_THREADS", str(DEFAULT_THREADS))
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(  # noqa: S603 - gunicorn from this environment, fixed arguments
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            *("--worker-class", "gthread", "--workers", workers, "--threads", threads),
+            *("--bind", f"127.0.0.1:{port}", "bench.bare_app:app"),
+        ],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_listening(port)
+    return process
+
+
+def wait_listening(port: int) -> None:
+    """Return once something accepts connections on `port` (two minutes at most)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
+                return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("the web process did not start listening")
+    raise SystemExit(f"nothing started listening on port {port}")
 
 
 def command(fake: Any, query: str, name: str, port: int) -> bytes:
@@ -322,6 +354,45 @@ def run_level(
     return Level(concurrency, total, in_time, acks, answers, seconds, server.times())
 
 
+def pooled(runs: list[Level]) -> Level:
+    """Several runs of one level as one: every sample kept, so p95 rests on more than 2×conc."""
+    return Level(
+        runs[0].concurrency,
+        sum(r.sent for r in runs),
+        sum(r.acked for r in runs),
+        [a for r in runs for a in r.acks],
+        [a for r in runs for a in r.answers],
+        sum(r.seconds for r in runs),
+        [t for r in runs for t in r.server],
+    )
+
+
+def floor_level(fake: Any, client: Client, port: int, concurrency: int, total: int) -> Level:
+    """The same signed requests against the bare gunicorn: acks only (it answers nothing)."""
+    requests = [
+        (f"f-{n}", command(fake, QUERIES[n % len(QUERIES)], f"f-{n}", port)) for n in range(total)
+    ]
+    sent = client.send(port, concurrency, requests)
+    began = min(s[1] for s in sent)
+    acks = [acked - at for _, at, acked, status in sent if status == 200]
+    in_time = sum(1 for a in acks if a <= ACK_DEADLINE)
+    return Level(concurrency, total, in_time, acks, [], max(s[2] for s in sent) - began, [])
+
+
+def show_floor(levels: list[Level]) -> None:
+    print(f"\nfloor: bare gunicorn answering 200, same settings (load average {load()})")
+    print(
+        f"{'conc':>5} {'sent':>5} {'acked<3s':>8} {'ack p50':>8} {'p95':>8} {'p99':>8} {'req/s':>7}"
+    )
+    for level in levels:
+        ms = [a * 1000 for a in level.acks]
+        print(
+            f"{level.concurrency:>5} {level.sent:>5} {level.acked:>8} "
+            f"{percentile(ms, 0.5):>6.1f}ms {percentile(ms, 0.95):>6.1f}ms "
+            f"{percentile(ms, 0.99):>6.1f}ms {len(level.acks) / max(level.seconds, 1e-9):>7.1f}"
+        )
+
+
 def load() -> str:
     """The machine's load average (1, 5, 15 minutes), to print beside every figure."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -406,6 +477,7 @@ def main() -> None:
     parser.add_argument("--bank", type=int, default=10_000)
     parser.add_argument("--levels", default="1,10,50,100,500")
     parser.add_argument("--per-level", type=int, default=0, help="requests a level (2×conc)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each level, pooled")
     parser.add_argument("--reminders", type=int, default=1000)
     parser.add_argument("--rate", type=int, default=50, help="the fake's posts a second")
     parser.add_argument(
@@ -431,7 +503,29 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="pb-bench-"))
     server = ServerLog(folder / "access.log")
     web = None
+
+    def total(concurrency: int) -> int:
+        return args.per_level or max(20, 2 * concurrency)
+
     try:
+        floor_port = free_port()
+        floor = start_floor(floor_port, extra)
+        try:
+            floor_level(fake, client, floor_port, 10, 10)  # its workers' first requests
+            show_floor(
+                [
+                    pooled(
+                        [
+                            floor_level(fake, client, floor_port, c, total(c))
+                            for _ in range(args.repeat)
+                        ]
+                    )
+                    for c in levels
+                ]
+            )
+        finally:
+            os.killpg(floor.pid, signal.SIGTERM)
+            floor.wait(timeout=60)
         began = time.monotonic()
         fill(database_url, args.bank)
         print(f"bank of {args.bank} practices loaded in {time.monotonic() - began:.1f} s")
@@ -440,16 +534,23 @@ def main() -> None:
         run_level(fake, client, server, port, 10, 10, "warm")
 
         def level(concurrency: int, tag: str) -> Level:
-            total = args.per_level or max(20, 2 * concurrency)
-            return run_level(fake, client, server, port, concurrency, total, tag)
+            return run_level(fake, client, server, port, concurrency, total(concurrency), tag)
 
-        steady = [level(c, f"s{n}x{c}") for n, c in enumerate(levels)]
-        show(f"steady, {args.bank} practices, 2 workers", steady)
-        after = []
+        # Each level is measured steady and then right after publications, before the next
+        # level: both see the same machine (a 500-level backlog leaves PostgreSQL vacuuming).
+        steady: list[Level] = []
+        after: list[Level] = []
+        published = args.bank
         for n, c in enumerate(levels):
-            publish(database_url, args.bank + 1 + n)
-            after.append(level(c, f"p{n}x{c}"))
-        show("right after a publication (index rebuilt by the next search)", after)
+            steady.append(pooled([level(c, f"s{n}x{c}r{r}") for r in range(args.repeat)]))
+            runs = []
+            for r in range(args.repeat):
+                published += 1
+                publish(database_url, published)
+                runs.append(level(c, f"p{n}x{c}r{r}"))
+            after.append(pooled(runs))
+        show(f"steady, {args.bank} practices, 2 workers", steady)
+        show("right after a publication (each worker applies it on its next search)", after)
         delivery(fake, database_url, args.reminders, args.rate)
         print(f"\nload average at the end: {load()}")
     finally:

@@ -374,6 +374,7 @@ class SlackProcess:
     sweep_seconds: float
     scheduler: BackgroundScheduler | None = None
     sweeps: bool = True
+    bank: PracticeBank | None = None  # the core the adapter is handed (tests, operators)
 
     def start_background(self) -> None:
         """Start delivering notifications and, unless another process does, sweeping."""
@@ -392,12 +393,20 @@ class SlackProcess:
 
 
 def build_slack(
-    settings: Settings, store: Store, clock: Clock | None = None, *, sweeps: bool = True
+    settings: Settings,
+    store: Store,
+    clock: Clock | None = None,
+    *,
+    sweeps: bool = True,
+    searches: bool = True,
 ) -> SlackProcess:
     """Wire store, core and Slack together; calls `auth.test` to learn the workspace.
 
     The installed workspace's settings from the environment are merged into the database.
-    The core is counted and timed for `/metrics`, and so are deliveries.
+    The core is counted and timed for `/metrics`, and so are deliveries. `searches` False is
+    a web worker that only acks: it answers modal submissions (decisions, forms), which never
+    search, so it does not build the search index in the background — a build holds the GIL
+    for seconds (every ack waits behind it) and keeps the whole index in memory for nothing.
     """
     from adapters.slack.server import create_slack_bot, installed_team, web_client
     from practicebank.observe import CountedHandler, process_metrics
@@ -409,7 +418,8 @@ def build_slack(
     seed_workspace(store.uow_factory, slack_workspace_seed(settings, team_id))
     rules = core_settings(settings)
     metrics = process_metrics()
-    bank = CountedHandler(build_bank(store, clock, rules, warm=True), metrics)
+    core = build_bank(store, clock, rules, warm=searches)
+    bank = CountedHandler(core, metrics)
     bot = create_slack_bot(
         slack,
         client,
@@ -421,7 +431,9 @@ def build_slack(
         lease_seconds=settings.outbox_lease_seconds,
         on_outcome=metrics.delivered,
     )
-    return SlackProcess(bot, store, clock, rules, settings.reminder_sweep_seconds, sweeps=sweeps)
+    return SlackProcess(
+        bot, store, clock, rules, settings.reminder_sweep_seconds, sweeps=sweeps, bank=core
+    )
 
 
 # The Slack processes of this (gunicorn worker) process, stopped by `_stop_worker` on exit.
@@ -449,7 +461,7 @@ def slack_wsgi_app(
     store = open_store(
         settings.database, statement_timeout_ms=settings.database_statement_timeout_ms
     )
-    process = build_slack(settings, store, sweeps=sweeps and work_here)
+    process = build_slack(settings, store, sweeps=sweeps and work_here, searches=work_here)
     if work_here:
         process.start_background()
         _RUNNING.append(process)

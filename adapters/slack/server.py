@@ -174,8 +174,11 @@ class InboxFront:
         """Answer one WSGI request."""
         if request.get("PATH_INFO") != EVENTS_PATH or request.get("REQUEST_METHOD") != "POST":
             return self._bolt(request, start_response)
-        length = int(request.get("CONTENT_LENGTH") or 0)
-        raw = request["wsgi.input"].read(length) if length > 0 else b""
+        try:
+            raw = _read_body(request)
+        except RefusedBody as refused:
+            start_response(refused.status, [("Content-Type", "text/plain")])
+            return [refused.why]
         body = raw.decode("utf-8", errors="replace")
         headers = {
             "content-type": str(request.get("CONTENT_TYPE") or ""),
@@ -183,7 +186,11 @@ class InboxFront:
             "x-slack-retry-num": str(request.get("HTTP_X_SLACK_RETRY_NUM") or ""),
         }
         signature = str(request.get("HTTP_X_SLACK_SIGNATURE") or "")
-        if not self._verifier.is_valid(body, headers["x-slack-request-timestamp"], signature):
+        stamp = headers["x-slack-request-timestamp"]
+        # The verifier raises on a timestamp that is not a number (a 500); it is only unsigned.
+        if not (stamp.isascii() and stamp.isdigit()) or not self._verifier.is_valid(
+            body, stamp, signature
+        ):
             start_response("401 Unauthorized", [("Content-Type", "text/plain")])
             return [b"invalid request"]
         kind = _answered_in_the_ack(body, headers["content-type"])
@@ -217,6 +224,44 @@ class InboxFront:
             letter.release()
             if self._work_here:
                 self._inbox.submit(letter.path)  # the follow-up: the messages beside the modal
+
+
+MAX_BODY_BYTES = 1 << 20
+"""The largest request the ack path reads: 1 MiB. Slack's own are far smaller (a message holds
+at most 40,000 characters, a modal's values a few kilobytes each), so anything bigger is not
+Slack's and is refused before its signature is checked or a byte of it is spooled."""
+
+
+class RefusedBody(Exception):
+    """A request body the ack path will not read: the HTTP status and a short reason."""
+
+    def __init__(self, status: str, why: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.why = why
+
+
+def _read_body(request: dict[str, Any]) -> bytes:
+    """The request body, refused (`RefusedBody`) when too large or its length is malformed.
+
+    A declared length past `MAX_BODY_BYTES` is refused unread; without one (chunked) the body
+    is read up to one byte past the cap. A length that is not a whole number is refused
+    rather than guessed at.
+    """
+    too_large = RefusedBody("413 Content Too Large", b"request too large")
+    declared = str(request.get("CONTENT_LENGTH") or "").strip()
+    stream = request["wsgi.input"]
+    if not declared:
+        raw = bytes(stream.read(MAX_BODY_BYTES + 1) or b"")
+    elif not (declared.isascii() and declared.isdigit()):
+        raise RefusedBody("400 Bad Request", b"bad Content-Length")
+    elif int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    else:
+        raw = bytes(stream.read(int(declared))) if int(declared) else b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large
+    return raw
 
 
 URL_CHECK = "url check"
@@ -380,6 +425,8 @@ class WorkProcesses:
             for number in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(number, lambda *_: stopping.set())
             os.nice(self.NICE)
+            with contextlib.suppress(AttributeError, OSError):  # Linux only; nice is the rest
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             self._work(stopping)
         except BaseException:
             log.exception("inbox work process failed")

@@ -20,7 +20,13 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.server import SlackBot
-from practicebank.bootstrap import Store, build_slack, load_demo_bank_if_empty, open_store
+from practicebank.bootstrap import (
+    SlackProcess,
+    Store,
+    build_slack,
+    load_demo_bank_if_empty,
+    open_store,
+)
 from practicebank.settings import settings_from
 from tests.adapters.slack.contract import view_refusal
 from tests.adapters.slack.fake_slack import TEAM, FakeSlack, Refusal
@@ -118,6 +124,7 @@ class SlackWorld:
     bot: SlackBot
     store: Store
     clock: FixedClock
+    process: SlackProcess | None = None
 
     def dispatch(self, raw: str, headers: dict[str, str] | None = None) -> BoltResponse:
         """Deliver a signed request; an ack carrying a modal is checked as Slack checks it."""
@@ -167,7 +174,13 @@ class SlackWorld:
         return self.dispatch(raw, headers)
 
 
-def make_world(fake: FakeSlack, database_url: str, env: dict[str, str] | None = None) -> SlackWorld:
+def make_world(
+    fake: FakeSlack,
+    database_url: str,
+    env: dict[str, str] | None = None,
+    *,
+    searches: bool = True,
+) -> SlackWorld:
     values = {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
@@ -179,8 +192,8 @@ def make_world(fake: FakeSlack, database_url: str, env: dict[str, str] | None = 
     clock = FixedClock(NOW)
     store = open_store(database_url)
     load_demo_bank_if_empty(store.uow_factory)  # the bot never does this by itself
-    bot = build_slack(settings_from(values), store, clock).bot
-    return SlackWorld(fake, bot, store, clock)
+    process = build_slack(settings_from(values), store, clock, searches=searches)
+    return SlackWorld(fake, process.bot, store, clock, process)
 
 
 @pytest.fixture

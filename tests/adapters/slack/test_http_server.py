@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -12,9 +13,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from adapters.slack.server import MAX_BODY_BYTES
 from practicebank.bootstrap import load_demo_bank_if_empty, open_store
 from tests.adapters.slack.conftest import SECRET, command_body, signed_headers
 from tests.practicebank.conftest import DEMO_COUNT
@@ -224,3 +227,75 @@ def test_web_process_answers_healthz_and_metrics_beside_slack_events(web_server,
     assert status == 200 and kind.startswith("text/plain")
     assert "practicebank_outbox_depth 0.0" in metrics
     assert 'practicebank_requests_total{kind="command"} 1.0' in metrics
+
+
+def raw_status(url: str, head: bytes, body: bytes = b"") -> int:
+    """Send one raw HTTP/1.1 request and return the status code of the answer."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
+        connection.sendall(head + body)
+        line = connection.makefile("rb").readline()
+    return int(line.split()[1])
+
+
+def test_the_real_server_refuses_an_oversized_request_and_still_acks_the_next(web_server):
+    """Gunicorn behind the Procfile: 413 for a 2 MiB declared body, then a normal command is 200."""
+    path = urlsplit(web_server).path
+    big = (
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {2 * MAX_BODY_BYTES}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n"
+    ).encode()
+    malformed = (
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 12abc\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    body = command_body("burglary")
+    signed = signed_headers(body)
+    normal = (
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {len(body)}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in signed.items())
+        + "Connection: close\r\n\r\n"
+    ).encode()
+
+    assert raw_status(web_server, big) == 413
+    assert raw_status(web_server, malformed) == 400  # gunicorn refuses it before we see it
+    assert raw_status(web_server, normal, body.encode()) == 200
+
+
+def children_of(pid: int) -> list[int]:
+    """The live child processes of `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
+def test_work_processes_yield_the_cpu_to_the_web_workers(start_web, start_web_pids):
+    """Web workers run at normal priority; the inbox work processes at SCHED_IDLE and nice 10.
+
+    SCHED_IDLE is what makes a waking web worker preempt a busy search at once (nice alone
+    only shares the CPU less unevenly), so a burst of requests is acked while searches run.
+    """
+    url = start_web(workers=2)
+    master = start_web_pids[int(urlsplit(url).port or 0)]
+    policies: dict[int, list[int]] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the work processes are forked once a worker answers
+        policies = {}
+        for child in children_of(master):
+            with contextlib.suppress(OSError):
+                policies.setdefault(os.sched_getscheduler(child), []).append(
+                    os.getpriority(os.PRIO_PROCESS, child)
+                )
+        if len(policies.get(os.SCHED_IDLE, [])) == 2:
+            break
+        time.sleep(0.1)  # waiting for the processes to start, not asserting timing
+
+    assert policies == {os.SCHED_OTHER: [0, 0], os.SCHED_IDLE: [10, 10]}
