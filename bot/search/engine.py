@@ -226,7 +226,7 @@ class PracticeSearch:
 
     def _listing(self, gate: _Gate, offset: int, limit: int) -> tuple[list[Hit], set[int]]:
         """Filter-only search: the page of matching practices in ref order, and all of them."""
-        docs = gate.allowed if gate.allowed is not None else self._index.live
+        docs = gate.allowed if gate.allowed is not None else self._index.live_docs()
         docs = docs - gate.excluded
         page = heapq.nsmallest(offset + limit, docs, key=self._index.order_key)[offset:]
         return [Hit(self._practice(d), 0.0) for d in page], docs

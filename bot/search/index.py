@@ -40,6 +40,7 @@ from itertools import accumulate, compress
 from typing import Literal, NamedTuple
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.search.memory import release_free_memory
 from bot.search.tokenise import STOPWORDS, index_terms, stem, surface_counts, word_terms, words
 
 # (field weight, length normalisation b, reference length in terms). The title says what the
@@ -68,7 +69,13 @@ WEIGHT_SCALE = 65535 / (K1 + 1.0)
 WEIGHT_UNIT = 1.0 / WEIGHT_SCALE
 """What one stored weight step is worth: a posting weighs its stored value times this."""
 _REF_PARTS = re.compile(r"(\D*)(\d*)(.*)", re.S)
-_FORMAT = 3
+_SPAN = 1 << 16
+"""A build gathers doc ids by span of this many, in two bytes each (see `_build`)."""
+_RELEASE_EVERY = 5000
+"""A build hands freed memory back every this many practices (`bot.search.memory`)."""
+_RELEASE_POSTINGS = 1 << 19
+"""...and every this many postings sorted, as each term's gathered arrays are let go."""
+_FORMAT = 4
 """Bumped when the stored shape changes, so an older pickled index is refused, not misread."""
 # What a result shows of a practice: its card in summary (title, summary and the facts marked
 # `in_summary`), the command line's list and JSON, and what filters and visibility need. The
@@ -251,10 +258,11 @@ def _listed(listing: tuple[object, ...]) -> Practice:
 
 
 def _ids(ids: list[int]) -> tuple[str, bytes]:
-    """Ids sorted and delta-coded, in two bytes each when every gap fits (it nearly always does)."""
+    """Ids sorted and delta-coded, in the fewest bytes each that every gap fits (one, mostly)."""
     ordered = sorted(ids)
     deltas = [ordered[0], *map(operator.sub, ordered[1:], ordered)] if ordered else []
-    code = "H" if not deltas or max(deltas) < 1 << 16 else "I"
+    top = max(deltas, default=0)
+    code = "B" if top < 1 << 8 else "H" if top < 1 << 16 else "I"
     return code, array(code, deltas).tobytes()
 
 
@@ -269,28 +277,28 @@ class _Stored(NamedTuple):
 
     listing: tuple[object, ...]
     phrase: str
-    term_ids: list[int]
     surface_ids: list[int]
 
 
-def _pack(practice: Practice, term_ids: list[int], surface_ids: list[int]) -> bytes:
-    """A practice's listing, phrase text, and term and spelling ids, in one compressed blob.
+def _pack(practice: Practice, surface_ids: list[int]) -> bytes:
+    """A practice's listing, phrase text and spelling ids, in one compressed blob.
 
     A dataclass `Practice` carries a dict of its 30 fields, and each kept field is a Python
-    object of its own; at 100,000 practices that was 150 MB, and this is about a third of it.
+    object of its own; at 100,000 practices that was 150 MB, and this is about a fifth of it.
     A result's few practices, the phrase texts of the forty it reranks and a removal are all
-    that unpack it, at a few microseconds each. The ids are all that taking the practice out
-    of the index again needs.
+    that unpack it, at a few microseconds each. The spelling ids are all that taking the
+    practice out of the index again needs: its terms are its spellings' stems (`_terms_of`),
+    so they are not kept twice.
     """
     phrase = phrase_text(index_terms(field_text(practice, "title")), index_terms(practice.summary))
-    kept = (_listing(practice), phrase, *_ids(term_ids), *_ids(surface_ids))
+    kept = (_listing(practice), phrase, *_ids(surface_ids))
     return zlib.compress(marshal.dumps(kept))  # type: ignore[arg-type]
 
 
 def _unpack(blob: bytes) -> _Stored:
     kept = marshal.loads(zlib.decompress(blob))  # noqa: S302 - our own blob, made by _pack
-    listing, phrase, term_code, terms, surface_code, surfaces = kept
-    return _Stored(listing, phrase, _from_ids(term_code, terms), _from_ids(surface_code, surfaces))
+    listing, phrase, surface_code, surfaces = kept
+    return _Stored(listing, phrase, _from_ids(surface_code, surfaces))
 
 
 _RATINGS = tuple(Effectiveness)
@@ -334,7 +342,7 @@ class PracticeIndex:
     Memory is what limits a worker at 100,000 practices, so what is kept is compact: postings
     are typed arrays per term (4-byte doc ids and runs of 2-byte weights, see `Postings`), every
     term and spelling is one interned string with an id, and a practice is one compressed blob
-    of its listing fields, its phrase text and its term and spelling ids (`_pack`; the narrative
+    of its listing fields, its phrase text and its spelling ids (`_pack`; the narrative
     fields are indexed but not kept: the store holds them).
     """
 
@@ -342,7 +350,7 @@ class PracticeIndex:
         self._format = _FORMAT
         self._blobs: list[bytes | None] = []  # doc -> `_pack`ed practice, None once removed
         self.order_keys: list[tuple[str, int, str]] = []
-        self.live: set[int] = set()
+        self._live = 0  # how many practices are searchable (their docs: `live_docs`)
         self.restricted: set[int] = set()
         self.restricted_df: Counter[str] = Counter()
         # What filters read, one byte a doc (0 once removed): 1 + the rating's place in
@@ -376,11 +384,18 @@ class PracticeIndex:
         ordered by weight, then by ref order, whatever order the practices came in. A ref that
         comes again replaces the first one's entry, as `add` does, once the rest is built.
         """
-        gathered: dict[str, tuple[array[int], array[int]]] = {}
+        # Postings are gathered two bytes a doc id: doc ids are given in arrival order, so each
+        # term's arrive ascending, and are kept by span of `_SPAN` ids (the span's first id
+        # taken off) beside their two-byte weights. Four bytes a posting rather than six: the
+        # gathered postings are most of the build's peak (at 100,000 realistic practices, 22
+        # million of them).
+        gathered: dict[str, list[tuple[int, array[int], array[int]]]] = {}
         again: list[Practice] = []
         keys = self.order_keys
         in_ref_order = True
-        for practice in practices:
+        for count, practice in enumerate(practices, 1):
+            if count % _RELEASE_EVERY == 0:
+                release_free_memory()  # the texts analysed so far (see `bot.search.memory`)
             if practice.ref.upper() in self._doc_by_ref:
                 again.append(practice)
                 continue
@@ -389,16 +404,31 @@ class PracticeIndex:
             doc, weights = self._register(practice)
             if doc and keys[doc] < keys[doc - 1]:
                 in_ref_order = False
+            span, low = divmod(doc, _SPAN)
             for term, weight in weights.items():
-                docs, values = gathered.setdefault(term, (array("i"), array("H")))
-                docs.append(doc)
+                parts = gathered.setdefault(term, [])
+                if not parts or parts[-1][0] != span:
+                    parts.append((span, array("H"), array("H")))
+                _, lows, values = parts[-1]
+                lows.append(low)
                 values.append(weight)
         # A stable sort by weight keeps the order among equal weights (`reverse` keeps it
         # too), so with docs in ref order this is the order `add` would have placed them in;
         # otherwise ref order is sorted first. Each term's gathered arrays are let go as soon
         # as its sorted ones exist, so the postings are never held twice over.
+        release_free_memory()
+        sorted_since_release = 0
         while gathered:
-            term, (docs, values) = gathered.popitem()
+            term, parts = gathered.popitem()
+            docs, values = array("i"), array("H")
+            for span, lows, weights_ in parts:
+                docs.extend(map((span * _SPAN).__add__, lows))
+                values.extend(weights_)
+            del parts
+            sorted_since_release += len(docs)
+            if sorted_since_release >= _RELEASE_POSTINGS:
+                release_free_memory()  # the gathered arrays and sort lists let go so far
+                sorted_since_release = 0
             order = list(range(len(docs)))
             if not in_ref_order:
                 order.sort(key=lambda i: keys[docs[i]])
@@ -412,6 +442,7 @@ class PracticeIndex:
             )
         for practice in again:
             self.add(practice)
+        release_free_memory()
 
     # -- changes -------------------------------------------------------------------------
 
@@ -451,15 +482,14 @@ class PracticeIndex:
         """Give a live practice its doc id, index all of it but its postings, return weights."""
         analysis = _Analysis(practice)
         weights = analysis.weights()
-        term_ids = self._ids_of(weights)
         surface_ids = self._ids_of(analysis.surfaces)
         surfaces = analysis.surfaces
         doc = len(self.order_keys)
-        self._blobs.append(_pack(practice, term_ids, surface_ids))
+        self._blobs.append(_pack(practice, surface_ids))
         self.order_keys.append(ref_order(practice.ref))
         key = practice.ref.upper()
         self._doc_by_ref[practice.ref if key == practice.ref else key] = doc
-        self.live.add(doc)
+        self._live += 1
         self._filters(doc, practice, add=True)
         self._all_words.add(surfaces)
         terms = weights.keys()
@@ -479,9 +509,9 @@ class PracticeIndex:
         stored = self._stored(doc)
         practice = _listed(stored.listing)
         self._blobs[doc] = None
-        terms = [self._names[i] for i in stored.term_ids]
         surfaces = [self._names[i] for i in stored.surface_ids]
-        self.live.discard(doc)
+        terms = self._terms_of(surfaces)
+        self._live -= 1
         self._filters(doc, practice, add=False)
         self._all_words.remove(surfaces)
         if practice.is_restricted:
@@ -508,6 +538,16 @@ class PracticeIndex:
             if not docs:
                 del self._postings[term]
         return True
+
+    def _terms_of(self, surfaces: list[str]) -> set[str]:
+        """An indexed practice's terms: the stems of its spellings (`_Analysis` makes both).
+
+        A word's spellings (`_spellings`) and its terms (`word_terms`) are the same words —
+        a hyphenated one joined and by its parts, a stopword neither — so the terms are the
+        spellings' stems, read before the vocabulary forgets them.
+        """
+        known = self._all_words.surfaces
+        return {known[surface] for surface in surfaces}
 
     def _stored(self, doc: int) -> _Stored:
         blob = self._blobs[doc]
@@ -542,7 +582,15 @@ class PracticeIndex:
 
     def __len__(self) -> int:
         """How many practices are searchable."""
-        return len(self.live)
+        return self._live
+
+    def live_docs(self) -> set[int]:
+        """Every searchable practice's doc (a live doc's rating byte is never 0), read in C.
+
+        Made when asked (only a filter-only search over the whole bank asks) rather than kept:
+        a set of 100,000 doc ids is 6.6 MB.
+        """
+        return set(compress(range(len(self._rating)), self._rating))
 
     def doc_of(self, ref: str) -> int | None:
         """The doc id of the live practice with this ref (any case), or None."""
@@ -583,7 +631,7 @@ class PracticeIndex:
     def idf(self, term: str) -> float:
         """The term's BM25 inverse document frequency over the live practices."""
         df = self._df.get(term, 0)
-        count = max(len(self.live), 1)
+        count = max(self._live, 1)
         return math.log(1.0 + (count - df + 0.5) / (df + 0.5))
 
     def vocabulary(self, *, include_restricted: bool) -> dict[str, str]:

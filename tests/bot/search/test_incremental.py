@@ -14,6 +14,7 @@ import pytest
 
 from bot.bankfile.demo import load_demo_practices
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
+from bot.search import index as index_module
 from bot.search.engine import PracticeSearch
 from bot.search.glossary import load_shipped_glossary
 from bot.search.model import SearchFilters, SearchResult
@@ -174,3 +175,41 @@ def test_filters_and_their_counts_after_changes_answer_as_a_fresh_build(seed):
     assert rated.total == sum(
         1 for p in live.values() if p.effectiveness is Effectiveness.WORKED and not p.is_restricted
     )
+
+
+def test_a_build_gathering_in_many_spans_answers_as_one_span(monkeypatch):
+    """Doc ids are gathered two bytes each by span (`_SPAN`); spans of four give the same index.
+
+    A real bank crosses a span at 65,536 practices; a tiny span makes every boundary case (a
+    term absent from a span, a span of one) happen on the demo bank.
+    """
+    bank = load_demo_practices()
+    whole = PracticeSearch(bank, GLOSSARY)
+    monkeypatch.setattr(index_module, "_SPAN", 4)
+    spanned = PracticeSearch(bank, GLOSSARY)
+    for query in (*QUERIES, bank[-1].title):
+        for restricted in (False, True):
+            assert answers(spanned, query, restricted) == answers(whole, query, restricted)
+
+
+def test_retiring_every_practice_leaves_no_term_or_spelling_behind():
+    """A practice's terms are read back from its spellings on removal, compounds included.
+
+    Hyphenated words (joined and by their parts), stopwords inside them, a lone hyphen and
+    non-Latin text: once every practice is retired the index holds no term, posting or word.
+    """
+    odd = "anti-social re-offending stop-and-search the-end -- co-op ПБ-тест naïve café-bar"
+    bank = [
+        replace(p, title=f"{p.title} {odd}", summary=f"{odd} {p.summary}")
+        for p in load_demo_practices()[:12]
+    ]
+    search = PracticeSearch(bank, GLOSSARY)
+    index = search._index
+    assert index.df("antisocial") and index.postings("offend").docs  # the compounds are indexed
+
+    search.apply([replace(p, archived_at=RETIRED_AT) for p in bank])
+
+    assert len(search) == 0
+    assert list(index.terms()) == []
+    assert index.vocabulary(include_restricted=True) == {}
+    assert all(not index.postings(term).docs for term in ("antisocial", "offend", "co", "op"))
