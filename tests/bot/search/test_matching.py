@@ -268,3 +268,15 @@ def test_archived_practice_is_not_a_partial_match_either(search):
         "knife arches", include_restricted=False
     )
     assert refs(result) == ["PB058"]
+
+
+def test_a_long_word_is_not_corrected_two_edits_into_one_starting_differently(search):
+    """ "isolation" is not a misspelt "solution": no practice on solutions is offered as closest."""
+    result = search.search("social isolation", include_restricted=False, limit=10)
+    assert "PB062" not in refs(result)  # Virtual volunteers – solution-oriented policing
+    assert result.did_you_mean is None
+
+
+def test_a_long_typo_two_edits_away_keeps_its_correction(search):
+    """Two edits that keep the first letter are still corrected ("harrasment" to "harassment")."""
+    assert search.search("harrasment", include_restricted=False).total == 2
