@@ -37,7 +37,7 @@ from store.engine import (
     DatabaseUnavailable,
 )
 
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 """The newest migration in store/migrations/versions (tests/store/test_bank_reader.py checks)."""
 
 _JSON_COLUMNS = ("focus", "linked_to", *TEXT_LIST_FIELDS)

@@ -40,6 +40,8 @@ from bot.kernel.ports import (
     STREAM_PAGE,
     BankChanges,
     Clock,
+    GlossaryChange,
+    GlossaryChangeKind,
     GlossaryEntry,
     ImportOutcome,
     SearchGap,
@@ -67,6 +69,7 @@ from store.reminders import SqlReminderRepository
 from store.submissions import SqlReviewRepository, SqlSubmissionRepository
 from store.tables import (
     BankStateRow,
+    GlossaryChangeRow,
     GlossaryTermRow,
     PracticeEventRow,
     PracticeRow,
@@ -83,6 +86,7 @@ _PRACTICES = cast(Table, PracticeRow.__table__)  # type: ignore[attr-defined]
 _VERSIONS = cast(Table, PracticeVersionRow.__table__)  # type: ignore[attr-defined]
 _BANK_STATE = cast(Table, BankStateRow.__table__)  # type: ignore[attr-defined]
 _GLOSSARY = cast(Table, GlossaryTermRow.__table__)  # type: ignore[attr-defined]
+_GLOSSARY_CHANGES = cast(Table, GlossaryChangeRow.__table__)  # type: ignore[attr-defined]
 _WORKSPACES = cast(Table, WorkspaceSettingsRow.__table__)  # type: ignore[attr-defined]
 _SEARCHES = cast(Table, SearchRow.__table__)  # type: ignore[attr-defined]
 _EVENTS = cast(Table, PracticeEventRow.__table__)  # type: ignore[attr-defined]
@@ -484,22 +488,66 @@ class SqlGlossaryRepository:
         so the new meaning is searched with everywhere from the next query on.
         """
         term = bounded_key(entry.term, "glossary term")
-        values = {
-            "term": term,
-            "expansion": storable_text(entry.expansion),
-            "added_by": bounded_key(entry.added_by, "glossary author"),
-            "added_at": self._clock.now(),
-        }
+        expansion = storable_text(entry.expansion)
+        author = bounded_key(entry.added_by, "glossary author")
+        values = {"term": term, "expansion": expansion, "added_by": author}
+        values_at = {**values, "added_at": self._clock.now()}
         existing = self._session.execute(
             select(_GLOSSARY.c.id).where(func.lower(_GLOSSARY.c.term) == term.lower())
         ).scalar_one_or_none()
         if existing is None:
-            self._session.execute(insert(_GLOSSARY).values(values))
+            self._session.execute(insert(_GLOSSARY).values(values_at))
         else:
             self._session.execute(
-                update(_GLOSSARY).where(_GLOSSARY.c.id == existing).values(values)
+                update(_GLOSSARY).where(_GLOSSARY.c.id == existing).values(values_at)
             )
+        self._record_change(term, GlossaryChangeKind.TAUGHT, expansion, author)
         _bump_bank_version(self._session)
+
+    def remove(self, term: str, removed_by: str) -> GlossaryEntry | None:
+        """Remove the entry whose term matches ignoring case, recording it; None if none does."""
+        wanted = storable_text(term).lower()
+        row = (
+            self._session.execute(select(_GLOSSARY).where(func.lower(_GLOSSARY.c.term) == wanted))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        self._session.execute(delete(_GLOSSARY).where(_GLOSSARY.c.id == row["id"]))
+        by = bounded_key(removed_by, "glossary author")
+        self._record_change(row["term"], GlossaryChangeKind.REMOVED, row["expansion"], by)
+        _bump_bank_version(self._session)
+        return GlossaryEntry(row["term"], row["expansion"], row["added_by"], utc(row["added_at"]))
+
+    def changes(self, term: str | None = None, limit: int = 20) -> list[GlossaryChange]:
+        """The audit trail, newest first, of one term (matched ignoring case) or of all."""
+        query = select(_GLOSSARY_CHANGES).order_by(_GLOSSARY_CHANGES.c.id.desc())
+        if term is not None:
+            query = query.where(func.lower(_GLOSSARY_CHANGES.c.term) == storable_text(term).lower())
+        rows = self._session.execute(query.limit(max(0, limit))).mappings()
+        return [
+            GlossaryChange(
+                term=row["term"],
+                kind=GlossaryChangeKind(row["change"]),
+                expansion=row["expansion"],
+                by=row["changed_by"],
+                at=cast(datetime, utc(row["changed_at"])),
+            )
+            for row in rows
+        ]
+
+    def _record_change(self, term: str, kind: GlossaryChangeKind, expansion: str, by: str) -> None:
+        """Append one line to the audit trail (never updated or deleted)."""
+        self._session.execute(
+            insert(_GLOSSARY_CHANGES).values(
+                term=term,
+                change=kind.value,
+                expansion=expansion,
+                changed_by=by,
+                changed_at=self._clock.now(),
+            )
+        )
 
 
 class SqlWorkspaceRepository:

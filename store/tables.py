@@ -373,6 +373,19 @@ class GlossaryTermRow(SQLModel, table=True):
     added_at: datetime = _utc(nullable=False)
 
 
+class GlossaryChangeRow(SQLModel, table=True):
+    """One term taught or removed, with its meaning, who and when: never edited (migration 0011)."""
+
+    __tablename__ = "glossary_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    term: str = Field(sa_type=String(255), nullable=False, index=True)
+    change: str = Field(sa_type=String(16), nullable=False)
+    expansion: str = Field(sa_type=Text(), nullable=False)
+    changed_by: str = Field(sa_type=String(255), nullable=False)
+    changed_at: datetime = _utc(nullable=False)
+
+
 class SearchRow(SQLModel, table=True):
     """A search somebody ran, for paging and for the gaps report."""
 

@@ -101,6 +101,10 @@ _MODERATOR_HELP = (
         bold("glossary add ocg = organised crime group"),
         " teaches search a term (",
         bold("glossary"),
-        " lists those taught).",
+        " lists those taught, ",
+        bold("glossary remove ocg"),
+        " takes one back, ",
+        bold("glossary history"),
+        " shows who changed what).",
     ),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -160,6 +161,28 @@ class GlossaryEntry:
     added_at: datetime | None = None
 
 
+class GlossaryChangeKind(StrEnum):
+    """What one change to the taught glossary did."""
+
+    TAUGHT = "taught"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class GlossaryChange:
+    """One line of the taught glossary's audit trail, never edited.
+
+    `expansion` is the meaning taught, or for a removal the meaning that was removed; `by` is
+    an actor key (or `cli`).
+    """
+
+    term: str
+    kind: GlossaryChangeKind
+    expansion: str
+    by: str
+    at: datetime
+
+
 class GlossaryRepository(Protocol):
     """Glossary entries added by moderators at run time, on top of the shipped glossary."""
 
@@ -167,8 +190,24 @@ class GlossaryRepository(Protocol):
         """Every stored entry."""
         ...
 
+    def remove(self, term: str, removed_by: str) -> GlossaryEntry | None:
+        """Remove the entry whose term matches ignoring case; the entry removed, or None.
+
+        Like `add`, it records the change in the audit trail and moves the bank version token,
+        in the same transaction, so every worker searches without the term from its next query.
+        Nothing is written when no entry matches.
+        """
+        ...
+
+    def changes(self, term: str | None = None, limit: int = 20) -> list[GlossaryChange]:
+        """The audit trail, newest first: every teach and removal (of `term` only, if given)."""
+        ...
+
     def add(self, entry: GlossaryEntry) -> None:
         """Add or replace the entry for `entry.term`, stamped with the time it was written.
+
+        The change is also written to the audit trail (`changes`), so a replaced meaning stays
+        readable there.
 
         It also moves the bank version token (`PracticeRepository.bank_version`) in the same
         transaction: the search index cache of every worker watches that token, so a term taught

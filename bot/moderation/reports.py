@@ -3,7 +3,8 @@
 `queue` lists the workspace's submitted submissions oldest first with how long each has waited;
 `stats` counts the workspace's submissions by state and the bank's practices by effectiveness and
 focus, and lists the workspace's searches that found no exact match, most frequent first: the
-gaps the bank should fill. Each gap says whether it found nothing at all or only closest
+gaps the bank should fill (only searches about a subject, each counted once however it was
+typed: `bot.moderation.gaps`). Each gap says whether it found nothing at all or only closest
 (partial) practices, and carries a *Teach search* button (`bot.moderation.teaching`). A gap whose
 words were taught to search after it was last run is left out: it has been dealt with, and it
 comes back if people search for it again and still find nothing exact. The bank is shared;
@@ -27,14 +28,16 @@ from bot.kernel.records import Submission, SubmissionState
 from bot.kernel.replies import Action, Block, Buttons, Reply, bold, text
 from bot.kernel.when import format_age
 from bot.moderation.decisions import proposed_practice, refuse_non_moderator
+from bot.moderation.gaps import topic_gaps
 from bot.search.glossary import term_key
 from bot.search.query import parse_query
 
 # Enough to act on in one sitting; the rest is summarised as a count.
 QUEUE_SHOWN = 20
 GAPS_SHOWN = 10
-# Gaps read before the taught ones are left out, so a report of GAPS_SHOWN stays likely full.
-GAPS_READ = 50
+# Spellings read from the log before they are merged into gaps and the taught ones left out:
+# enough that merging and leaving out still fill a report of GAPS_SHOWN.
+GAPS_READ = 1000
 # Slack caps button labels at 75 characters.
 LABEL_TITLE_CHARS = 40
 
@@ -99,7 +102,8 @@ class ModeratorReports:
             practices = [p for p in uow.practices.list_all() if p.archived_at is None]
             archived = sum(1 for p in uow.practices.list_all() if p.archived_at is not None)
             taught = uow.glossary.list_all()
-            gaps = _untaught(uow.searches.zero_result_texts(actor.workspace, GAPS_READ), taught)
+            logged = uow.searches.zero_result_texts(actor.workspace, GAPS_READ)
+        gaps = _untaught(topic_gaps(logged), taught)
         states = Counter(s.state for s in submissions)
         ratings = Counter(p.effectiveness for p in practices)
         focus = Counter(f for p in practices for f in p.focus)

@@ -21,8 +21,9 @@ word "exists" comes from the vocabulary of the practices the asker may see, so a
 workspace cannot learn a restricted practice's words from "did you mean".
 
 Typo correction is deliberately conservative: it is tried only for a word that neither the
-visible bank nor the glossary knows, it allows one edit (two for words of eight letters or more,
-a swap of neighbours counting as one), and among close spellings it takes the commonest. A word
+visible bank nor the glossary knows, it allows one edit (two for words of eight letters or more
+when the first letter is kept, a swap of neighbours counting as one), and among close spellings
+it takes the commonest. A word
 the bank or glossary knows is never "corrected" into another, rarer one.
 """
 
@@ -335,12 +336,15 @@ class ConceptBuilder:
             for surface in by_length.get(length, ())
         ]
         edits = 2 if len(typed) >= LONG_WORD else 1
+        # A second edit only keeps the first letter: people seldom mistype how a word starts,
+        # and a long word two edits from one that starts differently is usually another word
+        # ("isolation" is not a misspelt "solution", and matched practices on solutions).
         matches = [
             m
             for m in process.extract(
                 typed, choices, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=8
             )
-            if OSA.distance(typed, m[0]) <= edits
+            if OSA.distance(typed, m[0]) <= (edits if m[0][:1] == typed[:1] else 1)
         ]
         if not matches:
             return Concept((typed,), ())

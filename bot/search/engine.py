@@ -15,7 +15,8 @@ What counts as a match is decided before scoring, on meaning rather than on any 
 
 Full matches come first, then partial ones, each in score order; `SearchResult.total` counts the
 full ones and `partial_total` the partial ones. "Did you mean" is offered only when the corrected
-query finds a full match the asker may see.
+query finds a full match the asker may see that the typed one does not: a correction listing the
+same practices would be a button that changes nothing.
 """
 
 from __future__ import annotations
@@ -217,11 +218,15 @@ class PracticeSearch:
             for d, s, m in ranked[offset : offset + limit]
         ]
         suggestion = self._did_you_mean(concepts, strip_chat_markup(blank_invisible(shown_text)))
+        if suggestion is not None and not self._finds_more(
+            suggestion, full, gate, include_restricted
+        ):
+            suggestion = None
         return result(
             hits,
             len(full),
             len(partial),
-            suggestion if full else None,
+            suggestion,
             without,
             self._counts(full),
         )
@@ -393,6 +398,23 @@ class PracticeSearch:
             + PHRASE_BONUS * min(adjacent + phrases, pairs) / pairs
             + (TITLE_BONUS if in_title else 0.0)
         )
+
+    def _finds_more(
+        self, suggestion: str, full: set[int], gate: _Gate, include_restricted: bool
+    ) -> bool:
+        """Whether the corrected query finds a full match, one the asker may see, that `full` lacks.
+
+        The typed word's concept already matches what its correction matches, so the corrected
+        query usually lists the very same practices: offering it then is a button that changes
+        nothing. It is worth offering only when it finds something new (a full match where the
+        typed query had none, or one more), judged through the same gate (filters, visibility).
+        """
+        words = parse_query(suggestion).text
+        concepts, _ = self._builder().build(words, include_restricted=include_restricted)
+        if not concepts:
+            return False
+        corrected = gate.apply(set(self._coverage(concepts)[0])) | set(self._named(words, gate))
+        return bool(corrected - full)
 
     @staticmethod
     def _did_you_mean(concepts: list[Concept], text: str) -> str | None:

@@ -33,6 +33,7 @@ ALL_TABLES = {
     "bank_state",
     "calls_for_practice",
     "conversations",
+    "glossary_changes",
     "glossary_terms",
     "outbox",
     "platform_claims",
@@ -55,9 +56,9 @@ def fresh_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_head_revision_is_gaps_and_call_channel():
-    """The newest migration is 0010: searches' partial counts and the workspaces' call channel."""
-    assert head_revision() == "0010"
+def test_head_revision_is_the_glossary_audit_trail():
+    """The newest migration is 0011: the taught glossary's audit trail."""
+    assert head_revision() == "0011"
 
 
 def test_migration_scripts_sit_in_the_package():
@@ -309,3 +310,26 @@ def test_upgrade_to_0008_keeps_the_draft_the_dialogue_is_editing(fresh_engine):
         revision = connection.execute(text("SELECT revision FROM conversations")).scalar_one()
     assert [tuple(row) for row in rows] == [(1, "draft"), (2, "withdrawn")]
     assert revision == 0
+
+
+def test_terms_taught_before_0011_start_the_audit_trail(fresh_engine):
+    """Upgrading from 0010 records each stored term once as taught, by its author, at its time."""
+    upgrade(fresh_engine, "0010")
+    with fresh_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO glossary_terms (term, expansion, added_by, added_at) "
+                "VALUES ('ocg', 'organised crime group', 'slack:T1:U1', "
+                "'2025-03-01 10:00:00+00:00')"
+            )
+        )
+
+    upgrade(fresh_engine)
+
+    with fresh_engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT term, change, expansion, changed_by FROM glossary_changes")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ocg", "taught", "organised crime group", "slack:T1:U1")
+    ]

@@ -27,6 +27,8 @@ from bot.kernel.ports import (
     Clock,
     ConversationRepository,
     DraftExists,
+    GlossaryChange,
+    GlossaryChangeKind,
     GlossaryEntry,
     GlossaryRepository,
     ImportOutcome,
@@ -77,6 +79,7 @@ class MemoryState:
     practices: dict[str, Practice] = field(default_factory=dict)
     versions: dict[str, list[Practice]] = field(default_factory=dict)
     glossary: dict[str, GlossaryEntry] = field(default_factory=dict)
+    glossary_changes: list[GlossaryChange] = field(default_factory=list)
     workspaces: dict[tuple[str, str], WorkspaceSettings] = field(default_factory=dict)
     searches: dict[int, SearchRecord] = field(default_factory=dict)
     submissions: dict[int, Submission] = field(default_factory=dict)
@@ -95,6 +98,7 @@ _STATE_FIELDS: tuple[str, ...] = (
     "practices",
     "versions",
     "glossary",
+    "glossary_changes",
     "workspaces",
     "searches",
     "submissions",
@@ -243,7 +247,29 @@ class MemoryGlossary:
             del self._state.glossary[term]
         at = self._clock.now() if self._clock is not None else entry.added_at
         self._state.glossary[entry.term] = replace(entry, added_at=at)
+        self._record(entry.term, GlossaryChangeKind.TAUGHT, entry.expansion, entry.added_by)
         self._state.version += 1
+
+    def remove(self, term: str, removed_by: str) -> GlossaryEntry | None:
+        found = [t for t in self._state.glossary if t.lower() == term.lower()]
+        if not found:
+            return None
+        entry = self._state.glossary.pop(found[0])
+        self._record(entry.term, GlossaryChangeKind.REMOVED, entry.expansion, removed_by)
+        self._state.version += 1
+        return entry
+
+    def changes(self, term: str | None = None, limit: int = 20) -> list[GlossaryChange]:
+        trail = [
+            c
+            for c in self._state.glossary_changes
+            if term is None or c.term.lower() == term.lower()
+        ]
+        return trail[::-1][: max(0, limit)]
+
+    def _record(self, term: str, kind: GlossaryChangeKind, expansion: str, by: str) -> None:
+        at = self._clock.now() if self._clock is not None else datetime.now(UTC)
+        self._state.glossary_changes.append(GlossaryChange(term, kind, expansion, by, at))
 
 
 class MemoryWorkspaces:

@@ -45,25 +45,24 @@ def test_misspelt_search_shows_knife_crime_cards(session):
     """`knfe crime` lists the knife-crime practices first, numbered, with buttons."""
     session.push("knfe crime")
     lines = session.pop().splitlines()
-    assert lines[:5] == [
+    assert lines[:4] == [
         "2 practices for “knfe crime”.",
-        "   [1] Did you mean “knife crime”?",
         "1. PB058 · Using community impact statements for knife crime",
         "   Untested – new or innovative · Prevention",
         "   Community impact statements describe how knife crime affects local communities more",
     ]
-    assert lines[7:9] == [
+    assert lines[6:8] == [
         "2. PB017 · Habitual knife carrier index",
         "   Untested – new or innovative · Prevention, Diversion · Sussex Police",
     ]
     # Both are untested and prevention: only Diversion narrows them.
-    assert lines[-2:] == ["Filter by focus", "   [4] Diversion (1)"]
+    assert lines[-2:] == ["Filter by focus", "   [3] Diversion (1)"]
 
 
 def test_number_presses_the_button_with_that_number(session):
-    """Typing 2 after a result list presses its second button (Details of the first card)."""
+    """Typing 1 after a result list presses its first button (Details of the first card)."""
     session.push("knfe crime")
-    assert session.push("2") == [
+    assert session.push("1") == [
         "PB058 · Using community impact statements for knife crime\n"
         "   Community impact statements describe how knife crime affects local communities more\n"
         "   widely, and can be submitted as evidence to support prosecutions.\n"

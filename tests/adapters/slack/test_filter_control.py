@@ -109,7 +109,7 @@ def test_filter_menu_counts_ignore_restricted_practices(slack):
 def test_a_full_page_with_a_suggestion_fits_in_slacks_fifty_blocks(slack):
     """The largest result page (did-you-mean, five cards, More results, Share in channel, two
     lists) stays small."""
-    slack.command("crme")
+    slack.command("dometic abuse")
 
     body = _respond(slack, "cmd")
     assert [b["type"] for b in body["blocks"]] == (

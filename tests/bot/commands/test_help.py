@@ -15,3 +15,10 @@ def test_moderator_help_tells_how_to_teach_search():
     shown = help_reply(moderator=True).plain
     assert "glossary add ocg = organised crime group teaches search a term" in shown
     assert "glossary add" not in help_reply().plain
+
+
+def test_moderator_help_tells_how_to_take_a_term_back():
+    """A moderator's help names `glossary remove` and `glossary history`; others' does not."""
+    shown = help_reply(moderator=True).plain
+    assert "glossary remove ocg takes one back, glossary history shows who changed what" in shown
+    assert "glossary remove" not in help_reply().plain

@@ -181,3 +181,152 @@ def test_a_term_taught_in_one_worker_is_searched_with_in_another_at_once(any_uow
     assert _titles(after) and _titles(after) == _titles(
         second.handle(Text(ALICE, PLACE, "burglary"))[0]
     )
+
+
+# --- shipped terms, removal and the audit trail ---------------------------------------------------
+
+
+def test_teaching_a_shipped_term_warns_and_quotes_the_shipped_meaning():
+    """`glossary add ASB = …` says it replaces what search ships for ASB, and how to undo it."""
+    world = make_world()
+    reply = say(world, MOIRA, "glossary add ASB = zzqx widgets")
+    assert reply.plain.splitlines() == [
+        "Search now reads asb as also meaning “zzqx widgets”, in every workspace, "
+        "from the next search.",
+        "Note: asb is a term search ships with, meaning “anti-social behaviour”; this replaces "
+        "that meaning. To go back to it, type glossary remove asb.",
+    ]
+
+
+def test_teaching_a_new_term_gives_no_shipped_warning():
+    """A term search does not ship with is taught without a note."""
+    world = make_world()
+    assert "Note" not in say(world, MOIRA, "glossary add zzqx = burglary").plain
+
+
+def test_a_moderator_removes_a_taught_term_and_search_stops_using_it():
+    """`glossary remove zzqx` says what was removed and who had taught it; zzqx finds nothing."""
+    world = make_world()
+    say(world, MOIRA, "glossary add zzqx = burglary")
+    assert _titles(say(world, ALICE, "zzqx"))
+
+    reply = say(world, MOIRA, "glossary remove  ZZQX ")
+
+    assert reply.plain == (
+        "Search no longer reads zzqx as “burglary” (taught by U-MOIRA on 1 Mar 2025), "
+        "in every workspace, from the next search."
+    )
+    assert not _titles(say(world, ALICE, "zzqx"))
+    with world.uows() as uow:
+        assert uow.glossary.list_all() == []
+
+
+def test_removing_a_taught_shipped_term_brings_the_shipped_meaning_back():
+    """After `glossary remove asb`, ASB finds the anti-social behaviour practices again."""
+    world = make_world()
+    shipped = _titles(say(world, ALICE, "asb"))
+    say(world, MOIRA, "glossary add asb = zzqx widgets")
+    assert _titles(say(world, ALICE, "asb")) != shipped
+
+    reply = say(world, MOIRA, "glossary remove asb")
+
+    assert reply.plain.splitlines()[1] == (
+        "It has its shipped meaning again: “anti-social behaviour”."
+    )
+    assert shipped and _titles(say(world, ALICE, "asb")) == shipped
+
+
+def test_a_shipped_term_never_taught_cannot_be_removed():
+    """Removing ASB when nobody taught it explains it is shipped, and changes nothing."""
+    world = make_world()
+    reply = say(world, MOIRA, "glossary remove ASB")
+    assert reply.plain == (
+        "asb is a term search ships with (“anti-social behaviour”), not one taught here, so it "
+        "cannot be removed; teach it another meaning with glossary add asb = … instead."
+    )
+    with world.uows() as uow:
+        assert uow.glossary.changes() == []
+
+
+def test_removing_an_unknown_term_says_nothing_was_removed():
+    """A term nobody taught gets a plain answer."""
+    world = make_world()
+    assert say(world, MOIRA, "glossary remove zzqx").plain.startswith(
+        "No taught term zzqx: nothing was removed."
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "z" * 61,
+        "zz\x1b[2Jqx",
+        "zzqx\u202e",
+        "***",
+        "<!everyone>",
+        "@everyone",
+        "zz\u200bqx",
+        "'; DROP TABLE glossary_terms; --",
+    ],
+)
+def test_hostile_terms_to_remove_remove_nothing(typed):
+    """Empty, enormous, control, bidi, markup, mention and zero-width terms remove nothing."""
+    world = make_world()
+    say(world, MOIRA, "glossary add zzqx = burglary")
+    reply = say(world, MOIRA, f"glossary remove {typed}")
+    assert reply.plain.startswith(("Nothing was removed.", "No taught term "))
+    with world.uows() as uow:
+        assert [e.term for e in uow.glossary.list_all()] == ["zzqx"]
+
+
+def test_only_moderators_may_remove_a_term_or_read_the_history():
+    """Eve is refused, and the term stays."""
+    world = make_world()
+    say(world, MOIRA, "glossary add zzqx = burglary")
+    for line in ("glossary remove zzqx", "glossary history", "glossary history zzqx"):
+        assert say(world, EVE, line).plain.startswith("Only this workspace's practice bank")
+    with world.uows() as uow:
+        assert [e.term for e in uow.glossary.list_all()] == ["zzqx"]
+        assert len(uow.glossary.changes()) == 1
+
+
+def test_re_teaching_keeps_the_earlier_meaning_in_the_history():
+    """`glossary history ocg` lists every meaning taught and the removal, newest first."""
+    world = make_world()
+    say(world, MOIRA, "glossary add ocg = organised crime")
+    say(world, MOIRA, "glossary add OCG = organised crime group")
+    say(world, MOIRA, "glossary add zzqx = burglary")
+    say(world, MOIRA, "glossary remove ocg")
+    assert say(world, MOIRA, "glossary history OCG").plain.splitlines() == [
+        "Glossary changes of ocg, newest first:",
+        "ocg removed “organised crime group” by U-MOIRA on 1 Mar 2025",
+        "ocg taught “organised crime group” by U-MOIRA on 1 Mar 2025",
+        "ocg taught “organised crime” by U-MOIRA on 1 Mar 2025",
+    ]
+    assert len(say(world, MOIRA, "glossary history").plain.splitlines()) == 5
+
+
+def test_history_with_no_changes_says_so():
+    """Before anything is taught the history is empty, and says how to teach."""
+    world = make_world()
+    assert say(world, MOIRA, "glossary history").plain.startswith(
+        "No changes to the taught glossary yet."
+    )
+
+
+def test_a_term_removed_in_one_worker_is_not_searched_with_in_another(any_uow_factory):
+    """Two cores over one store: Moira removes in one, Alice's next search in the other drops it."""
+    clock = FixedClock(NOW)
+    fill_bank(any_uow_factory, restricted=False)
+    with any_uow_factory() as uow:
+        uow.workspaces.save(WorkspaceSettings("slack", "T-PUBLIC", moderator_ids=("U-MOIRA",)))
+        uow.commit()
+    first, second = PracticeBank(any_uow_factory, clock), PracticeBank(any_uow_factory, clock)
+    first.handle(Text(MOIRA, PLACE, "glossary add zzqx = burglary"))
+    [before] = second.handle(Text(ALICE, PLACE, "zzqx"))
+    first.handle(Text(MOIRA, PLACE, "glossary remove zzqx"))
+    [after] = second.handle(Text(ALICE, PLACE, "zzqx"))
+    assert _titles(before)
+    assert after.plain.startswith("No practices found for “zzqx”.")

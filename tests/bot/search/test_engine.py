@@ -36,18 +36,19 @@ def test_exact_title_comes_first(search):
 
 
 def test_misspelt_words_are_corrected(search):
-    """ "knfe crime" finds the knife crime practices and offers the correction."""
+    """ "knfe crime" finds the knife crime practices; "knife crime" would list the same two, so
+    no "did you mean" is offered."""
     result = search.search("knfe crime", include_restricted=False)
     assert set(refs(result)[:2]) == {"PB017", "PB058"}
-    assert result.did_you_mean == "knife crime"
+    assert search.search("knife crime", include_restricted=False).total == result.total == 2
+    assert result.did_you_mean is None
 
 
 def test_misspelt_catalytic_converter_is_first(search):
     """ "catalitic convertor" puts the catalytic converter practice first."""
     result = search.search("catalitic convertor", include_restricted=False)
     assert refs(result)[0] == "PB046"
-    assert result.did_you_mean is not None
-    assert result.did_you_mean.startswith("catalytic convert")
+    assert result.did_you_mean is None  # the correction would find PB046 alone, as this does
 
 
 def test_correctly_spelt_query_has_no_did_you_mean(search):
@@ -246,8 +247,8 @@ def test_long_query_says_words_were_dropped(search):
 
 def test_did_you_mean_keeps_the_filters(search):
     """The corrected query can be re-run as it stands."""
-    result = search.search("knfe crime focus:diversion", include_restricted=False)
-    assert result.did_you_mean == "knife crime focus:diversion"
+    result = search.search("dometic abuse focus:prevention", include_restricted=False)
+    assert result.did_you_mean == "domestic abuse focus:prevention"
 
 
 def test_listing_orders_refs_numerically(bank):

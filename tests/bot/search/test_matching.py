@@ -156,11 +156,38 @@ def test_a_glossary_phrase_needs_all_its_words(search):
     assert result.hits == ()
 
 
-def test_did_you_mean_is_offered_when_the_correction_finds_something(search):
-    """ "stalkng" is corrected to "stalking", which finds the harm reduction unit."""
-    result = search.search("stalkng", include_restricted=False)
-    assert result.did_you_mean == "stalking"
+def test_did_you_mean_is_offered_when_the_correction_finds_more_full_matches(search):
+    """ "dometic violence" matches one practice fully; "domestic violence" (a glossary phrase
+    once spelt right) matches seven, so the correction is offered."""
+    result = search.search("dometic violence", include_restricted=False)
+    corrected = search.search("domestic violence", include_restricted=False)
+    assert (result.total, corrected.total) == (1, 7)
+    assert result.did_you_mean == "domestic violence"
+
+
+def test_did_you_mean_is_offered_when_the_typed_query_has_no_full_match(search):
+    """ "dometic violence focus:reoffending" matches nothing fully; the correction, filter kept,
+    matches two, so it is offered (the rule used to need a full match before offering one)."""
+    result = search.search("dometic violence focus:reoffending", include_restricted=False)
+    corrected = search.search("domestic violence focus:reoffending", include_restricted=False)
+    assert (result.total, corrected.total) == (0, 2)
+    assert result.did_you_mean == "domestic violence focus:reoffending"
+
+
+def test_did_you_mean_is_not_offered_when_the_correction_lists_the_same_practices(search):
+    """ "stalkng" already finds what "stalking" finds: a button that changes nothing is left out."""
+    result = search.search("stalkng", include_restricted=False, limit=10)
+    corrected = search.search("stalking", include_restricted=False, limit=10)
+    assert refs(result) == refs(corrected)
     assert refs(result)[0] == "PB018"
+    assert result.did_you_mean is None
+
+
+def test_did_you_mean_is_not_offered_for_typos_already_searched_as_corrected(search):
+    """A correction whose full matches are all among the typed query's finds nothing better."""
+    for typed in ("knfe crime", "oficers", "burglray", "antisocial behavor", "<@U1> knfe"):
+        result = search.search(typed, include_restricted=False)
+        assert (typed, result.did_you_mean) == (typed, None)
 
 
 def test_did_you_mean_is_not_offered_when_the_correction_finds_no_full_match(search):
@@ -185,8 +212,8 @@ def test_a_real_word_is_not_corrected_two_letters_away(search):
 
 def test_did_you_mean_drops_mentions(search):
     """The suggestion is the person's words corrected, without the mention."""
-    result = search.search("<@U123> knfe crime", include_restricted=False)
-    assert result.did_you_mean == "knife crime"
+    result = search.search("<@U123> dometic violence <!everyone>", include_restricted=False)
+    assert result.did_you_mean == "domestic violence"
 
 
 def test_restricted_word_typo_is_not_corrected_for_a_public_asker(with_covert):
@@ -196,9 +223,10 @@ def test_restricted_word_typo_is_not_corrected_for_a_public_asker(with_covert):
 
 
 def test_restricted_word_typo_is_corrected_for_a_police_only_asker(with_covert):
-    """Someone who may see restricted practices is offered the correction and the practice."""
+    """Someone who may see restricted practices finds the practice through the correction (and
+    no "did you mean": "zephyrine" would list the same practice)."""
     result = with_covert.search("zephyrrine", include_restricted=True)
-    assert result.did_you_mean == "zephyrine"
+    assert result.did_you_mean is None
     assert refs(result) == ["PB901"]
 
 
@@ -240,3 +268,15 @@ def test_archived_practice_is_not_a_partial_match_either(search):
         "knife arches", include_restricted=False
     )
     assert refs(result) == ["PB058"]
+
+
+def test_a_long_word_is_not_corrected_two_edits_into_one_starting_differently(search):
+    """ "isolation" is not a misspelt "solution": no practice on solutions is offered as closest."""
+    result = search.search("social isolation", include_restricted=False, limit=10)
+    assert "PB062" not in refs(result)  # Virtual volunteers – solution-oriented policing
+    assert result.did_you_mean is None
+
+
+def test_a_long_typo_two_edits_away_keeps_its_correction(search):
+    """Two edits that keep the first letter are still corrected ("harrasment" to "harassment")."""
+    assert search.search("harrasment", include_restricted=False).total == 2
