@@ -98,3 +98,24 @@ def test_a_restarted_terminal_offers_the_draft_and_searches_the_first_line(uow_f
 def test_a_terminal_started_without_a_draft_offers_nothing(session):
     """With no draft in progress, starting the terminal prints nothing beyond the greeting."""
     assert session.arrive() == []
+
+
+def test_submit_typed_at_the_title_question_is_not_stored_as_the_title(session):
+    """`submit` at the first question says what is missing; the title stays unanswered."""
+    session.push("share")
+    (said,) = session.push("submit")
+    assert " ".join(said.split()).startswith(
+        "I read “submit” as the command. To give “submit” as your answer, type it in quotes: "
+        '"submit". Before submitting, I still need: title, summary,'
+    )
+    assert "What is the practice called?" in said
+    assert "Current answer" not in said
+
+
+def test_a_quoted_word_is_taken_as_a_one_word_title_at_the_terminal(session):
+    """`"Submit"` in quotes is the title Submit, and the summary is asked next."""
+    session.push("share")
+    (asked,) = session.push('"Submit"')
+    assert asked.startswith("Sum it up in a sentence or two")
+    session.push("back")
+    assert "Current answer: Submit\n" in session.transcript[-1]
