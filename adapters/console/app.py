@@ -81,6 +81,8 @@ class ConsoleSession:
         self._waiting_forms: deque[Form] = deque()
         self._numbered_this_line = False
         self.closed = False
+        # Whether the core's last answer was a conversation's question (the sharing dialogue).
+        self.in_dialogue = False
 
     def push(self, line: str) -> list[str]:
         """Handle one typed line; returns what the terminal prints for it (also kept for `pop`)."""
@@ -119,7 +121,7 @@ class ConsoleSession:
     # --- lines -------------------------------------------------------------------------------
 
     def _read_line(self, line: str) -> list[str]:
-        inbound = on_line(line, self.actor, self.place, self.buttons)
+        inbound = on_line(line, self.actor, self.place, self.buttons, self.in_dialogue)
         if isinstance(inbound, Nothing):
             return []
         if isinstance(inbound, LocalAnswer):
@@ -147,7 +149,10 @@ class ConsoleSession:
     def _ask_core(self, event: Event) -> list[str]:
         """Send an event to the core and render its replies, numbering their buttons afresh."""
         rendered: list[Rendered] = []
-        for reply in self._bank.handle(event):
+        replies = self._bank.handle(event)
+        if replies:
+            self.in_dialogue = any(reply.continues_in_private for reply in replies)
+        for reply in replies:
             shown = sum(len(r.buttons) for r in rendered)
             rendered.append(render_reply(reply, first_number=shown + 1))
         buttons = tuple(b for r in rendered for b in r.buttons)

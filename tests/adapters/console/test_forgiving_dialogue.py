@@ -119,3 +119,22 @@ def test_a_quoted_word_is_taken_as_a_one_word_title_at_the_terminal(session):
     assert asked.startswith("Sum it up in a sentence or two")
     session.push("back")
     assert "Current answer: Submit\n" in session.transcript[-1]
+
+
+def test_a_number_with_no_button_in_a_draft_says_how_to_answer(session):
+    """`6` at the title question (three buttons) points to the question, not to a search."""
+    session.push("share")
+    assert session.push("6") == [
+        "There is no button 6: pick 1–3, or type your answer to the question above."
+    ]
+    session.push("/practice knife crime")
+    (said,) = session.push("99")
+    assert said.endswith("or type a search.")
+
+
+def test_a_year_typed_at_a_date_question_reaches_the_question(session):
+    """`2024` at the start date is read by the dialogue (and refused as no month), not pressed."""
+    session.push("share")
+    session.push("edit start date")
+    (said,) = session.push("2024")
+    assert said.startswith("I can't read that as a date.")
