@@ -46,7 +46,7 @@ from bot.kernel.replies import (
     say,
     text,
 )
-from bot.kernel.text import clean_note, clean_text
+from bot.kernel.text import clean_note, clean_text, drop_bidi_controls, trim_invisible
 from bot.kernel.when import format_day
 from bot.moderation.decisions import proposed_practice, refuse_non_moderator
 
@@ -439,11 +439,16 @@ def _refusal(refused: _Refused, today: date) -> Reply:
     )
 
 
+def _visible(cleaned: str) -> str:
+    """Text without bidi controls or invisible ends: a theme of zero-width spaces is no theme."""
+    return trim_invisible(drop_bidi_controls(cleaned))
+
+
 def _read_call(values: Mapping[str, str], today: date) -> _CallDraft | _Refused:
     """Check a call's theme, wanted text and closing date; the problems, if any."""
     problems: dict[str, str] = {}
-    theme = clean_text(values.get("theme", ""))
-    wanted = clean_note(values.get("wanted", ""))
+    theme = _visible(clean_text(values.get("theme", "")))
+    wanted = _visible(clean_note(values.get("wanted", "")))
     raw_date = clean_text(values.get("closes_on", ""))
     if not theme:
         problems["theme"] = "Give the call a theme."

@@ -138,3 +138,14 @@ def test_a_year_typed_at_a_date_question_reaches_the_question(session):
     session.push("edit start date")
     (said,) = session.push("2024")
     assert said.startswith("I can't read that as a date.")
+
+
+def test_a_zero_width_title_is_refused_at_the_terminal(session):
+    """A title of zero-width spaces is refused with the reason; the title is asked again."""
+    session.push("share")
+    (said,) = session.push("\u200b\u2060\ufeff")
+    assert " ".join(said.split()).startswith(
+        "That answer is made only of invisible characters (such as zero-width spaces), so it "
+        "shows nothing. Please type the answer in words. Title takes a short title"
+    )
+    assert "What is the practice called?" in said

@@ -143,6 +143,20 @@ def test_the_example_closing_date_is_in_the_future_by_the_bots_clock(world):
     assert opened.startswith("Call 1 is open")
 
 
+def test_a_theme_or_wanted_text_of_zero_width_spaces_is_refused(world):
+    """Invisible characters alone are no theme and no description of what is wanted."""
+    reply = say(world, MOIRA, "call open \u200b\u2060 | \ufeff | 2025-03-31").plain
+    assert "• Give the call a theme.\n• Say what is wanted." in reply
+    assert calls(world) == []
+
+
+def test_bidi_controls_are_dropped_from_a_call(world):
+    """An override in the theme or wanted text is not stored; the words are."""
+    say(world, MOIRA, "call open Retail\u202e crime | \u2066Shop\u2069 theft | 2025-03-31")
+    [call] = calls(world)
+    assert (call.theme, call.wanted) == ("Retail crime", "Shop theft")
+
+
 def test_hostile_call_text_is_kept_verbatim(world):
     """Mentions and markup in a call are stored as typed (renderers escape them)."""
     say(world, MOIRA, "call open @everyone <!channel> | <b>x</b> 🚲 مرحبا | 2025-03-31")
