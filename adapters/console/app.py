@@ -42,7 +42,7 @@ LINE_TOO_LONG = (
     f"That line filled the terminal's limit of {TTY_LINE_BYTES:,} bytes, so its end was cut off; "
     "I did not use it. For a long answer, type or paste it in lines of up to 2,000 characters, "
     "ending each but the last with a backslash (\\): they are joined into one answer. "
-    "Or pipe a file in: `practicebank chat < answers.txt` (piped lines are never cut)."
+    "Or start the chat with its input from a file (`< answers.txt`): piped lines are never cut."
 )
 GREETING = (
     "Practice bank: type what you are looking for (for example: knife crime diversion), "
