@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
 from bot.kernel.ports import UnitOfWork
+from bot.kernel.text import is_blank
 from bot.search.glossary import load_shipped_glossary, read_entry, term_key
 from bot.search.model import PARTIAL_HEADING, SearchFilters, SearchResult
 
@@ -377,10 +378,11 @@ def _save_index(path: Path, data: bytes | None) -> None:
 def _check_query_text(text: str, filters: SearchFilters) -> None:
     """Refuse what is surely a mistake on a command line.
 
-    That is: nothing to search, control characters (a pasted binary or escape sequence), or more
+    That is: nothing to search (blank, or only invisible characters such as zero-width spaces,
+    which the search ignores), control characters (a pasted binary or escape sequence), or more
     text than a query (the chat trims instead, since a person there cannot see an exit code).
     """
-    if not text.strip() and filters.is_empty:
+    if is_blank(text) and filters.is_empty:
         raise CliError("say what to search for, e.g. practicebank search knife crime", EXIT_USAGE)
     if len(text) > MAX_QUERY_CHARS:
         raise CliError(

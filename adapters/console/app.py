@@ -31,6 +31,19 @@ from bot.kernel.events import Actor, Arrival, Event, FormSubmit, Place
 from bot.kernel.replies import Form, Reply
 
 PROMPT = "> "
+CONTINUATION_PROMPT = ". "
+# A line ending in a backslash goes on in the next line: they are joined (by line breaks) into one.
+CONTINUATION = "\\"
+# Linux's terminal line discipline holds 4,096 bytes per line, the newline included: what is typed
+# or pasted past that is dropped, and a character cut in two reads as U+FFFD. A line read from a
+# terminal that fills the buffer is therefore taken as cut (macOS cuts at 1,024, unnoticed here).
+TTY_LINE_BYTES = 4095
+LINE_TOO_LONG = (
+    f"That line filled the terminal's limit of {TTY_LINE_BYTES:,} bytes, so its end was cut off; "
+    "I did not use it. For a long answer, type or paste it in lines of up to 2,000 characters, "
+    "ending each but the last with a backslash (\\): they are joined into one answer. "
+    "Or start the chat with its input from a file (`< answers.txt`): piped lines are never cut."
+)
 GREETING = (
     "Practice bank: type what you are looking for (for example: knife crime diversion), "
     "`help` for more, `quit` to leave."
@@ -81,6 +94,8 @@ class ConsoleSession:
         self._waiting_forms: deque[Form] = deque()
         self._numbered_this_line = False
         self.closed = False
+        # Whether the core's last answer was a conversation's question (the sharing dialogue).
+        self.in_dialogue = False
 
     def push(self, line: str) -> list[str]:
         """Handle one typed line; returns what the terminal prints for it (also kept for `pop`)."""
@@ -119,7 +134,7 @@ class ConsoleSession:
     # --- lines -------------------------------------------------------------------------------
 
     def _read_line(self, line: str) -> list[str]:
-        inbound = on_line(line, self.actor, self.place, self.buttons)
+        inbound = on_line(line, self.actor, self.place, self.buttons, self.in_dialogue)
         if isinstance(inbound, Nothing):
             return []
         if isinstance(inbound, LocalAnswer):
@@ -147,7 +162,10 @@ class ConsoleSession:
     def _ask_core(self, event: Event) -> list[str]:
         """Send an event to the core and render its replies, numbering their buttons afresh."""
         rendered: list[Rendered] = []
-        for reply in self._bank.handle(event):
+        replies = self._bank.handle(event)
+        if replies:
+            self.in_dialogue = any(reply.continues_in_private for reply in replies)
+        for reply in replies:
             shown = sum(len(r.buttons) for r in rendered)
             rendered.append(render_reply(reply, first_number=shown + 1))
         buttons = tuple(b for r in rendered for b in r.buttons)
@@ -217,7 +235,10 @@ def run_console(
     """Converse on `stdin`/`stdout` until end of input or `quit`.
 
     The prompt is shown only when input is a terminal, so piped input gives a clean transcript.
-    Bytes that are not UTF-8 are replaced rather than ending the session.
+    Bytes that are not UTF-8 are replaced rather than ending the session. A line ending in a
+    backslash continues on the next (`CONTINUATION`), so long and multi-paragraph answers can be
+    typed; a terminal line that filled the terminal's buffer was cut, so it is refused with how
+    to give long text instead of being sent with its end missing (`LINE_TOO_LONG`).
     """
     if isinstance(stdin, io.TextIOWrapper):
         stdin.reconfigure(errors="replace")
@@ -226,13 +247,35 @@ def run_console(
     stdout.write(GREETING + "\n")
     for output in [*session.arrive(), *session.check()]:
         stdout.write(output + "\n\n")
+    pending: list[str] = []
     while not session.closed:
         if interactive:
-            stdout.write(PROMPT)
+            stdout.write(CONTINUATION_PROMPT if pending else PROMPT)
         stdout.flush()
-        line = stdin.readline()
-        if not line:
+        raw = stdin.readline()
+        if not raw:
             break
-        for output in session.push(line.rstrip("\r\n")):
+        line = raw.rstrip("\r\n")
+        if interactive and _cut_by_terminal(line):
+            pending.clear()
+            stdout.write(LINE_TOO_LONG + "\n\n")
+            continue
+        if line.endswith(CONTINUATION):
+            pending.append(line.removesuffix(CONTINUATION))
+            continue
+        for output in session.push("\n".join([*pending, line])):
+            stdout.write(output + "\n\n")
+        pending.clear()
+    if pending and not session.closed:  # input ended inside a continued answer: still send it
+        for output in session.push("\n".join(pending)):
             stdout.write(output + "\n\n")
     stdout.flush()
+
+
+def _cut_by_terminal(line: str) -> bool:
+    """Whether a terminal line filled the line buffer (its end, if any, was dropped).
+
+    A character cut in two decodes as U+FFFD, which is 3 bytes, so the decoded line may measure
+    a byte or two more than the buffer held: at least the buffer's size means it was full.
+    """
+    return len(line.encode("utf-8", errors="replace")) >= TTY_LINE_BYTES

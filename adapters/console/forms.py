@@ -5,6 +5,10 @@ is shown in brackets and taken on an empty line; a required field is asked again
 `/cancel` leaves the form without sending it. When the last field is answered the values are
 ready for `events.FormSubmit`, in the shape a modal would send: text as typed, one choice as its
 value, several choices as values joined by commas.
+
+A form that comes back refused (some fields carry an `error`) asks only those fields again; the
+others are sent with their defaults, which hold what was typed: a modal keeps what was typed and
+shows the errors beside the fields, and the terminal must not make the person type it all again.
 """
 
 from __future__ import annotations
@@ -66,9 +70,14 @@ def _default_shown(field: FormField) -> str:
     return field.default
 
 
+def refused_fields(form: Form) -> tuple[FormField, ...]:
+    """The fields to ask: those refused last time if the form carries errors, else all."""
+    return tuple(f for f in form.fields if f.error) or form.fields
+
+
 def render_form_intro(form: Form) -> str:
     """Say which form this is and how to answer it."""
-    count = len(form.fields)
+    count = len(refused_fields(form))
     questions = "1 question" if count == 1 else f"{count} questions"
     return (
         f"{safe(form.title)} ({questions}; an empty line keeps the value in [brackets], "
@@ -98,24 +107,27 @@ class FormFill:
     """One form being filled in at the terminal: the answers so far and the field asked now."""
 
     def __init__(self, form: Form) -> None:
-        """Start at the first field with no answers."""
+        """Start at the first field to ask; fields not asked again keep their defaults."""
         self.form = form
-        self.values: dict[str, str] = {}
+        self.asked = refused_fields(form)
+        self.values: dict[str, str] = {
+            f.name: f.default for f in form.fields if f not in self.asked
+        }
         self.index = 0
 
     @property
     def field(self) -> FormField:
         """The field being asked now."""
-        return self.form.fields[self.index]
+        return self.asked[self.index]
 
     @property
     def done(self) -> bool:
-        """Whether every field has been answered."""
-        return self.index >= len(self.form.fields)
+        """Whether every field to ask has been answered."""
+        return self.index >= len(self.asked)
 
     def prompt(self) -> str:
         """The question for the current field."""
-        return render_field_prompt(self.field, self.index + 1, len(self.form.fields))
+        return render_field_prompt(self.field, self.index + 1, len(self.asked))
 
     def answer(self, line: str) -> FormStep:
         """Take one typed line as the answer to the current field."""
@@ -129,7 +141,7 @@ class FormFill:
         self.values[field.name] = value
         self.index += 1
         if self.done:
-            return Completed(dict(self.values))
+            return Completed({f.name: self.values[f.name] for f in self.form.fields})
         return NextField()
 
     def _read(self, field: FormField, typed: str) -> str | AskAgain:

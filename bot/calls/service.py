@@ -46,7 +46,7 @@ from bot.kernel.replies import (
     say,
     text,
 )
-from bot.kernel.text import clean_note, clean_text
+from bot.kernel.text import clean_note, clean_text, drop_bidi_controls, trim_invisible
 from bot.kernel.when import format_day
 from bot.moderation.decisions import proposed_practice, refuse_non_moderator
 
@@ -63,11 +63,28 @@ WANTED_MAX_CHARS = 1000
 # A call further out than this is almost certainly a typo in the year.
 LONGEST_CALL = timedelta(days=2 * 366)
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d %b %Y")
-USAGE = (
-    "To open a call: `call open <theme> | <what is wanted> | <closing date>`, for example "
-    "`call open Retail crime | Practices that cut shop theft | 2025-06-30`. "
-    "Also `call list` and `call show <number>`."
-)
+# How far ahead the example closing date lies: a plausible call length, never in the past.
+EXAMPLE_AHEAD = timedelta(days=60)
+FIELDS = ("theme", "wanted", "closes_on")
+
+
+def example_closing(today: date) -> date:
+    """A closing date to show in examples: in the future by the bot's clock, so it can be typed."""
+    return today + EXAMPLE_AHEAD
+
+
+def usage(today: date) -> str:
+    """How to open a call, with an example closing date that would be accepted today."""
+    return (
+        "To open a call: `call open <theme> | <what is wanted> | <closing date>`, for example "
+        f"`call open Retail crime | Practices that cut shop theft | "
+        f"{example_closing(today).isoformat()}`. Also `call list` and `call show <number>`."
+    )
+
+
+def _date_formats(today: date) -> str:
+    when = example_closing(today)
+    return f"{when.isoformat()}, {when:%d/%m/%Y} or {when.day} {when:%B %Y}"
 
 
 def read_closing_date(raw: str) -> date | None:
@@ -141,7 +158,7 @@ class Calls:
                     return self.open_form(actor)
                 parts = [part.strip() for part in argument.split("|")]
                 if len(parts) != 3:
-                    return self._guarded(actor, "call open", lambda: say(USAGE))
+                    return self._guarded(actor, "call open", lambda: say(self._usage()))
                 return self.open_call(
                     actor, {"theme": parts[0], "wanted": parts[1], "closes_on": parts[2]}
                 )
@@ -150,28 +167,16 @@ class Calls:
             case "show":
                 return self.show_call(actor, argument)
             case "":
-                return self._guarded(actor, "call", lambda: say(USAGE))
+                return self._guarded(actor, "call", lambda: say(self._usage()))
             case _:
                 return None
 
+    def _usage(self) -> str:
+        return usage(self._clock.now().date())
+
     def open_form(self, actor: Actor) -> Reply:
         """The form to open a call, for moderators."""
-        form = Form(
-            actions.encode(OpenCall()),
-            "Open a call for practice",
-            (
-                FormField("theme", "Theme", required=True, max_length=THEME_MAX_CHARS),
-                FormField(
-                    "wanted",
-                    "What is wanted",
-                    FieldKind.LONG_TEXT,
-                    required=True,
-                    max_length=WANTED_MAX_CHARS,
-                ),
-                FormField("closes_on", "Closing date (e.g. 2025-06-30)", required=True),
-            ),
-            submit_label="Open and announce",
-        )
+        form = _call_form(self._clock.now().date())
         return self._guarded(actor, "call open", lambda: Reply((form,)))
 
     def open_call(self, actor: Actor, values: Mapping[str, str]) -> Reply:
@@ -182,14 +187,8 @@ class Calls:
                 return refuse_non_moderator(actor, "call open")
             today = self._clock.now().date()
             draft = _read_call(values, today)
-            if isinstance(draft, list):
-                return Reply(
-                    (
-                        text("The call was not opened:"),
-                        *(text(f"• {problem}") for problem in draft),
-                        text(USAGE),
-                    )
-                )
+            if isinstance(draft, _Refused):
+                return _refusal(draft, today)
             now = self._clock.now()
             call = uow.calls.add(
                 CallForPractice(
@@ -326,7 +325,7 @@ class Calls:
             calls = uow.calls.list_for(actor.workspace)
             gathered = _gathered(uow, actor)
         if not calls:
-            return say("No calls for practice yet. " + USAGE)
+            return say("No calls for practice yet. " + self._usage())
         today = self._clock.now().date()
         lines: list[Block] = [text(bold(f"Calls for practice ({len(calls)})"))]
         for call in calls:
@@ -376,35 +375,106 @@ class Calls:
         return build()
 
 
-def _read_call(values: Mapping[str, str], today: date) -> _CallDraft | list[str]:
+@dataclass(frozen=True)
+class _Refused:
+    """A call that could not be opened: the problem per field, and what was typed, cleaned."""
+
+    problems: dict[str, str]
+    typed: dict[str, str]
+
+
+def _call_form(today: date, refused: _Refused | None = None) -> Form:
+    """The form to open a call; after a refusal, what was typed is kept and the problems shown.
+
+    Carrying the typed values as defaults and each problem on its field lets every adapter ask
+    again only what was refused (the terminal asks just those fields, Slack shows the errors
+    beside them) instead of losing the answers given.
+    """
+    typed = refused.typed if refused else {}
+    problems = refused.problems if refused else {}
+    example = example_closing(today).isoformat()
+    return Form(
+        actions.encode(OpenCall()),
+        "Open a call for practice",
+        (
+            FormField(
+                "theme",
+                "Theme",
+                required=True,
+                max_length=THEME_MAX_CHARS,
+                default=typed.get("theme", "")[:THEME_MAX_CHARS],
+                error=problems.get("theme", ""),
+            ),
+            FormField(
+                "wanted",
+                "What is wanted",
+                FieldKind.LONG_TEXT,
+                required=True,
+                max_length=WANTED_MAX_CHARS,
+                default=typed.get("wanted", "")[:WANTED_MAX_CHARS],
+                error=problems.get("wanted", ""),
+            ),
+            FormField(
+                "closes_on",
+                f"Closing date (e.g. {example})",
+                required=True,
+                max_length=40,
+                default=typed.get("closes_on", "")[:40],
+                error=problems.get("closes_on", ""),
+            ),
+        ),
+        submit_label="Open and announce",
+    )
+
+
+def _refusal(refused: _Refused, today: date) -> Reply:
+    """Why the call was not opened, and the form again with what was typed still in it."""
+    return Reply(
+        (
+            text("The call was not opened:"),
+            *(text(f"• {refused.problems[name]}") for name in FIELDS if name in refused.problems),
+            text("Nothing you typed is lost; correct what was refused."),
+            _call_form(today, refused),
+        )
+    )
+
+
+def _visible(cleaned: str) -> str:
+    """Text without bidi controls or invisible ends: a theme of zero-width spaces is no theme."""
+    return trim_invisible(drop_bidi_controls(cleaned))
+
+
+def _read_call(values: Mapping[str, str], today: date) -> _CallDraft | _Refused:
     """Check a call's theme, wanted text and closing date; the problems, if any."""
-    problems: list[str] = []
-    theme = clean_text(values.get("theme", ""))
-    wanted = clean_note(values.get("wanted", ""))
+    problems: dict[str, str] = {}
+    theme = _visible(clean_text(values.get("theme", "")))
+    wanted = _visible(clean_note(values.get("wanted", "")))
     raw_date = clean_text(values.get("closes_on", ""))
     if not theme:
-        problems.append("Give the call a theme.")
+        problems["theme"] = "Give the call a theme."
     elif len(theme) > THEME_MAX_CHARS:
-        problems.append(f"The theme is {len(theme):,} characters; keep it to {THEME_MAX_CHARS}.")
+        problems["theme"] = f"The theme is {len(theme):,} characters; keep it to {THEME_MAX_CHARS}."
     if not wanted:
-        problems.append("Say what is wanted.")
+        problems["wanted"] = "Say what is wanted."
     elif len(wanted) > WANTED_MAX_CHARS:
-        problems.append(
+        problems["wanted"] = (
             f"What is wanted is {len(wanted):,} characters; keep it to {WANTED_MAX_CHARS:,}."
         )
     closes_on = read_closing_date(raw_date) if len(raw_date) <= 40 else None
     if closes_on is None:
-        problems.append(
-            "Give the closing date as 2025-06-30, 30/06/2025 or 30 June 2025."
+        problems["closes_on"] = (
+            f"Give the closing date as {_date_formats(today)}."
             if raw_date
             else "Give a closing date."
         )
     elif closes_on < today:
-        problems.append(f"The closing date {format_day(closes_on)} has already passed.")
+        problems["closes_on"] = f"The closing date {format_day(closes_on)} has already passed."
     elif closes_on > today + LONGEST_CALL:
-        problems.append(f"The closing date {format_day(closes_on)} is more than two years away.")
+        problems["closes_on"] = (
+            f"The closing date {format_day(closes_on)} is more than two years away."
+        )
     if problems or closes_on is None:
-        return problems
+        return _Refused(problems, {"theme": theme, "wanted": wanted, "closes_on": raw_date})
     return _CallDraft(theme, wanted, closes_on)
 
 

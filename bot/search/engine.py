@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from itertools import chain, islice, pairwise, repeat
 
 from bot.kernel.domain import Effectiveness, Focus, Practice, format_ref
+from bot.kernel.text import blank_invisible
 from bot.search.concepts import Concept, ConceptBuilder
 from bot.search.glossary import Glossary
 from bot.search.index import WEIGHT_UNIT, PracticeIndex
 from bot.search.model import FilterCounts, Hit, SearchFilters, SearchResult
-from bot.search.query import MAX_QUERY_CHARS, blank_invisible, parse_query, strip_chat_markup
+from bot.search.query import MAX_QUERY_CHARS, parse_query, strip_chat_markup
 
 MAX_LIMIT = 50
 POSTINGS_CAP = 2000

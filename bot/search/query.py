@@ -8,13 +8,13 @@ and anything that does not clearly look like a filter ("12:30", a web address) s
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo
+from bot.kernel.text import blank_invisible
 from bot.search.model import ParsedQuery, SearchFilters
 from bot.search.tokenise import fold
 
@@ -129,15 +129,6 @@ def strip_chat_markup(text: str) -> str:
     """
     text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
     return " ".join(_MENTION.sub(" ", text).split())
-
-
-def blank_invisible(text: str) -> str:
-    """Replace control, format and unassigned characters with spaces (RTL marks, NULs, ZWJ).
-
-    Stricter than `bot.kernel.text.clean_text`, which keeps format characters: in a query they only
-    split or hide words.
-    """
-    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
 
 
 def normalise_value(value: str) -> str:

@@ -4,6 +4,12 @@ A move is one of the sharing actions of `bot.kernel.actions` (a button, or a typ
 the same action), an `Answer` typed to the question, or `KeepAnswer`: `keep`, `next` or an empty
 line keep the current answer and move on (after `back`, typing `next` must not become the answer).
 
+A dialogue word typed alone never silently becomes an answer, at any question: `submit`, `send`
+and `edit <field>` act as at the review (submitting says what is still missing; an edit goes to
+that field, then to what is missing, then to the review), and `done` at a question without
+choices asks what was meant (`CommandWord`). To answer with the word itself (a one-word title
+"Submit"), type it in quotes: `"submit"` (straight or curly quotes) is the answer `submit`.
+
 Multi-choice questions: a typed answer moves on whether it names one value or several
 (`prevention` and `prevention; diversion` alike); the buttons tick and untick (their labels
 show a box), and *Done* moves on.
@@ -15,6 +21,7 @@ is built from the outcome by `bot.sharing.render`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -88,6 +95,18 @@ class KeepAnswer:
     """`keep`, `next` or an empty line: keep the current answer and go on."""
 
 
+@dataclass(frozen=True)
+class CommandWord:
+    """A dialogue word typed alone at a question: `move` is what it does here, if anything.
+
+    Carried apart from the move so the person is told the word was read as a command, and how
+    to give it as an answer instead; with no `move` the word means nothing here, so only that.
+    """
+
+    word: str
+    move: Move | None = None
+
+
 # The sharing actions the dialogue consumes, whether a button carried them or `read_move` read
 # them from typed text; `EditAnswer.field` may be a loose name when typed (`edit email`).
 Move = (
@@ -101,6 +120,7 @@ Move = (
     | ShareHelp
     | EditAnswer
     | SubmitShare
+    | CommandWord
 )
 
 
@@ -132,6 +152,11 @@ _COMMANDS: dict[str, Move] = {
 _KEEP = frozenset({"keep", "next", "keep it", ""})
 _YES = frozenset({"yes", "y", "discard", "yes, discard"})
 _NO = frozenset({"no", "n", "keep", "keep going", "no, keep going"})
+_SUBMIT = frozenset({"submit", "send"})
+# Words that are commands at some step only; typed alone elsewhere they are asked about.
+_ELSEWHERE = frozenset({"done", "edit"})
+# Quotes around a whole message that make a dialogue word an answer: "submit", “submit”.
+_QUOTED = re.compile(r"""\s*(?:"(.*)"|“(.*)”|'(.*)'|‘(.*)’)\s*""", re.DOTALL)
 
 
 def read_move(draft: Draft, raw: str) -> Move:
@@ -141,6 +166,9 @@ def read_move(draft: Draft, raw: str) -> Move:
     with one ("back in 2019 we…") is still an answer; `submit` and `edit` are read at the review.
     """
     words = " ".join(raw.split()).casefold() if len(raw) <= 200 else ""
+    quoted = _quoted_word(raw) if len(raw) <= 200 else None
+    if quoted is not None:
+        return Answer(quoted)
     if draft.step == CONFIRM_CANCEL:
         if words in _YES:
             return CancelShare(confirmed=True)
@@ -154,11 +182,55 @@ def read_move(draft: Draft, raw: str) -> Move:
     if question is not None and question.kind is Kind.MULTI_CHOICE and words == "done":
         return FinishChoices()
     if draft.step == REVIEW:
-        if words in ("submit", "send"):
+        if words in _SUBMIT:
             return SubmitShare()
         if words == "edit" or words.startswith("edit "):
             return EditAnswer(words.removeprefix("edit").strip())
+    elif question is not None:
+        return _word_at_question(words) or Answer(raw)
     return Answer(raw)
+
+
+def _word_at_question(words: str) -> CommandWord | None:
+    """A command word typed alone at a question, read as the command (or asked about)."""
+    if words in _SUBMIT:
+        return CommandWord(words, SubmitShare())
+    name = words.removeprefix("edit ").strip() if words.startswith("edit ") else ""
+    if name and find_field(name) is not None:
+        return CommandWord(words, EditAnswer(name))
+    if words in _ELSEWHERE:
+        return CommandWord(words)
+    return None
+
+
+def _is_dialogue_word(words: str) -> bool:
+    """Whether these words, typed alone, are read as a dialogue command at some step."""
+    return (
+        words in _COMMANDS
+        or (words in _KEEP and bool(words))
+        or words in _SUBMIT
+        or words in _ELSEWHERE
+        or words in _YES
+        or words in _NO
+        or (words.startswith("edit ") and find_field(words.removeprefix("edit ")) is not None)
+    )
+
+
+def _quoted_word(raw: str) -> str | None:
+    """The dialogue word inside quotes typed around a whole message, to be taken as an answer.
+
+    Other quoted answers ("Operation Sceptre" with its quotes) are kept as typed.
+    """
+    match = _QUOTED.fullmatch(raw)
+    if match is None:
+        return None
+    inner = next(group for group in match.groups() if group is not None)
+    words = " ".join(inner.split()).casefold()
+    return inner.strip() if _is_dialogue_word(words) else None
+
+
+def _quote_hint(word: str) -> str:
+    return f'To give “{word}” as your answer, type it in quotes: "{word}".'
 
 
 def advance(draft: Draft, move: Move) -> Outcome:
@@ -188,6 +260,18 @@ def advance(draft: Draft, move: Move) -> Outcome:
             return _keep(draft)
         case Answer(text=raw):
             return _answer(draft, raw)
+        case CommandWord():
+            return _command_word(draft, move)
+
+
+def _command_word(draft: Draft, typed: CommandWord) -> Outcome:
+    """Act on a dialogue word typed at a question, saying so and how to answer it instead."""
+    if typed.move is None:
+        said = f"“{typed.word}” is a dialogue word, so I didn't take it as your answer."
+        return Outcome(draft, (f"{said} {_quote_hint(typed.word)}",))
+    outcome = advance(draft, typed.move)
+    said = f"I read “{typed.word}” as the command. {_quote_hint(typed.word)}"
+    return replace(outcome, notices=(said, *outcome.notices))
 
 
 def _confirming(draft: Draft, move: Move) -> Outcome:

@@ -221,7 +221,10 @@ def help_blocks() -> list[Block]:
         text(
             "To search meanwhile, start with a slash: ",
             bold("/practice knife crime"),
-            ". Everything else you type answers the question.",
+            ". Everything else you type answers the question; to answer with one of these "
+            "words itself, type it in quotes (",
+            bold('"submit"'),
+            ").",
         ),
     ]
 

@@ -5,6 +5,10 @@ Each reader takes the raw text and returns the JSON value kept in `Submission.an
 as `@everyone` are kept as text: renderers escape them for their platform. Lengths are counted
 as Slack's and Discord's clients count a text box (`length`: UTF-16 code units), so an answer the
 dialogue takes always fits the same field of a modal, emoji included.
+
+Every reader first refuses control characters, drops bidi controls and refuses an answer that
+shows nothing (`bot.kernel.text`: only zero-width or other invisible characters is blank, with a
+reason that says so), so no required field can be filled with an invisible answer.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from bot.kernel.text import has_controls
+from bot.kernel.text import (
+    drop_bidi_controls,
+    has_controls,
+    is_blank,
+    is_invisible,
+    trim_invisible,
+)
 
 MAX_LIST_ITEMS = 10
 MAX_LIST_ITEM_CHARS = 100
@@ -66,6 +76,28 @@ CONTROL_REASON = (
 )
 
 
+EMPTY_REASON = "That answer is empty."
+INVISIBLE_REASON = (
+    "That answer is made only of invisible characters (such as zero-width spaces), so it "
+    "shows nothing. Please type the answer in words."
+)
+
+
+def _prepared(raw: str) -> str | Invalid:
+    """The raw answer without bidi controls, or why it cannot be read at all."""
+    if has_controls(raw):
+        return Invalid(CONTROL_REASON)
+    text = drop_bidi_controls(raw)
+    if is_blank(text):
+        return _empty(raw)
+    return text
+
+
+def _empty(raw: str) -> Invalid:
+    """Why nothing could be read: nothing was typed, or only characters that show nothing."""
+    return Invalid(INVISIBLE_REASON if any(is_invisible(ch) for ch in raw) else EMPTY_REASON)
+
+
 def length(value: str) -> int:
     """Length as chat clients count it: UTF-16 code units (an emoji beyond the BMP counts 2)."""
     return len(value.encode("utf-16-le")) // 2
@@ -79,12 +111,11 @@ def _too_long(size: int, limit: int) -> Invalid:
 
 
 def read_line(raw: str, max_length: int) -> str | Invalid:
-    """One line of text: white space collapsed, not empty, no control characters, not too long."""
-    if has_controls(raw):
-        return Invalid(CONTROL_REASON)
-    value = " ".join(raw.split())
-    if not value:
-        return Invalid("That answer is empty.")
+    """One line of text: white space collapsed, not blank, no control characters, not too long."""
+    text = _prepared(raw)
+    if isinstance(text, Invalid):
+        return text
+    value = trim_invisible(" ".join(text.split()))
     if length(value) > max_length:
         return _too_long(length(value), max_length)
     return value
@@ -92,26 +123,28 @@ def read_line(raw: str, max_length: int) -> str | Invalid:
 
 def read_long_text(raw: str, max_length: int) -> str | Invalid:
     """Several lines of text: paragraphs kept, trailing spaces and extra blank lines removed."""
-    if has_controls(raw):
-        return Invalid(CONTROL_REASON)
-    lines = [" ".join(line.split()) for line in raw.replace("\r\n", "\n").split("\n")]
+    text = _prepared(raw)
+    if isinstance(text, Invalid):
+        return text
+    lines = [
+        trim_invisible(" ".join(line.split())) for line in text.replace("\r\n", "\n").split("\n")
+    ]
     value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    if not value:
-        return Invalid("That answer is empty.")
     if length(value) > max_length:
         return _too_long(length(value), max_length)
     return value
 
 
 def read_list(raw: str, max_length: int) -> list[str] | Invalid:
-    """Several short items separated by commas, semicolons or lines (duplicates dropped)."""
-    if has_controls(raw):
-        return Invalid(CONTROL_REASON)
-    if length(raw) > max_length:
-        return _too_long(length(raw), max_length)
+    """Several short items separated by commas, semicolons or lines (blank and repeats dropped)."""
+    text = _prepared(raw)
+    if isinstance(text, Invalid):
+        return text
+    if length(text) > max_length:
+        return _too_long(length(text), max_length)
     items: list[str] = []
-    for part in _LIST_SEPARATOR.split(raw):
-        item = " ".join(part.split())
+    for part in _LIST_SEPARATOR.split(text):
+        item = trim_invisible(" ".join(part.split()))
         if not item or item.casefold() in (i.casefold() for i in items):
             continue
         if len(item) > MAX_LIST_ITEM_CHARS:
@@ -121,7 +154,7 @@ def read_list(raw: str, max_length: int) -> list[str] | Invalid:
             )
         items.append(item)
     if not items:
-        return Invalid("That answer is empty.")
+        return _empty(raw)
     if len(items) > MAX_LIST_ITEMS:
         return Invalid(f"That is {len(items)} items; please give at most {MAX_LIST_ITEMS}.")
     return items
@@ -132,7 +165,8 @@ def read_email(raw: str, max_length: int = MAX_EMAIL_CHARS) -> str | Invalid:
     value = read_line(raw, max(max_length, len(raw.strip()) + 1))
     if isinstance(value, Invalid):
         return value
-    if len(value) > max_length or not _EMAIL.fullmatch(value):
+    hidden = any(is_invisible(ch) for ch in value)  # a zero-width space breaks the address
+    if len(value) > max_length or hidden or not _EMAIL.fullmatch(value):
         return Invalid(
             "That doesn't look like an email address. "
             "Please give one such as name@force.police.uk.",
@@ -143,18 +177,21 @@ def read_email(raw: str, max_length: int = MAX_EMAIL_CHARS) -> str | Invalid:
 
 def read_links(raw: str, max_length: int) -> list[str] | Invalid:
     """Web addresses starting with http:// or https://, separated by spaces, commas, semicolons."""
-    if has_controls(raw):
-        return Invalid(CONTROL_REASON)
-    if length(raw) > max_length:
-        return _too_long(length(raw), max_length)
+    text = _prepared(raw)
+    if isinstance(text, Invalid):
+        return text
+    if length(text) > max_length:
+        return _too_long(length(text), max_length)
     links: list[str] = []
-    for part in re.split(r"[\s,;]+", raw):
+    for found in re.split(r"[\s,;]+", text):
+        part = trim_invisible(found)
         if not part or part in links:
             continue
         if len(part) > MAX_LINK_CHARS:
             return Invalid(f"A link can be at most {MAX_LINK_CHARS} characters long.")
         parts = urlsplit(part)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        hidden = any(is_invisible(ch) for ch in part)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or hidden:
             return Invalid(
                 "Links must be web addresses starting with http:// or https://, such as "
                 "https://www.college.police.uk. Separate several with spaces or commas.",
@@ -162,7 +199,7 @@ def read_links(raw: str, max_length: int) -> list[str] | Invalid:
             )
         links.append(part)
     if not links:
-        return Invalid("That answer is empty.")
+        return _empty(raw)
     if len(links) > MAX_LINKS:
         return Invalid(f"That is {len(links)} links; please give at most {MAX_LINKS}.")
     return links

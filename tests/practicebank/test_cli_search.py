@@ -144,7 +144,7 @@ def test_search_with_no_match_as_json_is_an_empty_list(cli: Cli) -> None:
     assert json.loads(run.out) == []
 
 
-@pytest.mark.parametrize("query", [[], [""], ["   "]])
+@pytest.mark.parametrize("query", [[], [""], ["   "], ["\u200b"], ["\u2060", "\ufeff"]])
 def test_search_without_words_or_filters_is_a_usage_error(cli: Cli, query: list[str]) -> None:
     """An empty query exits 2 with an example."""
     run = cli("search", *query)

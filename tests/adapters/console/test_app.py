@@ -6,7 +6,14 @@ import io
 
 import pytest
 
-from adapters.console.app import GREETING, ConsoleSession, console_place, run_console
+from adapters.console.app import (
+    CONTINUATION_PROMPT,
+    GREETING,
+    LINE_TOO_LONG,
+    ConsoleSession,
+    console_place,
+    run_console,
+)
 from adapters.console.render import ShownButton
 from bot.core import PracticeBank
 from bot.kernel.events import Actor
@@ -274,3 +281,49 @@ def test_run_console_survives_bytes_that_are_not_utf8(bank):
     out = stdout.getvalue()
     assert out.startswith(f"{GREETING}\n{PB046_FULL}\n\n")
     assert "“�� knife”" in out
+
+
+def _draft_answers(uow_factory) -> dict:
+    with uow_factory() as uow:
+        (draft,) = uow.submissions.open_for(ADA.key)
+    return dict(draft.answers)
+
+
+def test_a_terminal_line_cut_at_the_buffer_is_refused_not_stored(bank, uow_factory):
+    """A 4,095-byte tty line ending in a cut character (U+FFFD) is refused with how to go on."""
+    cut = "x" * 4094 + "\ufffd"  # what a terminal delivers of a longer paste ending in "é…"
+    stdin = _Terminal(f"share\nStreet Triage\n{cut}\nNurses attend crisis calls.\n")
+    stdout = io.StringIO()
+    run_console(bank, stdin, stdout, actor=ADA)
+    assert f"> {LINE_TOO_LONG}\n\n> " in stdout.getvalue()
+    answers = _draft_answers(uow_factory)
+    assert answers["summary"] == "Nurses attend crisis calls."
+    assert not any("\ufffd" in str(value) for value in answers.values())
+
+
+def test_a_long_line_piped_in_is_not_taken_as_cut(bank, uow_factory):
+    """Piped input has no terminal buffer: a 5,000-character line reaches the dialogue."""
+    stdin = io.StringIO("share\nStreet Triage\nS.\n" + "a" * 5000 + "\n")
+    stdout = io.StringIO()
+    run_console(bank, stdin, stdout, actor=ADA)
+    assert LINE_TOO_LONG not in stdout.getvalue()
+    assert "That is 5,000 characters long; this answer can be at most 3,000." in " ".join(
+        stdout.getvalue().split()
+    )
+
+
+def test_lines_ending_in_a_backslash_are_joined_into_one_answer(bank, uow_factory):
+    """A long answer typed as continued lines is one answer, its lines kept."""
+    stdin = _Terminal("share\nStreet \\\nTriage\nS.\nFirst part,\\\nsecond part.\\\n\\\nMore.\n")
+    stdout = io.StringIO()
+    run_console(bank, stdin, stdout, actor=ADA)
+    assert f"> {CONTINUATION_PROMPT}" in stdout.getvalue()  # a continued line is prompted
+    answers = _draft_answers(uow_factory)
+    assert answers["title"] == "Street Triage"
+    assert answers["aim"] == "First part,\nsecond part.\n\nMore."
+
+
+def test_input_ending_inside_a_continued_answer_still_sends_it(bank, uow_factory):
+    """End of input after a trailing backslash sends what was typed rather than losing it."""
+    run_console(bank, io.StringIO("share\nStreet \\\nTriage\\\n"), io.StringIO(), actor=ADA)
+    assert _draft_answers(uow_factory)["title"] == "Street Triage"

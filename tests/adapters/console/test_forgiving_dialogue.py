@@ -98,3 +98,54 @@ def test_a_restarted_terminal_offers_the_draft_and_searches_the_first_line(uow_f
 def test_a_terminal_started_without_a_draft_offers_nothing(session):
     """With no draft in progress, starting the terminal prints nothing beyond the greeting."""
     assert session.arrive() == []
+
+
+def test_submit_typed_at_the_title_question_is_not_stored_as_the_title(session):
+    """`submit` at the first question says what is missing; the title stays unanswered."""
+    session.push("share")
+    (said,) = session.push("submit")
+    assert " ".join(said.split()).startswith(
+        "I read “submit” as the command. To give “submit” as your answer, type it in quotes: "
+        '"submit". Before submitting, I still need: title, summary,'
+    )
+    assert "What is the practice called?" in said
+    assert "Current answer" not in said
+
+
+def test_a_quoted_word_is_taken_as_a_one_word_title_at_the_terminal(session):
+    """`"Submit"` in quotes is the title Submit, and the summary is asked next."""
+    session.push("share")
+    (asked,) = session.push('"Submit"')
+    assert asked.startswith("Sum it up in a sentence or two")
+    session.push("back")
+    assert "Current answer: Submit\n" in session.transcript[-1]
+
+
+def test_a_number_with_no_button_in_a_draft_says_how_to_answer(session):
+    """`6` at the title question (three buttons) points to the question, not to a search."""
+    session.push("share")
+    assert session.push("6") == [
+        "There is no button 6: pick 1–3, or type your answer to the question above."
+    ]
+    session.push("/practice knife crime")
+    (said,) = session.push("99")
+    assert said.endswith("or type a search.")
+
+
+def test_a_year_typed_at_a_date_question_reaches_the_question(session):
+    """`2024` at the start date is read by the dialogue (and refused as no month), not pressed."""
+    session.push("share")
+    session.push("edit start date")
+    (said,) = session.push("2024")
+    assert said.startswith("I can't read that as a date.")
+
+
+def test_a_zero_width_title_is_refused_at_the_terminal(session):
+    """A title of zero-width spaces is refused with the reason; the title is asked again."""
+    session.push("share")
+    (said,) = session.push("\u200b\u2060\ufeff")
+    assert " ".join(said.split()).startswith(
+        "That answer is made only of invisible characters (such as zero-width spaces), so it "
+        "shows nothing. Please type the answer in words. Title takes a short title"
+    )
+    assert "What is the practice called?" in said

@@ -81,3 +81,23 @@ def test_number_past_a_single_button_names_the_one_button():
     assert on_line("99", ACTOR, PLACE, BUTTONS[:1]) == LocalAnswer(
         "There is no button 99. There is only one button: type 1, or type a search."
     )
+
+
+def test_number_without_a_button_in_a_dialogue_says_to_answer_the_question():
+    """Inside the sharing dialogue the hint is to answer the question, not to search."""
+    assert on_line("6", ACTOR, PLACE, BUTTONS, in_dialogue=True) == LocalAnswer(
+        "There is no button 6: pick 1–3, or type your answer to the question above."
+    )
+    assert on_line("6", ACTOR, PLACE, BUTTONS[:1], in_dialogue=True) == LocalAnswer(
+        "There is no button 6. There is only one button: type 1, or type your answer to the "
+        "question above."
+    )
+    assert on_line("6", ACTOR, PLACE, (), in_dialogue=True) == LocalAnswer(
+        "There is no button 6 to press: type your answer to the question above."
+    )
+
+
+@pytest.mark.parametrize("line", ["2024", "150", "[2024]"])
+def test_a_long_number_in_a_dialogue_is_an_answer_not_a_press(line):
+    """A number no button could carry (a year, a cost) goes to the question as typed."""
+    assert on_line(line, ACTOR, PLACE, BUTTONS, in_dialogue=True) == Text(ACTOR, PLACE, line)

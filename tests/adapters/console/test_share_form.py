@@ -66,14 +66,17 @@ def test_share_form_again_shows_the_draft_answers_as_defaults(session):
 
 
 def test_refused_form_prints_the_reason_and_asks_again_with_the_cleaned_value(session):
-    """A title with terminal escapes is refused; the form comes back with it cleaned as default."""
+    """A title with terminal escapes is refused; only the title is asked again, cleaned."""
     for line in ("share form", "bell\x07 and \x1b[2J escape", "S", "A", "D"):
         session.push(line)
     assert session.push("L") == [
         "Please check these answers: nothing you typed is lost.\n"
         "Title: That answer contains control characters (such as terminal escapes), which I "
         "can't\nstore. Please type it again as plain text.",
-        FORM_TITLE,
-        "(1/5) Title (required) [bell and [2J escape]:",
+        FORM_TITLE.replace("5 questions", "1 question"),
+        "(1/1) Title (required) [bell and [2J escape]:",
     ]
-    assert session.push("") == ["(2/5) Summary (required) [S]:"]
+    (saved,) = session.push("")
+    assert saved.startswith("Thanks, those answers are saved in your draft.")
+    session.push("edit learning")
+    assert "Current answer: L\n" in session.transcript[-1]

@@ -86,7 +86,7 @@ def test_call_open_alone_offers_the_form_and_the_form_opens_it(world):
         ("call open Theft |  | 2025-03-31", "• Say what is wanted."),
         (
             "call open Theft | x | tomorrow",
-            "• Give the closing date as 2025-06-30, 30/06/2025 or 30 June 2025.",
+            "• Give the closing date as 2025-04-30, 30/04/2025 or 30 April 2025.",
         ),
         ("call open Theft | x | 2025-02-28", "• The closing date 28 Feb 2025 has already passed."),
         (
@@ -108,6 +108,53 @@ def test_bad_calls_are_refused_with_a_reason(world, line, problem):
     reply = say(world, MOIRA, line)
     assert any(line.startswith(problem) for line in reply.plain.splitlines()), reply.plain
     assert calls(world) == []
+
+
+def test_a_refused_date_comes_back_in_the_form_with_the_other_answers_kept(world):
+    """A past closing date refuses only that field: theme and wanted return as the defaults."""
+    reply = say(world, MOIRA, "call open Retail crime | Cut shop theft | 2025-02-28")
+    form = form_of(reply)
+    assert [(f.name, f.default, f.error) for f in form.fields] == [
+        ("theme", "Retail crime", ""),
+        ("wanted", "Cut shop theft", ""),
+        ("closes_on", "2025-02-28", "The closing date 28 Feb 2025 has already passed."),
+    ]
+    assert calls(world) == []
+
+
+def test_a_refused_form_keeps_every_answer_typed_in_it(world):
+    """A form sent back with an unreadable date keeps its theme and wanted text."""
+    values = {"theme": "Fraud", "wanted": "Work with\nbanks", "closes_on": "soon"}
+    form = form_of(send_form(world, MOIRA, "call:open", values))
+    assert {f.name: f.default for f in form.fields} == values
+    assert [f.name for f in form.fields if f.error] == ["closes_on"]
+
+
+def test_the_example_closing_date_is_in_the_future_by_the_bots_clock(world):
+    """The usage, the form and the date hint give an example date after today, however late."""
+    world.clock.at += timedelta(days=700)  # 30 Jan 2027
+    usage = say(world, MOIRA, "call").plain
+    assert "| 2027-03-31`" in usage
+    form = form_of(say(world, MOIRA, "call open"))
+    assert form.fields[2].label == "Closing date (e.g. 2027-03-31)"
+    refused = say(world, MOIRA, "call open Theft | x | whenever").plain
+    assert "• Give the closing date as 2027-03-31, 31/03/2027 or 31 March 2027." in refused
+    opened = say(world, MOIRA, "call open Theft | x | 2027-03-31").plain
+    assert opened.startswith("Call 1 is open")
+
+
+def test_a_theme_or_wanted_text_of_zero_width_spaces_is_refused(world):
+    """Invisible characters alone are no theme and no description of what is wanted."""
+    reply = say(world, MOIRA, "call open \u200b\u2060 | \ufeff | 2025-03-31").plain
+    assert "• Give the call a theme.\n• Say what is wanted." in reply
+    assert calls(world) == []
+
+
+def test_bidi_controls_are_dropped_from_a_call(world):
+    """An override in the theme or wanted text is not stored; the words are."""
+    say(world, MOIRA, "call open Retail\u202e crime | \u2066Shop\u2069 theft | 2025-03-31")
+    [call] = calls(world)
+    assert (call.theme, call.wanted) == ("Retail crime", "Shop theft")
 
 
 def test_hostile_call_text_is_kept_verbatim(world):

@@ -66,7 +66,8 @@ def at(step: str, **answers) -> Draft:
         ("cancel", CancelShare()),
         ("help", ShareHelp()),
         ("back in 2019 we started", Answer("back in 2019 we started")),
-        ("submit", Answer("submit")),
+        ("submit again later", Answer("submit again later")),
+        ("edit the leaflet", Answer("edit the leaflet")),
     ],
 )
 def test_commands_are_whole_messages(raw, move):
@@ -78,6 +79,64 @@ def test_submit_and_edit_are_read_at_the_review():
     """At the review, `submit` and `edit <field>` are commands."""
     assert read_move(Draft(step=REVIEW), "Submit") == SubmitShare()
     assert read_move(Draft(step=REVIEW), "edit contact email") == EditAnswer("contact email")
+
+
+@pytest.mark.parametrize("raw", ["submit", " Submit ", "SEND"])
+def test_submit_typed_at_a_question_is_the_command_not_the_answer(raw):
+    """`submit` alone at a free-text question submits (or says what is missing), never answers."""
+    move = read_move(Draft(step="title"), raw)
+    outcome = advance(Draft(step="title"), move)
+    assert "title" not in outcome.draft.answers
+    assert outcome.notices[0].startswith("I read “")
+    assert outcome.notices[1].startswith("Before submitting, I still need: title, summary")
+
+
+def test_submit_at_an_optional_question_of_a_complete_draft_submits():
+    """With every required answer given, `submit` at a later question sends the draft."""
+    draft = Draft(step="region", answers=COMPLETE)
+    outcome = advance(draft, read_move(draft, "submit"))
+    assert outcome.effect is Effect.SUBMIT
+    assert "region" not in outcome.draft.answers
+
+
+def test_edit_a_field_typed_at_a_question_opens_that_field():
+    """`edit title` at the summary question reopens the title instead of becoming the summary."""
+    draft = Draft(step="summary", answers={"title": "Old"}, history=("title",))
+    outcome = advance(draft, read_move(draft, "edit title"))
+    assert (outcome.draft.step, outcome.draft.editing) == ("title", True)
+    assert outcome.draft.answers == {"title": "Old"}
+    assert 'type it in quotes: "edit title"' in outcome.notices[0]
+
+
+@pytest.mark.parametrize("raw", ["done", "edit", "Done"])
+def test_a_word_meaning_nothing_here_is_asked_about_not_stored(raw):
+    """`done` at a question without choices, or `edit` alone, is neither stored nor acted on."""
+    draft = Draft(step="title")
+    outcome = advance(draft, read_move(draft, raw))
+    assert outcome.draft == draft
+    assert outcome.notices == (
+        f"“{raw.casefold()}” is a dialogue word, so I didn't take it as your answer. "
+        f'To give “{raw.casefold()}” as your answer, type it in quotes: "{raw.casefold()}".',
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ('"submit"', "submit"),
+        ("“Submit”", "Submit"),
+        ("'back'", "back"),
+        ('"edit title"', "edit title"),
+        ('"Operation Sceptre"', '"Operation Sceptre"'),
+        ('"', '"'),
+    ],
+)
+def test_a_quoted_dialogue_word_is_the_answer(raw, title):
+    """Quotes make a dialogue word a literal answer; other quoted answers keep their quotes."""
+    draft = Draft(step="title")
+    outcome = advance(draft, read_move(draft, raw))
+    assert outcome.draft.answers == {"title": title}
+    assert outcome.draft.step == "summary"
 
 
 def test_yes_and_no_answer_the_cancel_confirmation():
