@@ -40,7 +40,7 @@ from itertools import accumulate, compress
 from typing import Literal, NamedTuple
 
 from bot.kernel.domain import Effectiveness, Focus, LinkedTo, Practice, Visibility
-from bot.search.memory import release_free_memory, return_large_allocations
+from bot.search.memory import release_free_memory
 from bot.search.tokenise import STOPWORDS, index_terms, stem, surface_counts, word_terms, words
 
 # (field weight, length normalisation b, reference length in terms). The title says what the
@@ -347,7 +347,6 @@ class PracticeIndex:
     """
 
     def __init__(self, practices: Iterable[Practice] = ()) -> None:
-        return_large_allocations()  # a query's big sets are returned when freed (see memory)
         self._format = _FORMAT
         self._blobs: list[bytes | None] = []  # doc -> `_pack`ed practice, None once removed
         self.order_keys: list[tuple[str, int, str]] = []

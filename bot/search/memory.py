@@ -7,21 +7,18 @@ realistic practices that was a quarter of the worker (109 of 416 MB, measured), 
 towards its peak as the build went. `malloc_trim(0)` returns every whole free page, so the
 build calls `release_free_memory` every few thousand practices and once it is done.
 
-Queries at that size make sets of tens of thousands of doc ids, megabytes each, and free them.
-glibc maps an allocation that large on its own and unmaps it when freed, until the first such
-free: then it raises its threshold to that size, and from there on they come from the heap and
-stay resident after the query (18 MB more after 300 queries at 100,000 practices, measured).
-`return_large_allocations` fixes the threshold at its default so they keep being returned.
-Where the C library is not glibc (musl, macOS) both do nothing.
+Where the C library is not glibc (musl, macOS) this does nothing.
+
+Not done: fixing glibc's mmap threshold (`mallopt`) so that a query's big sets, freed, are
+always unmapped. It kept 18 MB less resident after 300 queries at 100,000 practices but doubled
+a query's CPU time (mapping and zeroing pages for every set), so a query's sets are instead
+narrowed in place rather than copied (`PracticeSearch._search`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
-_MMAP_THRESHOLD = 128 * 1024  # glibc's default, fixed rather than raised as it goes
 
 
 @cache
@@ -41,11 +38,3 @@ def release_free_memory() -> None:
     trim = _glibc("malloc_trim")
     if trim is not None:
         trim(0)
-
-
-@cache
-def return_large_allocations() -> None:
-    """Keep large allocations mapped on their own, so freeing one returns it (once a process)."""
-    mallopt = _glibc("mallopt")
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
