@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from bot.kernel.ports import SearchGap
 from bot.search.model import SearchFilters
-from bot.search.query import blank_invisible, parse_query, strip_chat_markup
+from bot.kernel.text import blank_invisible
+from bot.search.query import parse_query, strip_chat_markup
 from bot.search.tokenise import query_words
 
 # Words that are conversation with the bot rather than a subject, beyond the chat words the
