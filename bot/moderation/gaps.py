@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.kernel.ports import SearchGap
-from bot.search.model import SearchFilters
 from bot.kernel.text import blank_invisible
+from bot.search.model import SearchFilters
 from bot.search.query import parse_query, strip_chat_markup
 from bot.search.tokenise import query_words
 
