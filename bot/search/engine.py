@@ -207,7 +207,8 @@ class PracticeSearch:
         full.update(named)
         partial -= full
         wanted = offset + limit
-        ranked = [(doc, s, "full") for doc, s in self._rank(concepts, full - set(named), wanted)]
+        unnamed = full - set(named) if named else full  # no copy of a big set for nothing
+        ranked = [(doc, s, "full") for doc, s in self._rank(concepts, unnamed, wanted)]
         if len(ranked) < wanted:
             more = self._rank(concepts, partial, wanted - len(ranked))
             ranked += [(doc, s, "partial") for doc, s in more]
@@ -285,10 +286,16 @@ class PracticeSearch:
         for concept in specific:
             counts.update(self._concept_docs(concept))
         full = {doc for doc, n in counts.items() if n >= required}
-        return full, set(counts) - full
+        return full, {doc for doc, n in counts.items() if n < required}
 
-    def _concept_docs(self, concept: Concept) -> set[int]:
-        """Every practice matching the concept: all the terms of one of its alternatives."""
+    def _concept_docs(self, concept: Concept) -> Iterable[int]:
+        """Every practice matching the concept (each once): all the terms of an alternative.
+
+        A concept of one word with one spelling is its term's postings as they are: they hold
+        each practice once already, and a set of them is megabytes at 100,000 practices.
+        """
+        if len(concept.alternatives) == 1 and len(concept.alternatives[0].terms) == 1:
+            return self._index.postings(concept.alternatives[0].terms[0]).docs
         docs: set[int] = set()
         for alternative in concept.alternatives:
             postings = sorted((self._index.postings(t)[0] for t in alternative.terms), key=len)
@@ -338,9 +345,8 @@ class PracticeSearch:
         head.sort(key=by_score)
         ranked = head + best[RERANK_DEPTH:]
         if len(ranked) < wanted and len(scores) < len(candidates):
-            rest = heapq.nsmallest(
-                wanted - len(ranked), candidates - scores.keys(), key=self._index.order_key
-            )
+            unscored = (doc for doc in candidates if doc not in scores)
+            rest = heapq.nsmallest(wanted - len(ranked), unscored, key=self._index.order_key)
             ranked += [(doc, 0.0) for doc in rest]
         return ranked
 
