@@ -278,15 +278,20 @@ class PracticeSearch:
             docs |= self._index.docs_with_words(expansion, "topics")
         return docs
 
-    def _coverage(self, concepts: list[Concept]) -> tuple[set[int], set[int]]:
-        """The full and the partial matches (before filters and visibility), see the module."""
+    def _coverage(
+        self, concepts: list[Concept], *, partial: bool = True
+    ) -> tuple[set[int], set[int]]:
+        """The full and the partial matches (before filters and visibility), see the module.
+
+        Fresh sets, the caller's to narrow; `partial` False leaves the partial ones out (empty).
+        """
         specific = [c for c in concepts if not c.generic] or concepts
         required = len(specific) if len(specific) < LONG_QUESTION else len(specific) - 1
         counts: Counter[int] = Counter()
         for concept in specific:
             counts.update(self._concept_docs(concept))
         full = {doc for doc, n in counts.items() if n >= required}
-        return full, {doc for doc, n in counts.items() if n < required}
+        return full, {doc for doc, n in counts.items() if n < required} if partial else set()
 
     def _concept_docs(self, concept: Concept) -> Iterable[int]:
         """Every practice matching the concept (each once): all the terms of an alternative.
@@ -420,8 +425,8 @@ class PracticeSearch:
         concepts, _ = self._builder().build(words, include_restricted=include_restricted)
         if not concepts:
             return False
-        corrected = gate.apply(set(self._coverage(concepts)[0])) | set(self._named(words, gate))
-        return bool(corrected - full)
+        corrected = gate.apply(self._coverage(concepts, partial=False)[0])  # its own set
+        return not corrected <= full or any(doc not in full for doc in self._named(words, gate))
 
     @staticmethod
     def _did_you_mean(concepts: list[Concept], text: str) -> str | None:
