@@ -221,7 +221,7 @@ class PracticeSearch:
         ]
         suggestion = self._did_you_mean(concepts, strip_chat_markup(blank_invisible(shown_text)))
         if suggestion is not None and not self._finds_more(
-            suggestion, full, gate, include_restricted
+            suggestion, concepts, full, gate, include_restricted
         ):
             suggestion = None
         return result(
@@ -412,7 +412,12 @@ class PracticeSearch:
         )
 
     def _finds_more(
-        self, suggestion: str, full: set[int], gate: _Gate, include_restricted: bool
+        self,
+        suggestion: str,
+        typed: list[Concept],
+        full: set[int],
+        gate: _Gate,
+        include_restricted: bool,
     ) -> bool:
         """Whether the corrected query finds a full match, one the asker may see, that `full` lacks.
 
@@ -423,7 +428,7 @@ class PracticeSearch:
         """
         words = parse_query(suggestion).text
         concepts, _ = self._builder().build(words, include_restricted=include_restricted)
-        if not concepts:
+        if not concepts or _narrows(concepts, typed):
             return False
         corrected = gate.apply(self._coverage(concepts, partial=False)[0])  # its own set
         return not corrected <= full or any(doc not in full for doc in self._named(words, gate))
@@ -438,3 +443,21 @@ class PracticeSearch:
             pattern = re.compile(rf"(?<!\w){re.escape(wrong)}(?!\w)", re.IGNORECASE)
             text = pattern.sub(right, text, count=1)
         return " ".join(text.split())
+
+
+def _narrows(corrected: list[Concept], typed: list[Concept]) -> bool:
+    """Whether the corrected query can only find what the typed one found (no search needed).
+
+    So it is when concept by concept the corrected one is as generic and each of its
+    alternatives is one of the typed concept's (the typed word already searched its
+    correction): every practice matching a corrected concept matches the typed one, and with
+    the same concepts specific the same number must match, so its full matches are among the
+    typed query's. This is the usual case, and it spares a typo a second search.
+    """
+    if len(corrected) != len(typed):
+        return False
+    return all(
+        c.generic == t.generic
+        and {a.terms for a in c.alternatives} <= {a.terms for a in t.alternatives}
+        for c, t in zip(corrected, typed, strict=True)
+    )
