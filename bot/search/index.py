@@ -341,7 +341,7 @@ class PracticeIndex:
 
     Memory is what limits a worker at 100,000 practices, so what is kept is compact: postings
     are typed arrays per term (4-byte doc ids and runs of 2-byte weights, see `Postings`), every
-    term and spelling is one interned string with an id, and a practice is one compressed blob
+    spelling is one interned string with an id, and a practice is one compressed blob
     of its listing fields, its phrase text and its spelling ids (`_pack`; the narrative
     fields are indexed but not kept: the store holds them).
     """
@@ -364,7 +364,7 @@ class PracticeIndex:
         self._public_words = _Vocabulary()
         self._doc_by_ref: dict[str, int] = {}
         self._df: Counter[str] = Counter()
-        self._ids: dict[str, int] = {}  # term or spelling -> id; ids are never reused
+        self._ids: dict[str, int] = {}  # spelling -> id; ids are never reused
         self._names: list[str] = []  # id -> the one interned string
         self._postings: dict[str, Postings] = {}
         self._build(practices)
@@ -469,7 +469,7 @@ class PracticeIndex:
             docs.insert(at, doc)
 
     def _ids_of(self, names: Iterable[str]) -> list[int]:
-        """The ids of terms or spellings, giving one to each name on first sight."""
+        """The ids of spellings, giving one to each on first sight."""
         names = list(names)
         found = list(map(self._ids.get, names))
         for at, known in enumerate(found):
