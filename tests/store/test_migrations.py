@@ -51,7 +51,9 @@ ALL_TABLES = {
 
 @pytest.fixture
 def fresh_engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    # These tests are about the schema, not deadlines: a shared PostgreSQL busy for a few
+    # seconds (a neighbour's DROP SCHEMA, a checkpoint) once cancelled a catalog read at 5 s.
+    engine = make_engine(database_url, statement_timeout_ms=60_000)
     yield engine
     engine.dispose()
 
